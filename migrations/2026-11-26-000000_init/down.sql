@@ -1,0 +1,3 @@
+DROP FUNCTION IF EXISTS agrupa_set_updated_at();
+DROP EXTENSION IF EXISTS pg_trgm;
+DROP EXTENSION IF EXISTS unaccent;

@@ -1,0 +1,269 @@
+//! Configuration, read once from the environment.
+//!
+//! Every variable agrupa reads is listed here and in the README (keep both in step):
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `AGRUPA_ENV` | `development` | `development` allows conveniences (embedded database, generated keys); `production` refuses to start without explicit settings |
+//! | `AGRUPA_ADDR` | `127.0.0.1:8080` | listen address (`host:port`; port `0` picks a free one) |
+//! | `DATABASE_URL` | unset | PostgreSQL URL (or libpq key=value string); unset = embedded PostgreSQL (development only) |
+//! | `AGRUPA_DATA_DIR` | `.agrupa` | where the embedded PostgreSQL keeps its data (`<dir>/pg`) |
+//! | `AGRUPA_PG_BIN` | auto | folder with the PostgreSQL server binaries for the embedded mode |
+//! | `AGRUPA_LOG_FORMAT` | `pretty` | `pretty` (human-readable) or `json` (one JSON object per line) |
+//! | `AGRUPA_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax (e.g. `agrupa=debug,info`) |
+//! | `AGRUPA_WORKERS` | cores | number of HTTP worker threads |
+//! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections per instance |
+//! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
+//! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
+//! | `AGRUPA_SHUTDOWN_TIMEOUT_SECS` | `20` | how long in-flight requests may finish after SIGTERM/SIGINT |
+//!
+//! Secrets (the database password) are never printed: `Debug` redacts them.
+
+use std::{fmt, path::PathBuf, time::Duration};
+
+/// Where the service runs; decides which conveniences are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Local work: embedded database and generated keys allowed.
+    Development,
+    /// Real deployments: every secret and the database must be configured explicitly.
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// A configuration problem, reported before anything starts.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// All settings of one agrupa process.
+#[derive(Clone)]
+pub struct Config {
+    /// `AGRUPA_ENV`.
+    pub env: Environment,
+    /// `AGRUPA_ADDR`.
+    pub addr: String,
+    /// `DATABASE_URL`; `None` selects the embedded PostgreSQL.
+    pub database_url: Option<String>,
+    /// `AGRUPA_DATA_DIR`.
+    pub data_dir: PathBuf,
+    /// `AGRUPA_PG_BIN`.
+    pub pg_bin: Option<PathBuf>,
+    /// `AGRUPA_LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `AGRUPA_LOG`.
+    pub log_filter: String,
+    /// `AGRUPA_WORKERS`.
+    pub workers: Option<usize>,
+    /// `AGRUPA_DB_POOL_SIZE`.
+    pub db_pool_size: usize,
+    /// `AGRUPA_DB_TIMEOUT_MS`.
+    pub db_timeout: Duration,
+    /// `AGRUPA_BODY_LIMIT`.
+    pub body_limit: usize,
+    /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`.
+    pub shutdown_timeout: Duration,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("env", &self.env)
+            .field("addr", &self.addr)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_database_url),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_timeout", &self.db_timeout)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            addr: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from(".agrupa"),
+            pg_bin: None,
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+            workers: None,
+            db_pool_size: 16,
+            db_timeout: Duration::from_millis(3000),
+            body_limit: 1024 * 1024,
+            shutdown_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let d = Self::default();
+        let env = match get("AGRUPA_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "AGRUPA_ENV must be `development` or `production`, not `{other}`"
+                )));
+            }
+        };
+        let log_format = match get("AGRUPA_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "AGRUPA_LOG_FORMAT must be `pretty` or `json`, not `{other}`"
+                )));
+            }
+        };
+        let config = Self {
+            env,
+            addr: get("AGRUPA_ADDR").unwrap_or(d.addr),
+            database_url: get("DATABASE_URL"),
+            data_dir: get("AGRUPA_DATA_DIR").map_or(d.data_dir, PathBuf::from),
+            pg_bin: get("AGRUPA_PG_BIN").map(PathBuf::from),
+            log_format,
+            log_filter: get("AGRUPA_LOG").unwrap_or(d.log_filter),
+            workers: parse_opt(&get, "AGRUPA_WORKERS", 1, 1024)?,
+            db_pool_size: parse_opt(&get, "AGRUPA_DB_POOL_SIZE", 1, 1000)?
+                .unwrap_or(d.db_pool_size),
+            db_timeout: parse_opt(&get, "AGRUPA_DB_TIMEOUT_MS", 1, 600_000)?
+                .map_or(d.db_timeout, |ms| Duration::from_millis(ms as u64)),
+            body_limit: parse_opt(&get, "AGRUPA_BODY_LIMIT", 1024, 1 << 30)?
+                .unwrap_or(d.body_limit),
+            shutdown_timeout: parse_opt(&get, "AGRUPA_SHUTDOWN_TIMEOUT_SECS", 0, 3600)?
+                .map_or(d.shutdown_timeout, |s| Duration::from_secs(s as u64)),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rules that involve several settings.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.env == Environment::Production && self.database_url.is_none() {
+            return Err(ConfigError(
+                "AGRUPA_ENV=production requires DATABASE_URL (the embedded PostgreSQL is for development)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_opt(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    min: usize,
+    max: usize,
+) -> Result<Option<usize>, ConfigError> {
+    get(name)
+        .map(|raw| match raw.trim().parse::<usize>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(v),
+            _ => Err(ConfigError(format!(
+                "{name} must be an integer between {min} and {max}"
+            ))),
+        })
+        .transpose()
+}
+
+/// Hides the password of a database URL (both URL and key=value forms).
+pub fn redact_database_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            return format!("{scheme}://{masked}@{host}");
+        }
+        return url.to_owned();
+    }
+    url.split_whitespace()
+        .map(|kv| {
+            if kv.starts_with("password=") {
+                "password=***".to_owned()
+            } else {
+                kv.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:8080");
+        assert_eq!(c.env, Environment::Development);
+        assert!(c.database_url.is_none());
+    }
+
+    #[test]
+    fn production_without_database_url_is_refused() {
+        assert!(cfg(&[("AGRUPA_ENV", "production")]).is_err());
+        assert!(
+            cfg(&[
+                ("AGRUPA_ENV", "production"),
+                ("DATABASE_URL", "postgres://x@h/db")
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(cfg(&[("AGRUPA_ENV", "prod")]).is_err());
+        assert!(cfg(&[("AGRUPA_DB_POOL_SIZE", "0")]).is_err());
+        assert!(cfg(&[("AGRUPA_LOG_FORMAT", "xml")]).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let c = cfg(&[("DATABASE_URL", "postgres://agrupa:s3cret@db:5432/agrupa")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("agrupa:***@db:5432/agrupa"));
+        assert_eq!(
+            redact_database_url("host=/tmp user=a password=pw dbname=x"),
+            "host=/tmp user=a password=*** dbname=x"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Database access: the connection pool, embedded migrations, readiness, and the
+//! embedded PostgreSQL used when no `DATABASE_URL` is configured.
+
+pub mod embedded;
+
+use std::{sync::Arc, time::Duration};
+
+use diesel::{QueryableByName, sql_types::Text};
+use diesel_async::{
+    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{
+        AsyncDieselConnectionManager,
+        deadpool::{Object, Pool},
+    },
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+/// The migrations compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The connection pool type used everywhere.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// One pooled connection.
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds a pool whose waits are bounded by `timeout`: when the database is away, callers
+/// get a 503 after `timeout`, never a hang.
+pub fn build_pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let pool = Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()?;
+    Ok(pool)
+}
+
+/// Takes a connection from the pool; a pool timeout or an unreachable database is a 503.
+pub async fn conn(pool: &DbPool) -> Result<DbConn, ApiError> {
+    Ok(pool.get().await?)
+}
+
+/// Applies pending migrations (blocking work, so it runs off the async workers).
+pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await?
+}
+
+/// The versions of every embedded migration, oldest first.
+pub fn expected_migrations() -> Arc<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let mut versions: Vec<String> = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default();
+    versions.sort();
+    Arc::new(versions)
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+/// Why the service is not ready.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    /// No connection within the pool timeout.
+    #[error("database unreachable")]
+    Unreachable,
+    /// Migrations missing from the database.
+    #[error("{0} migration(s) not applied")]
+    MigrationsPending(usize),
+}
+
+/// Readiness: the database answers and every embedded migration is applied.
+pub async fn check_ready(pool: &DbPool, expected: &[String]) -> Result<(), NotReady> {
+    let mut conn = pool.get().await.map_err(|_| NotReady::Unreachable)?;
+    let applied: Vec<Version> =
+        diesel::sql_query("SELECT version::text AS version FROM __diesel_schema_migrations")
+            .load(&mut conn)
+            .await
+            .map_err(|_| NotReady::MigrationsPending(expected.len()))?;
+    let missing = expected
+        .iter()
+        .filter(|v| !applied.iter().any(|a| &a.version == *v))
+        .count();
+    if missing > 0 {
+        return Err(NotReady::MigrationsPending(missing));
+    }
+    Ok(())
+}
+
+/// Creates `database` on the server behind `admin_url` (a connection to another database
+/// of the same server) unless it exists; optionally as a copy of `template`.
+pub async fn create_database(
+    admin_url: &str,
+    database: &str,
+    template: Option<&str>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_plain_identifier(database) && template.is_none_or(is_plain_identifier),
+        "database names must be lowercase letters, digits and underscores"
+    );
+    let mut conn = AsyncPgConnection::establish(admin_url).await?;
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let exists: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(database)
+            .get_result(&mut conn)
+            .await?;
+    if !exists.exists {
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE {database} TEMPLATE {t}"),
+            None => format!("CREATE DATABASE {database}"),
+        };
+        diesel::sql_query(sql).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+fn is_plain_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}

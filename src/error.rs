@@ -1,0 +1,370 @@
+//! The one error type of the API, and the only place that builds error bodies.
+//!
+//! Every failure becomes an RFC 9457 `application/problem+json` document:
+//! `{type, title, status, detail, code, request_id, errors}`. Handlers return
+//! `Result<_, ApiError>`; extractor failures, unknown routes and actix's own errors are
+//! converted here too (see [`crate::http`]), so clients only ever parse one shape.
+
+use std::borrow::Cow;
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One problem with one input field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, as a JSON path into the request (`tax_id`, `lines[2].amount_cents`) or a
+    /// query or path parameter name.
+    pub field: String,
+    /// Stable machine-readable code (`required`, `too_long`, `invalid_format` …).
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document, as sent to clients.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference identifying the problem type (`/problems/<code>`).
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/not_found")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    #[schema(example = "Not Found")]
+    pub title: String,
+    /// HTTP status code.
+    #[schema(example = 404)]
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine-readable error code.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// The request id (also in the `X-Request-Id` header); quote it when reporting a problem.
+    pub request_id: Option<String>,
+    /// Problems with individual fields, when there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Every error the API can answer with.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+    retry_after: Option<u64>,
+    allow: Option<String>,
+    /// The internal cause, logged once and never sent to clients.
+    source: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// An error with a status, a stable code and a human-readable detail.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            retry_after: None,
+            allow: None,
+            source: None,
+        }
+    }
+
+    /// 400: malformed or unknown input.
+    pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    /// 403: authenticated, but this action is not allowed for the caller.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404: the resource does not exist, or is not the caller's to see.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 405 with the `Allow` header listing what the resource accepts.
+    pub fn method_not_allowed(allow: Vec<&str>) -> Self {
+        let allow = allow.join(", ");
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("This resource accepts: {allow}."),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 413: the request body is larger than allowed.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    }
+
+    /// 415: the request body is not in a media type this endpoint reads.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("The request body must be sent as `{expected}`."),
+        )
+    }
+
+    /// 422: well-formed but invalid values.
+    pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("Too many requests; retry in {retry_after_secs} s."),
+        )
+        .with_retry_after(retry_after_secs)
+    }
+
+    /// 503 with `Retry-After`: the database (or another dependency) is not available.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            detail,
+        )
+        .with_retry_after(5)
+    }
+
+    /// 500: an unexpected failure. The cause is logged with the request id, never sent.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "An unexpected error occurred. Quote the request id when reporting it.",
+        );
+        e.source = Some(source.into());
+        e
+    }
+
+    /// An error for a bare status (used for actix's own errors).
+    pub fn from_status(status: StatusCode) -> Self {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::REQUEST_TIMEOUT => "request_timeout",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
+            s if s.is_server_error() => "internal_error",
+            _ => "bad_request",
+        };
+        let detail = status.canonical_reason().unwrap_or("Error").to_owned();
+        Self::new(status, code, detail)
+    }
+
+    /// Adds field-level problems.
+    #[must_use]
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// Sets the `Retry-After` header (seconds).
+    #[must_use]
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// Keeps an internal cause for the log (never sent to clients).
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// A copy of everything clients see (the internal cause is not copied).
+    pub fn clone_public(&self) -> Self {
+        Self {
+            status: self.status,
+            code: self.code.clone(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+            retry_after: self.retry_after,
+            allow: self.allow.clone(),
+            source: None,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The internal cause, if any.
+    pub fn source_error(&self) -> Option<&anyhow::Error> {
+        self.source.as_ref()
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self, request_id: Option<&str>) -> Problem {
+        Problem {
+            type_: format!("/problems/{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            request_id: request_id.map(str::to_owned),
+            errors: self.errors.clone(),
+        }
+    }
+
+    /// The full HTTP response, with the request id in the body.
+    pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        builder.content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after {
+            builder.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            builder.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let body = serde_json::to_vec(&self.problem(request_id))
+            .unwrap_or_else(|_| b"{\"status\":500,\"code\":\"internal_error\"}".to_vec());
+        builder.body(body)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The request id is filled in by the request-id middleware, which re-renders
+        // every error response from the `ApiError` it carries.
+        self.to_response(None)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match err {
+            E::NotFound => Self::not_found("The resource does not exist."),
+            E::DatabaseError(K::UniqueViolation, ref info) => Self::conflict(
+                "conflict",
+                format!(
+                    "A resource with these values already exists ({}).",
+                    info.constraint_name().unwrap_or("unique constraint")
+                ),
+            )
+            .with_source(err),
+            E::DatabaseError(K::SerializationFailure, _) => Self::conflict(
+                "concurrent_update",
+                "The resource was changed by another request at the same time; retry.",
+            )
+            .with_source(err),
+            E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
+                Self::unavailable("The database is not available.").with_source(err)
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::unavailable("The database is not available; retry shortly.").with_source(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let e = ApiError::internal(anyhow::anyhow!("password=hunter2 at db.internal"));
+        let body = serde_json::to_string(&e.problem(Some("r1"))).unwrap();
+        assert!(!body.contains("hunter2"));
+        assert!(body.contains("\"request_id\":\"r1\""));
+        assert!(body.contains("\"status\":500"));
+    }
+
+    #[test]
+    fn method_not_allowed_lists_the_methods() {
+        let r = ApiError::method_not_allowed(vec!["GET", "POST"]).to_response(None);
+        assert_eq!(r.headers().get("allow").unwrap(), "GET, POST");
+        assert_eq!(r.status(), 405);
+    }
+
+    #[test]
+    fn diesel_not_found_is_404() {
+        let e = ApiError::from(diesel::result::Error::NotFound);
+        assert_eq!(e.status_code(), 404);
+    }
+}

@@ -1,0 +1,126 @@
+//! Extractor configuration: every failure to read a body, a query string or a path
+//! parameter becomes a problem+json [`ApiError`] instead of actix's plain-text default.
+
+use actix_web::{
+    HttpRequest,
+    error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError},
+    web,
+};
+
+use crate::error::{ApiError, FieldError};
+
+/// JSON bodies: size limit, `application/json` required, problem+json errors.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+/// Form bodies (the OAuth token endpoint).
+pub fn form_config(limit: usize) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| form_error(err).into())
+}
+
+/// Query strings.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req: &HttpRequest| query_error(&err).into())
+}
+
+/// Path parameters.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| path_error(&err).into())
+}
+
+/// Raw bodies.
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::default().limit(limit)
+}
+
+/// Maps a JSON body failure.
+pub fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::payload_too_large(limit),
+        JsonPayloadError::ContentType => ApiError::unsupported_media_type("application/json"),
+        JsonPayloadError::Deserialize(e) => {
+            let (code, field_code) = if e.is_data() {
+                ("invalid_body", "invalid")
+            } else {
+                ("malformed_json", "malformed")
+            };
+            let message = e.to_string();
+            let field = field_from_serde_message(&message).unwrap_or_else(|| "body".to_owned());
+            ApiError::bad_request(
+                code,
+                format!("The request body could not be read: {message}"),
+            )
+            .with_errors(vec![FieldError::new(field, field_code, message)])
+        }
+        JsonPayloadError::Payload(e) => ApiError::bad_request("invalid_body", e.to_string()),
+        other => ApiError::internal(anyhow::anyhow!("json payload: {other}")),
+    }
+}
+
+fn form_error(err: UrlencodedError) -> ApiError {
+    match err {
+        UrlencodedError::Overflow { limit, .. } => ApiError::payload_too_large(limit),
+        UrlencodedError::ContentType => {
+            ApiError::unsupported_media_type("application/x-www-form-urlencoded")
+        }
+        other => ApiError::bad_request(
+            "invalid_body",
+            format!("The form could not be read: {other}"),
+        ),
+    }
+}
+
+fn query_error(err: &QueryPayloadError) -> ApiError {
+    let message = err.to_string();
+    let field = field_from_serde_message(&message).unwrap_or_else(|| "query".to_owned());
+    ApiError::bad_request(
+        "invalid_query",
+        format!("The query string is invalid: {message}"),
+    )
+    .with_errors(vec![FieldError::new(field, "invalid", message)])
+}
+
+fn path_error(err: &PathError) -> ApiError {
+    ApiError::bad_request(
+        "invalid_path_parameter",
+        format!("A path parameter is invalid: {err}"),
+    )
+}
+
+/// serde names the offending field in backticks (`unknown field `role``, `missing field
+/// `name``); take it from there when present.
+fn field_from_serde_message(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    let is_field_message = message.starts_with("unknown field")
+        || message.starts_with("missing field")
+        || message.contains("field `");
+    is_field_message.then(|| message[start..start + len].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_taken_from_serde_messages() {
+        assert_eq!(
+            field_from_serde_message("unknown field `role`, expected `name` at line 1 column 8"),
+            Some("role".into())
+        );
+        assert_eq!(
+            field_from_serde_message("missing field `email`"),
+            Some("email".into())
+        );
+        assert_eq!(
+            field_from_serde_message("expected value at line 1 column 2"),
+            None
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Cross-cutting HTTP machinery shared by every module: request ids, access logs,
+//! problem+json for every error (including actix's own), and the 404/405 fallback.
+
+pub mod extract;
+pub mod fallback;
+pub mod request_id;
+pub mod telemetry;
+
+pub use request_id::RequestId;

@@ -1,0 +1,87 @@
+//! The OpenAPI document: the info block here, the operations from the route
+//! registrations (utoipa-actix-web), and the error responses every operation shares.
+
+use utoipa::{
+    OpenApi,
+    openapi::{self, ContentBuilder, Ref, RefOr, ResponseBuilder},
+};
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+/// The static part of the specification.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "agrupa",
+        description = "The open JSON REST API that runs an innovative business cluster \
+(Agrupación Empresarial Innovadora): member register, strategic plan, budgets and public funding.\n\n\
+Conventions: JSON bodies with snake_case fields; ids are UUIDs; money is integer cents \
+(`*_cents`); dates `YYYY-MM-DD`, timestamps RFC 3339 UTC. Every error is \
+`application/problem+json` (RFC 9457) with a stable `code` and the `request_id` \
+that is also in the `X-Request-Id` header.",
+        contact(name = "agrupa maintainers", email = "agrupa@example.org"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness probes."),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+pub struct ApiDoc;
+
+/// Adds the responses every operation can give (400, 500, 503) to each operation that
+/// does not document them itself, all as problem+json.
+pub fn add_common_responses(api: &mut openapi::OpenApi) {
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let common = [
+        (
+            "400",
+            "Malformed request: bad JSON, unknown field, wrong type or bad parameter.",
+        ),
+        (
+            "500",
+            "Unexpected error; the body's request_id finds the logged cause.",
+        ),
+        (
+            "503",
+            "Database unavailable; retry after the `Retry-After` seconds.",
+        ),
+    ];
+    for item in api.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let has_input =
+                op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let is_liveness = op.operation_id.as_deref() == Some("healthz");
+            for (status, description) in common {
+                if (status == "400" && !has_input) || (status == "503" && is_liveness) {
+                    continue;
+                }
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn unknown_route_is_a_404_problem() {
+    let app = spawn_app().await;
+    let body = assert_problem(app.get("/api/v1/nothing-here").await, 404, "not_found").await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/nothing-here")
+    );
+}
+
+#[tokio::test]
+async fn trailing_slash_is_not_the_same_resource() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/healthz/").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_a_405_problem_with_allow() {
+    let app = spawn_app().await;
+    let res = app.client.delete(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.headers().get("allow").unwrap(), "GET");
+    assert_problem(res, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn a_sane_request_id_is_echoed_and_used_in_problems() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/nope"))
+        .header("x-request-id", "req-ñ-1".replace('ñ', "n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("x-request-id").unwrap(), "req-n-1");
+    let body = assert_problem(res, 404, "not_found").await;
+    assert_eq!(body["request_id"], "req-n-1");
+}
+
+#[tokio::test]
+async fn an_oversized_or_odd_request_id_is_replaced() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "x".repeat(500))
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers().get("x-request-id").unwrap().to_str().unwrap();
+    assert_eq!(id.len(), 36, "a generated UUID");
+}
+
+#[tokio::test]
+async fn each_request_gets_its_own_generated_id() {
+    let app = spawn_app().await;
+    let a = app.get("/healthz").await;
+    let b = app.get("/healthz").await;
+    assert_ne!(
+        a.headers().get("x-request-id"),
+        b.headers().get("x-request-id")
+    );
+}

@@ -1,0 +1,52 @@
+use std::time::{Duration, Instant};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn healthz_answers_200_ok() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_answers_200_when_database_and_migrations_are_current() {
+    let app = spawn_app().await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn readyz_answers_503_when_a_migration_is_missing() {
+    let app = spawn_app().await;
+    app.sql("DELETE FROM __diesel_schema_migrations WHERE version = (SELECT max(version) FROM __diesel_schema_migrations)")
+        .await;
+    let res = app.get("/readyz").await;
+    assert!(res.headers().contains_key("retry-after"));
+    let body = assert_problem(res, 503, "service_unavailable").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("migration"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_vanished_database_gives_503_with_retry_after_quickly_not_a_hang() {
+    let app = spawn_app_with(|c| c.db_timeout = Duration::from_millis(500)).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.admin_sql(&format!("DROP DATABASE {} WITH (FORCE)", app.db_name))
+        .await;
+
+    let started = Instant::now();
+    let res = app.get("/readyz").await;
+    let waited = started.elapsed();
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    assert_problem(res, 503, "service_unavailable").await;
+    // Bounded by the pool timeout (0.5 s), with generous slack for a loaded machine.
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}

@@ -1,0 +1,236 @@
+//! `spawn_app()`: the real application on port 0 against a fresh database.
+//!
+//! The database server is `AGRUPA_TEST_DATABASE_URL` when set (a connection string to any
+//! database of a server where the user may create databases), otherwise a private,
+//! throw-away PostgreSQL started from the installed binaries (the mechanism of the
+//! zero-config mode), shared by all tests of this process and shut down when it exits.
+
+#![allow(dead_code)]
+
+use std::{path::PathBuf, sync::OnceLock, time::Duration};
+
+use agrupa::{
+    Application, Database,
+    config::Config,
+    db::{
+        self,
+        embedded::{EmbeddedOptions, EmbeddedPostgres},
+    },
+};
+use tokio::sync::OnceCell;
+
+/// Where test databases are created.
+struct Server {
+    /// Connection string to the maintenance database.
+    admin_url: String,
+    /// Builds a connection string for another database of the same server.
+    url_for: Box<dyn Fn(&str) -> String + Send + Sync>,
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("AGRUPA_TEST_DATABASE_URL") {
+            let base = url.clone();
+            return Server {
+                admin_url: url,
+                url_for: Box::new(move |db| replace_dbname(&base, db)),
+                _embedded: None,
+            };
+        }
+        let root = test_cluster_dir();
+        let pg = EmbeddedPostgres::start(&EmbeddedOptions {
+            root,
+            bin_dir: std::env::var_os("AGRUPA_PG_BIN").map(PathBuf::from),
+            ephemeral: true,
+        })
+        .expect("start the test PostgreSQL (install PostgreSQL or set AGRUPA_TEST_DATABASE_URL)");
+        let admin_url = pg.database_url("postgres");
+        let template = pg.database_url("");
+        Server {
+            admin_url,
+            url_for: Box::new(move |db| template.replace("dbname=", &format!("dbname={db}"))),
+            _embedded: Some(pg),
+        }
+    })
+}
+
+/// A per-process cluster folder; folders of processes that are gone are removed.
+fn test_cluster_dir() -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg");
+    std::fs::create_dir_all(&base).unwrap();
+    for entry in std::fs::read_dir(&base).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some(pid) = name.strip_prefix("pid-")
+            && !PathBuf::from(format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    base.join(format!("pid-{}", std::process::id()))
+}
+
+fn replace_dbname(url: &str, db: &str) -> String {
+    if url.contains("://") {
+        let (head, tail) = url
+            .split_once('?')
+            .map_or((url, None), |(h, t)| (h, Some(t)));
+        let cut = head.rfind('/').unwrap();
+        let mut out = format!("{}/{db}", &head[..cut]);
+        if let Some(t) = tail {
+            out.push('?');
+            out.push_str(t);
+        }
+        out
+    } else {
+        let mut parts: Vec<String> = url
+            .split_whitespace()
+            .filter(|kv| !kv.starts_with("dbname="))
+            .map(str::to_owned)
+            .collect();
+        parts.push(format!("dbname={db}"));
+        parts.join(" ")
+    }
+}
+
+/// Creates (once per process) the migrated template database.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let server = server();
+            let name = format!("agrupa_tpl_{}", std::process::id());
+            db::create_database(&server.admin_url, &name, None)
+                .await
+                .unwrap();
+            db::run_migrations(&(server.url_for)(&name)).await.unwrap();
+            name
+        })
+        .await
+}
+
+/// A running application on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    pub db_name: String,
+}
+
+/// Test-specific settings on top of the defaults.
+pub fn test_config() -> Config {
+    Config {
+        addr: "127.0.0.1:0".into(),
+        db_pool_size: 4,
+        db_timeout: Duration::from_millis(2000),
+        workers: Some(1),
+        shutdown_timeout: Duration::from_secs(1),
+        ..Config::default()
+    }
+}
+
+/// Starts the application with the default test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application after `adjust` has changed its configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    agrupa::telemetry::init(
+        agrupa::config::LogFormat::Pretty,
+        &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+    );
+    let template = template().await;
+    let server = server();
+    let db_name = format!("agrupa_test_{}", uuid::Uuid::new_v4().simple());
+    db::create_database(&server.admin_url, &db_name, Some(template))
+        .await
+        .unwrap();
+    let db_url = (server.url_for)(&db_name);
+    let mut config = test_config();
+    config.database_url = Some(db_url.clone());
+    adjust(&mut config);
+    let app = Application::build(
+        config,
+        Database {
+            url: db_url.clone(),
+            embedded: None,
+        },
+    )
+    .await
+    .expect("build the application");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db_url,
+        db_name,
+    }
+}
+
+impl TestApp {
+    /// A full URL for `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Runs SQL directly on this app's database.
+    pub async fn sql(&self, sql: &str) {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+
+    /// Runs SQL on the server's maintenance database.
+    pub async fn admin_sql(&self, sql: &str) {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&server().admin_url)
+            .await
+            .unwrap();
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let header_id = res
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id header")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(
+        body["request_id"],
+        header_id.as_str(),
+        "request id in body and header"
+    );
+    assert!(body["type"].as_str().unwrap().ends_with(code));
+    assert!(body["title"].is_string());
+    body
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real application over real HTTP on a real PostgreSQL.
+//! One binary; each test gets its own database cloned from a migrated template.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod process;

@@ -1,0 +1,94 @@
+use crate::helpers::spawn_app;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+fn generated() -> String {
+    serde_json::to_string_pretty(&agrupa::openapi_spec()).unwrap() + "\n"
+}
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = generated();
+    if std::env::var_os("AGRUPA_UPDATE_OPENAPI").is_some() {
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"),
+            &generated,
+        )
+        .unwrap();
+        return;
+    }
+    assert!(
+        COMMITTED == generated,
+        "openapi/openapi.json is out of date: run `cargo run -q -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn spec_is_openapi_3_1_with_a_complete_info_block() {
+    let spec: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    for field in ["title", "version", "description"] {
+        assert!(spec["info"][field].is_string(), "info.{field}");
+    }
+    assert!(spec["info"]["contact"].is_object());
+    assert!(spec["info"]["license"]["name"].is_string());
+}
+
+#[test]
+fn every_operation_documents_its_error_responses() {
+    let spec: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let errors: Vec<&String> = responses
+                .keys()
+                .filter(|s| s.starts_with('4') || s.starts_with('5'))
+                .collect();
+            assert!(
+                !errors.is_empty(),
+                "{method} {path} documents no error response"
+            );
+            assert!(responses.contains_key("500"), "{method} {path} lacks 500");
+            for status in errors {
+                let content = &responses[status]["content"];
+                assert!(
+                    content.get("application/problem+json").is_some(),
+                    "{method} {path} {status} is not problem+json"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn served_spec_is_the_committed_one() {
+    let app = spawn_app().await;
+    let res = app.get("/api-docs/openapi.json").await;
+    assert_eq!(res.status(), 200);
+    let served: serde_json::Value = res.json().await.unwrap();
+    let committed: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(served, committed);
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_without_network_and_redirects_without_slash() {
+    let app = spawn_app().await;
+    let res = app.get("/swagger-ui/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let init = app.get("/swagger-ui/swagger-initializer.js").await;
+    assert_eq!(init.status(), 200);
+    assert!(
+        init.text()
+            .await
+            .unwrap()
+            .contains("/api-docs/openapi.json")
+    );
+    let bundle = app.get("/swagger-ui/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status(), 200);
+
+    let redirect = app.get("/swagger-ui").await;
+    assert_eq!(redirect.status(), 308);
+    assert_eq!(redirect.headers().get("location").unwrap(), "/swagger-ui/");
+}

@@ -85,8 +85,8 @@ impl EmbeddedPostgres {
                 })?;
             }
         }
-        if let Some((uid, _)) = owner {
-            check_reachable(&root, uid)?;
+        if owner.is_some() {
+            check_reachable(&root)?;
         }
         let log_path = root.join("postgres.log");
 

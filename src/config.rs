@@ -16,8 +16,17 @@
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
 //! | `AGRUPA_SHUTDOWN_TIMEOUT_SECS` | `20` | how long in-flight requests may finish after SIGTERM/SIGINT |
+//! | `AGRUPA_JWT_KEYS` | generated (development) | token signing keys `kid:base64secret[,kid:base64secret…]` (≥ 32 bytes each); the first signs, all verify; required in production |
+//! | `AGRUPA_JWT_ISSUER` | `agrupa` | `iss` of access tokens |
+//! | `AGRUPA_JWT_AUDIENCE` | `agrupa-api` | `aud` of access tokens |
+//! | `AGRUPA_ACCESS_TOKEN_TTL_SECS` | `900` | access token lifetime |
+//! | `AGRUPA_REFRESH_TOKEN_TTL_SECS` | `2592000` | refresh token lifetime (30 days) |
+//! | `AGRUPA_LOGIN_MAX_FAILURES` | `5` | failed sign-ins per account within the lockout window before 429 |
+//! | `AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address within the window before 429 |
+//! | `AGRUPA_LOGIN_LOCKOUT_SECS` | `900` | the window, and how long a lock lasts |
+//! | `AGRUPA_ADMIN_PASSWORD` | unset | password for `agrupa admin create` (prompted when unset on a terminal) |
 //!
-//! Secrets (the database password) are never printed: `Debug` redacts them.
+//! Secrets (the database password, the signing keys) are never printed: `Debug` redacts them.
 
 use std::{fmt, path::PathBuf, time::Duration};
 
@@ -71,6 +80,22 @@ pub struct Config {
     pub body_limit: usize,
     /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`.
     pub shutdown_timeout: Duration,
+    /// `AGRUPA_JWT_KEYS` (secret).
+    pub jwt_keys: Option<String>,
+    /// `AGRUPA_JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// `AGRUPA_JWT_AUDIENCE`.
+    pub jwt_audience: String,
+    /// `AGRUPA_ACCESS_TOKEN_TTL_SECS`.
+    pub access_token_ttl: Duration,
+    /// `AGRUPA_REFRESH_TOKEN_TTL_SECS`.
+    pub refresh_token_ttl: Duration,
+    /// `AGRUPA_LOGIN_MAX_FAILURES`.
+    pub login_max_failures: u32,
+    /// `AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS`.
+    pub login_max_failures_per_address: u32,
+    /// `AGRUPA_LOGIN_LOCKOUT_SECS`.
+    pub login_lockout: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -88,6 +113,11 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("db_timeout", &self.db_timeout)
             .field("body_limit", &self.body_limit)
+            .field("jwt_keys", &self.jwt_keys.as_ref().map(|_| "***"))
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +137,14 @@ impl Default for Config {
             db_timeout: Duration::from_millis(3000),
             body_limit: 1024 * 1024,
             shutdown_timeout: Duration::from_secs(20),
+            jwt_keys: None,
+            jwt_issuer: "agrupa".into(),
+            jwt_audience: "agrupa-api".into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_lockout: Duration::from_secs(900),
         }
     }
 }
@@ -156,6 +194,24 @@ impl Config {
                 .unwrap_or(d.body_limit),
             shutdown_timeout: parse_opt(&get, "AGRUPA_SHUTDOWN_TIMEOUT_SECS", 0, 3600)?
                 .map_or(d.shutdown_timeout, |s| Duration::from_secs(s as u64)),
+            jwt_keys: get("AGRUPA_JWT_KEYS"),
+            jwt_issuer: get("AGRUPA_JWT_ISSUER").unwrap_or(d.jwt_issuer),
+            jwt_audience: get("AGRUPA_JWT_AUDIENCE").unwrap_or(d.jwt_audience),
+            access_token_ttl: parse_opt(&get, "AGRUPA_ACCESS_TOKEN_TTL_SECS", 30, 86_400)?
+                .map_or(d.access_token_ttl, |s| Duration::from_secs(s as u64)),
+            refresh_token_ttl: parse_opt(&get, "AGRUPA_REFRESH_TOKEN_TTL_SECS", 60, 365 * 86_400)?
+                .map_or(d.refresh_token_ttl, |s| Duration::from_secs(s as u64)),
+            login_max_failures: parse_opt(&get, "AGRUPA_LOGIN_MAX_FAILURES", 1, 1000)?
+                .map_or(d.login_max_failures, |v| v as u32),
+            login_max_failures_per_address: parse_opt(
+                &get,
+                "AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                1,
+                100_000,
+            )?
+            .map_or(d.login_max_failures_per_address, |v| v as u32),
+            login_lockout: parse_opt(&get, "AGRUPA_LOGIN_LOCKOUT_SECS", 1, 86_400)?
+                .map_or(d.login_lockout, |s| Duration::from_secs(s as u64)),
         };
         config.check()?;
         Ok(config)
@@ -168,6 +224,15 @@ impl Config {
                 "AGRUPA_ENV=production requires DATABASE_URL (the embedded PostgreSQL is for development)"
                     .into(),
             ));
+        }
+        if self.env == Environment::Production && self.jwt_keys.is_none() {
+            return Err(ConfigError(
+                "AGRUPA_ENV=production requires AGRUPA_JWT_KEYS (token signing keys)".into(),
+            ));
+        }
+        if let Some(keys) = &self.jwt_keys {
+            crate::auth::tokens::KeySet::parse(keys, &self.jwt_issuer, &self.jwt_audience)
+                .map_err(|e| ConfigError(format!("AGRUPA_JWT_KEYS: {e}")))?;
         }
         Ok(())
     }
@@ -260,6 +325,9 @@ mod tests {
         let c = cfg(&[("DATABASE_URL", "postgres://agrupa:s3cret@db:5432/agrupa")]).unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        let key = crate::auth::tokens::random_token();
+        let c = cfg(&[("AGRUPA_JWT_KEYS", &format!("k1:{key}"))]).unwrap();
+        assert!(!format!("{c:?}").contains(&key));
         assert!(shown.contains("agrupa:***@db:5432/agrupa"));
         assert_eq!(
             redact_database_url("host=/tmp user=a password=pw dbname=x"),

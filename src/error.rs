@@ -44,6 +44,48 @@ impl FieldError {
     }
 }
 
+/// Collects field problems, then fails with one 422 listing all of them.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Records a problem with `field`.
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    /// Keeps the value of `result`, or records its error under `field` (code `invalid`).
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.add(field, "invalid", message);
+                None
+            }
+        }
+    }
+
+    /// The parsed values when nothing was recorded, else 422 `validation_failed` with every
+    /// problem. `values` is the combination (`a.zip(b)`) of what [`FieldErrors::check`] kept.
+    pub fn finish_with<T>(self, values: Option<T>) -> Result<T, ApiError> {
+        self.finish()?;
+        values.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a checked value is missing")))
+    }
+
+    /// `Ok(())` when nothing was recorded, else 422 `validation_failed` with every problem.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let fields: Vec<&str> = self.0.iter().map(|e| e.field.as_str()).collect();
+        Err(ApiError::unprocessable(
+            "validation_failed",
+            format!("Some values are not valid: {}.", fields.join(", ")),
+        )
+        .with_errors(self.0))
+    }
+}
+
 /// An RFC 9457 problem document, as sent to clients.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -68,25 +110,36 @@ pub struct Problem {
     /// Problems with individual fields, when there are any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// OAuth endpoints only: the RFC 6749 §5.2 error code (`invalid_grant` …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// OAuth endpoints only: the RFC 6749 §5.2 description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
-/// Every error the API can answer with.
+/// Every error the API can answer with (boxed: errors are rare, results stay small).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     status: StatusCode,
     code: Cow<'static, str>,
     detail: Option<String>,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
     allow: Option<String>,
+    /// For the OAuth endpoints: the RFC 6749 §5.2 `error` code.
+    oauth_error: Option<&'static str>,
     /// The internal cause, logged once and never sent to clients.
     source: Option<anyhow::Error>,
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.code)?;
-        if let Some(d) = &self.detail {
+        write!(f, "{} {}", self.0.status.as_u16(), self.0.code)?;
+        if let Some(d) = &self.0.detail {
             write!(f, ": {d}")?;
         }
         Ok(())
@@ -102,15 +155,24 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code: code.into(),
             detail: Some(detail.into()),
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            oauth_error: None,
             source: None,
-        }
+        }))
+    }
+
+    /// An OAuth 2.0 error (RFC 6749 §5.2): the body carries `error` and `error_description`
+    /// beside the problem members, as `application/json`; `error` is also the `code`.
+    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        let mut e = Self::new(status, error, description);
+        e.0.oauth_error = Some(error);
+        e
     }
 
     /// 400: malformed or unknown input.
@@ -141,7 +203,7 @@ impl ApiError {
             "method_not_allowed",
             format!("This resource accepts: {allow}."),
         );
-        e.allow = Some(allow);
+        e.0.allow = Some(allow);
         e
     }
 
@@ -200,7 +262,7 @@ impl ApiError {
             "internal_error",
             "An unexpected error occurred. Quote the request id when reporting it.",
         );
-        e.source = Some(source.into());
+        e.0.source = Some(source.into());
         e
     }
 
@@ -225,72 +287,86 @@ impl ApiError {
     /// Adds field-level problems.
     #[must_use]
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.0.errors = errors;
         self
     }
 
     /// Sets the `Retry-After` header (seconds).
     #[must_use]
     pub fn with_retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs);
+        self.0.retry_after = Some(secs);
         self
     }
 
     /// Keeps an internal cause for the log (never sent to clients).
     #[must_use]
     pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// A copy of everything clients see (the internal cause is not copied).
     pub fn clone_public(&self) -> Self {
-        Self {
-            status: self.status,
-            code: self.code.clone(),
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
-            retry_after: self.retry_after,
-            allow: self.allow.clone(),
+        let i = &self.0;
+        Self(Box::new(Inner {
+            status: i.status,
+            code: i.code.clone(),
+            detail: i.detail.clone(),
+            errors: i.errors.clone(),
+            retry_after: i.retry_after,
+            allow: i.allow.clone(),
+            oauth_error: i.oauth_error,
             source: None,
-        }
+        }))
     }
 
     /// The stable code.
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     /// The internal cause, if any.
     pub fn source_error(&self) -> Option<&anyhow::Error> {
-        self.source.as_ref()
+        self.0.source.as_ref()
     }
 
     /// The problem document for this error.
     pub fn problem(&self, request_id: Option<&str>) -> Problem {
         Problem {
-            type_: format!("/problems/{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            code: self.code.to_string(),
+            type_: format!("/problems/{}", self.0.code),
+            title: self.0.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.0.status.as_u16(),
+            detail: self.0.detail.clone(),
+            code: self.0.code.to_string(),
             request_id: request_id.map(str::to_owned),
-            errors: self.errors.clone(),
+            errors: self.0.errors.clone(),
+            error: self.0.oauth_error.map(str::to_owned),
+            error_description: self.0.oauth_error.and(self.0.detail.clone()),
         }
     }
 
     /// The full HTTP response, with the request id in the body.
     pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        builder.content_type(PROBLEM_JSON);
-        if let Some(secs) = self.retry_after {
+        let mut builder = HttpResponse::build(self.0.status);
+        if self.0.oauth_error.is_some() {
+            builder.content_type("application/json");
+            builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        } else {
+            builder.content_type(PROBLEM_JSON);
+        }
+        if let Some(secs) = self.0.retry_after {
             builder.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = &self.allow {
+        if let Some(allow) = &self.0.allow {
             builder.insert_header((header::ALLOW, allow.as_str()));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
-            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        if self.0.status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.0.oauth_error == Some("invalid_client") {
+                "Basic realm=\"agrupa\""
+            } else {
+                "Bearer realm=\"agrupa\", error=\"invalid_token\""
+            };
+            builder.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         let body = serde_json::to_vec(&self.problem(request_id))
             .unwrap_or_else(|_| b"{\"status\":500,\"code\":\"internal_error\"}".to_vec());
@@ -300,7 +376,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -323,6 +399,22 @@ impl From<diesel::result::Error> for ApiError {
                 ),
             )
             .with_source(err),
+            E::DatabaseError(K::CheckViolation, ref info) => Self::unprocessable(
+                "constraint_violated",
+                format!(
+                    "A value breaks a rule of the register ({}).",
+                    info.constraint_name().unwrap_or("check constraint")
+                ),
+            )
+            .with_source(err),
+            E::DatabaseError(K::ForeignKeyViolation, ref info) => Self::unprocessable(
+                "unknown_reference",
+                format!(
+                    "A referenced resource does not exist or is still in use ({}).",
+                    info.constraint_name().unwrap_or("foreign key")
+                ),
+            )
+            .with_source(err),
             E::DatabaseError(K::SerializationFailure, _) => Self::conflict(
                 "concurrent_update",
                 "The resource was changed by another request at the same time; retry.",
@@ -333,6 +425,25 @@ impl From<diesel::result::Error> for ApiError {
             }
             other => Self::internal(other),
         }
+    }
+}
+
+/// Turns the violation of one named unique constraint into a 409 with a specific code;
+/// any other error converts as usual.
+pub fn on_unique(
+    err: diesel::result::Error,
+    constraint: &str,
+    code: &'static str,
+    detail: &str,
+) -> ApiError {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match &err {
+        E::DatabaseError(K::UniqueViolation, info)
+            if info.constraint_name() == Some(constraint) =>
+        {
+            ApiError::conflict(code, detail)
+        }
+        _ => err.into(),
     }
 }
 

@@ -20,6 +20,25 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminTask {
+    /// Create an admin user (password from AGRUPA_ADMIN_PASSWORD, or prompted on a
+    /// terminal). Does nothing when a user with this e-mail exists.
+    Create {
+        /// The admin's e-mail (sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +61,9 @@ fn main() -> std::process::ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
+            Command::Admin { task: AdminTask::Create { email, name } } => {
+                create_admin(config, &email, &name).await
+            }
             Command::Openapi => Ok(()),
         }
     });
@@ -53,7 +75,11 @@ fn main() -> std::process::ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let database = Database::resolve(&config).await?;
+    let zero_config = database.embedded.is_some();
     let app = Application::build(config.clone(), database).await?;
+    if zero_config && config.env == agrupa::config::Environment::Development {
+        ensure_dev_admin(&app).await?;
+    }
     tracing::info!(
         addr = %config.addr,
         port = app.port(),
@@ -67,6 +93,58 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let database = Database::resolve(&config).await?;
     let applied = agrupa::db::run_migrations(&database.url).await?;
     tracing::info!(count = applied.len(), "migrations applied");
+    if let Some(embedded) = database.embedded {
+        tokio::task::spawn_blocking(move || embedded.stop()).await?;
+    }
+    Ok(())
+}
+
+/// Zero-config first start: a development admin, its password printed once.
+async fn ensure_dev_admin(app: &Application) -> anyhow::Result<()> {
+    let mut conn = app.pool().get().await?;
+    if !agrupa::users::is_empty(&mut conn).await? {
+        return Ok(());
+    }
+    let email = "admin@agrupa.local";
+    let password = agrupa::auth::tokens::random_token();
+    agrupa::users::bootstrap_admin(&mut conn, email, "Administrador (desarrollo)", password.clone())
+        .await?;
+    // Printed to the console on purpose (never logged): development, zero-config mode only.
+    println!(
+        "\n  Development admin created (shown once):\n    e-mail:   {email}\n    password: {password}\n  \
+         Sign in through Swagger UI's Authorize button (OAuth2 password flow).\n"
+    );
+    Ok(())
+}
+
+async fn create_admin(config: Config, email: &str, name: &str) -> anyhow::Result<()> {
+    let database = Database::resolve(&config).await?;
+    agrupa::db::run_migrations(&database.url).await?;
+    let password = match std::env::var("AGRUPA_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            use std::io::IsTerminal;
+            anyhow::ensure!(
+                std::io::stdin().is_terminal(),
+                "set AGRUPA_ADMIN_PASSWORD (no terminal to prompt on)"
+            );
+            let first = rpassword::prompt_password("Password (12+ characters): ")?;
+            let again = rpassword::prompt_password("Repeat: ")?;
+            anyhow::ensure!(first == again, "the passwords differ");
+            first
+        }
+    };
+    let pool = agrupa::db::build_pool(&database.url, 1, config.db_timeout)?;
+    let mut conn = pool.get().await?;
+    let outcome = agrupa::users::bootstrap_admin(&mut conn, email, name, password).await?;
+    drop(conn);
+    pool.close();
+    match outcome {
+        agrupa::users::Bootstrap::Created(id) => println!("Admin {email} created (id {id})."),
+        agrupa::users::Bootstrap::Exists(id) => {
+            println!("A user with e-mail {email} already exists (id {id}); nothing changed.")
+        }
+    }
     if let Some(embedded) = database.embedded {
         tokio::task::spawn_blocking(move || embedded.stop()).await?;
     }

@@ -23,11 +23,63 @@ that is also in the `X-Request-Id` header.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
+        (name = "auth", description = "OAuth 2.0 tokens (RFC 6749) and revocation (RFC 7009)."),
+        (name = "users", description = "User accounts and the signed-in caller."),
+        (name = "api-clients", description = "Partner institutions' systems (client credentials)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
+    security(("oauth2" = []), ("bearer" = [])),
 )]
 pub struct ApiDoc;
+
+/// The token endpoint, as the security schemes name it.
+pub const TOKEN_URL: &str = "/api/v1/auth/token";
+
+/// OAuth 2.0 (password and client-credentials flows, for Swagger UI's *Authorize*) and
+/// plain bearer tokens.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, api: &mut openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
+            SecurityScheme,
+        };
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [
+                    Flow::Password(Password::with_refresh_url(
+                        TOKEN_URL,
+                        Scopes::new(),
+                        TOKEN_URL,
+                    )),
+                    Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, Scopes::new())),
+                ],
+                "Sign in with e-mail and password (people) or client credentials (partner \
+                 systems). Leave scopes empty to get all your role allows.",
+            )),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from the token endpoint."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Final touches once every route is registered.
+pub fn finish(api: &mut openapi::OpenApi) {
+    add_common_responses(api);
+}
 
 /// Adds the responses every operation can give (400, 500, 503) to each operation that
 /// does not document them itself, all as problem+json.
@@ -73,8 +125,13 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
             let has_input =
                 op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let is_liveness = op.operation_id.as_deref() == Some("healthz");
+            // Operations without their own `security` use the global (signed-in) one.
+            let signed_in = op.security.is_none();
             for (status, description) in common {
-                if (status == "400" && !has_input) || (status == "503" && is_liveness) {
+                let skip = (status == "400" && !has_input)
+                    || (status == "503" && is_liveness)
+                    || ((status == "401" || status == "403") && !signed_in);
+                if skip {
                     continue;
                 }
                 op.responses

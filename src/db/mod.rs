@@ -143,3 +143,33 @@ fn is_plain_identifier(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
+
+/// Stores a Rust enum as PostgreSQL `text` (backed by a CHECK constraint in the
+/// migration). The enum needs `as_str()`, `FromStr`, and
+/// `#[derive(diesel::AsExpression, diesel::FromSqlRow)] #[diesel(sql_type = diesel::sql_types::Text)]`.
+#[macro_export]
+macro_rules! text_enum_sql {
+    ($ty:ty) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    &mut out.reborrow(),
+                )
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(bytes)?;
+                text.parse::<$ty>().map_err(Into::into)
+            }
+        }
+    };
+}

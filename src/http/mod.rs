@@ -3,6 +3,8 @@
 
 pub mod extract;
 pub mod fallback;
+pub mod pagination;
+pub mod patch;
 pub mod request_id;
 pub mod telemetry;
 

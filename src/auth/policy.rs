@@ -1,0 +1,219 @@
+//! Who may do what: the one place that decides role permissions. Deny by default.
+//!
+//! Handlers ask [`Caller::require`](super::Caller::require) for an [`Action`] on a
+//! [`Resource`]; the answer combines the caller's role ([`allows`]) and, for every token,
+//! its OAuth scopes (`<resource>:read` / `<resource>:write`). Object-level rules (a member
+//! representative only sees their own organisation; a partner only what concerns its
+//! funder) live with each resource's queries and answer 404, never 403, for objects the
+//! caller may not see.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The role of a user (API clients always act as `partner`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages users, API clients and reference data; can do everything.
+    Admin,
+    /// The cluster's staff: run the register, the plan, budgets and funding.
+    Staff,
+    /// The representative of one member organisation.
+    Member,
+    /// A partner institution (funder): reads what it funds.
+    Partner,
+    /// Reads everything, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Staff,
+        Role::Member,
+        Role::Partner,
+        Role::Auditor,
+    ];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Member => "member",
+            Role::Partner => "partner",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+crate::text_enum_sql!(Role);
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}`"))
+    }
+}
+
+/// What a permission is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// User accounts.
+    Users,
+    /// Partner API clients.
+    ApiClients,
+    /// The audit log.
+    Audit,
+}
+
+impl Resource {
+    /// Every resource.
+    pub const ALL: [Resource; 3] = [Resource::Users, Resource::ApiClients, Resource::Audit];
+
+    /// The scope prefix (`users` in `users:read`).
+    pub fn scope_name(self) -> &'static str {
+        match self {
+            Resource::Users => "users",
+            Resource::ApiClients => "api_clients",
+            Resource::Audit => "audit",
+        }
+    }
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// GET.
+    Read,
+    /// POST, PATCH, PUT, DELETE.
+    Write,
+}
+
+/// One permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Action {
+    /// On what.
+    pub resource: Resource,
+    /// How.
+    pub access: Access,
+}
+
+impl Action {
+    /// Reading `resource`.
+    pub const fn read(resource: Resource) -> Self {
+        Self {
+            resource,
+            access: Access::Read,
+        }
+    }
+
+    /// Changing `resource`.
+    pub const fn write(resource: Resource) -> Self {
+        Self {
+            resource,
+            access: Access::Write,
+        }
+    }
+
+    /// The OAuth scope that grants this action.
+    pub fn scope(self) -> String {
+        let access = match self.access {
+            Access::Read => "read",
+            Access::Write => "write",
+        };
+        format!("{}:{access}", self.resource.scope_name())
+    }
+}
+
+/// The role matrix. Anything not listed is denied.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Access::{Read, Write};
+    use Resource::{ApiClients, Audit, Users};
+    match (role, action.resource, action.access) {
+        // The audit log is append-only: nobody writes it through the API.
+        (_, Audit, Write) => false,
+        (Role::Admin, _, _) => true,
+        // Auditors read everything and change nothing.
+        (Role::Auditor, _, Read) => true,
+        (Role::Auditor, _, Write) => false,
+        // Identity and the audit log are administration.
+        (Role::Staff | Role::Member | Role::Partner, Users | ApiClients | Audit, _) => false,
+    }
+}
+
+/// Every scope a role may hold (what a user's token carries unless narrowed).
+pub fn scopes_for(role: Role) -> Vec<String> {
+    let mut scopes = Vec::new();
+    for resource in Resource::ALL {
+        for action in [Action::read(resource), Action::write(resource)] {
+            if allows(role, action) {
+                scopes.push(action.scope());
+            }
+        }
+    }
+    scopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auditors_never_write() {
+        for resource in Resource::ALL {
+            assert!(allows(Role::Auditor, Action::read(resource)));
+            assert!(!allows(Role::Auditor, Action::write(resource)));
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_identity() {
+        for role in [Role::Staff, Role::Member, Role::Partner, Role::Auditor] {
+            assert!(!allows(role, Action::write(Resource::Users)));
+            assert!(!allows(role, Action::write(Resource::ApiClients)));
+        }
+        assert!(allows(Role::Admin, Action::write(Resource::Users)));
+    }
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn scopes_follow_the_matrix() {
+        assert!(scopes_for(Role::Auditor).contains(&"users:read".to_owned()));
+        assert!(!scopes_for(Role::Auditor).contains(&"users:write".to_owned()));
+        assert!(scopes_for(Role::Partner).is_empty());
+    }
+}

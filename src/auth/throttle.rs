@@ -1,0 +1,65 @@
+//! Failed sign-ins, counted per account and per client address in PostgreSQL (so the limit
+//! holds across replicas). After `max` failures within the window the key is locked for the
+//! window's length; a successful sign-in clears the account's count.
+
+use std::time::Duration;
+
+use diesel::{
+    QueryableByName,
+    sql_types::{Array, BigInt, Double, Integer, Nullable, Text},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+#[derive(QueryableByName)]
+struct Wait {
+    #[diesel(sql_type = Nullable<Double>)]
+    seconds: Option<f64>,
+}
+
+/// Seconds until the longest lock among `keys` ends, when any is locked.
+pub async fn locked_for(
+    conn: &mut AsyncPgConnection,
+    keys: &[String],
+) -> diesel::QueryResult<Option<u64>> {
+    let wait: Wait = diesel::sql_query(
+        "SELECT EXTRACT(EPOCH FROM max(locked_until) - now())::float8 AS seconds \
+         FROM login_throttle WHERE key = ANY($1) AND locked_until > now()",
+    )
+    .bind::<Array<Text>, _>(keys)
+    .get_result(conn)
+    .await?;
+    Ok(wait.seconds.map(|s| s.ceil().max(1.0) as u64))
+}
+
+/// Counts one failure for `key`; locks it when the count reaches `max` within `window`.
+pub async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    max: u32,
+    window: Duration,
+) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO login_throttle AS t (key, failures, window_started_at) VALUES ($1, 1, now()) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END, \
+           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN now() ELSE t.window_started_at END, \
+           locked_until = CASE \
+             WHEN (CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END) >= $2 \
+             THEN now() + make_interval(secs => $3) ELSE t.locked_until END",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(i32::try_from(max).unwrap_or(i32::MAX))
+    .bind::<BigInt, _>(i64::try_from(window.as_secs()).unwrap_or(i64::MAX))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets the failures of `key`.
+pub async fn clear(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query("DELETE FROM login_throttle WHERE key = $1")
+        .bind::<Text, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! E-mail addresses, normalised (trimmed, lowercase) so that uniqueness is case-insensitive.
+
+use std::fmt;
+
+/// A syntactically plausible, normalised e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    /// Trims, lowercases and checks the shape `local@domain.tld` (at most 254 characters).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value = raw.trim().to_lowercase();
+        let Some((local, domain)) = value.rsplit_once('@') else {
+            return Err("must be an e-mail address (name@domain)".into());
+        };
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && value.chars().count() <= 254
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !local.contains('@');
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err("must be an e-mail address (name@domain)".into())
+        }
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_normalised() {
+        assert_eq!(
+            Email::parse("  Ana.Núñez@Cluster.ES ").unwrap().as_str(),
+            "ana.núñez@cluster.es"
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_refused() {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.es",
+            "ana@localhost",
+            "a b@x.es",
+            "ana@.es",
+            "ana@x.es.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -302,15 +302,13 @@ mod tests {
     }
 
     #[test]
-    fn production_without_database_url_is_refused() {
+    fn production_requires_a_database_url_and_signing_keys() {
         assert!(cfg(&[("AGRUPA_ENV", "production")]).is_err());
-        assert!(
-            cfg(&[
-                ("AGRUPA_ENV", "production"),
-                ("DATABASE_URL", "postgres://x@h/db")
-            ])
-            .is_ok()
-        );
+        let db = ("DATABASE_URL", "postgres://x@h/db");
+        assert!(cfg(&[("AGRUPA_ENV", "production"), db]).is_err());
+        let key = format!("k1:{}", crate::auth::tokens::random_token());
+        assert!(cfg(&[("AGRUPA_ENV", "production"), db, ("AGRUPA_JWT_KEYS", &key)]).is_ok());
+        assert!(cfg(&[("AGRUPA_JWT_KEYS", "k1:tooshort")]).is_err());
     }
 
     #[test]
@@ -322,6 +320,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_database_password() {
+        let key = crate::auth::tokens::random_token();
+        let c = cfg(&[("AGRUPA_JWT_KEYS", &format!("k1:{key}"))]).unwrap();
+        assert!(!format!("{c:?}").contains(&key));
         let c = cfg(&[("DATABASE_URL", "postgres://agrupa:s3cret@db:5432/agrupa")]).unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

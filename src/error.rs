@@ -334,7 +334,12 @@ impl ApiError {
     pub fn problem(&self, request_id: Option<&str>) -> Problem {
         Problem {
             type_: format!("/problems/{}", self.0.code),
-            title: self.0.status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: self
+                .0
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
             status: self.0.status.as_u16(),
             detail: self.0.detail.clone(),
             code: self.0.code.to_string(),

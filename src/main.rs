@@ -61,9 +61,9 @@ fn main() -> std::process::ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
-            Command::Admin { task: AdminTask::Create { email, name } } => {
-                create_admin(config, &email, &name).await
-            }
+            Command::Admin {
+                task: AdminTask::Create { email, name },
+            } => create_admin(config, &email, &name).await,
             Command::Openapi => Ok(()),
         }
     });
@@ -107,8 +107,13 @@ async fn ensure_dev_admin(app: &Application) -> anyhow::Result<()> {
     }
     let email = "admin@agrupa.local";
     let password = agrupa::auth::tokens::random_token();
-    agrupa::users::bootstrap_admin(&mut conn, email, "Administrador (desarrollo)", password.clone())
-        .await?;
+    agrupa::users::bootstrap_admin(
+        &mut conn,
+        email,
+        "Administrador (desarrollo)",
+        password.clone(),
+    )
+    .await?;
     // Printed to the console on purpose (never logged): development, zero-config mode only.
     println!(
         "\n  Development admin created (shown once):\n    e-mail:   {email}\n    password: {password}\n  \

@@ -120,9 +120,14 @@ pub struct TestApp {
     pub db_name: String,
 }
 
+/// The signing key every test app uses, so tests can forge tokens.
+pub const TEST_JWT_SECRET: &str = "dGVzdC1rZXktdGhhdC1pcy1sb25nLWVub3VnaC0zMmJ5dGVzIQ";
+pub const TEST_KID: &str = "test";
+
 /// Test-specific settings on top of the defaults.
 pub fn test_config() -> Config {
     Config {
+        jwt_keys: Some(format!("{TEST_KID}:{TEST_JWT_SECRET}")),
         addr: "127.0.0.1:0".into(),
         db_pool_size: 4,
         db_timeout: Duration::from_millis(2000),
@@ -233,4 +238,134 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     assert!(body["type"].as_str().unwrap().ends_with(code));
     assert!(body["title"].is_string());
     body
+}
+
+/// A signed-in user of a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub const ADMIN_EMAIL: &str = "admin@test.agrupa.local";
+pub const ADMIN_PASSWORD: &str = "contraseña-de-administración";
+
+impl TestApp {
+    /// POST a form to the token endpoint.
+    pub async fn token_form(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.client
+            .post(self.url("/api/v1/auth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in with the password grant; panics unless it works.
+    pub async fn login(&self, email: &str, password: &str) -> serde_json::Value {
+        let res = self
+            .token_form(&[
+                ("grant_type", "password"),
+                ("username", email),
+                ("password", password),
+            ])
+            .await;
+        assert_eq!(res.status(), 200, "login of {email}");
+        res.json().await.unwrap()
+    }
+
+    /// Creates the first admin directly (as `agrupa admin create` does) and signs in.
+    pub async fn admin(&self) -> TestUser {
+        use diesel_async::{AsyncConnection, AsyncPgConnection};
+        let mut conn = AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        agrupa::users::bootstrap_admin(&mut conn, ADMIN_EMAIL, "Admin", ADMIN_PASSWORD.into())
+            .await
+            .unwrap();
+        let tokens = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let me: serde_json::Value = self
+            .client
+            .get(self.url("/api/v1/me"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        TestUser {
+            id: me["id"].as_str().unwrap().to_owned(),
+            email: ADMIN_EMAIL.into(),
+            password: ADMIN_PASSWORD.into(),
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates a user with `role` through the API (as `admin`) and signs them in.
+    pub async fn user(&self, admin: &TestUser, role: &str) -> TestUser {
+        let email = format!("{role}-{}@test.agrupa.local", uuid::Uuid::new_v4().simple());
+        let password = "una contraseña bastante larga".to_owned();
+        let res = self
+            .post_json(&admin.token, "/api/v1/users", &serde_json::json!({
+                "email": email, "display_name": format!("Usuaria {role}"), "role": role, "password": password,
+            }))
+            .await;
+        assert_eq!(res.status(), 201, "create {role}");
+        let user: serde_json::Value = res.json().await.unwrap();
+        let tokens = self.login(&email, &password).await;
+        TestUser {
+            id: user["id"].as_str().unwrap().to_owned(),
+            email,
+            password,
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST JSON with a bearer token.
+    pub async fn post_json(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// PATCH JSON with a bearer token.
+    pub async fn patch_json(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
 }

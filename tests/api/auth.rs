@@ -1,0 +1,671 @@
+//! The OAuth token endpoint, token validation, refresh rotation, revocation, throttling.
+
+use agrupa::auth::{
+    Role,
+    tokens::{Claims, KeySet, PrincipalKind, random_token},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET, TEST_KID, TestApp, assert_problem, spawn_app,
+    spawn_app_with,
+};
+
+async fn oauth_error(res: reqwest::Response, status: u16, error: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/json"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string());
+    assert!(body["request_id"].is_string());
+    body
+}
+
+#[tokio::test]
+async fn password_grant_issues_a_bearer_token_pair() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", "ADMIN@test.agrupa.local "),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(body["refresh_token"].as_str().unwrap().len(), 43);
+    assert!(body["scope"].as_str().unwrap().contains("users:write"));
+    let me: Value = app
+        .get_as(body["access_token"].as_str().unwrap(), "/api/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], ADMIN_EMAIL);
+    assert_eq!(me["role"], "admin");
+}
+
+#[tokio::test]
+async fn password_grant_accepts_json_and_can_narrow_scopes() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"grant_type": "password", "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "scope": "users:read"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["scope"], "users:read");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(app.get_as(token, "/api/v1/users").await.status(), 200);
+    let res = app.post_json(token, "/api/v1/users", &json!({"email": "x@y.es", "display_name": "X", "role": "staff", "password": "aaaaaaaaaaaaaaaa"})).await;
+    assert_problem(res, 403, "forbidden").await;
+
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+            ("scope", "users:read root"),
+        ])
+        .await;
+    oauth_error(res, 400, "invalid_scope").await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let wrong = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", ADMIN_EMAIL),
+            ("password", "not the password"),
+        ])
+        .await;
+    let wrong = oauth_error(wrong, 400, "invalid_grant").await;
+    let unknown = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", "nadie@test.agrupa.local"),
+            ("password", "not the password"),
+        ])
+        .await;
+    let unknown = oauth_error(unknown, 400, "invalid_grant").await;
+    assert_eq!(wrong["error_description"], unknown["error_description"]);
+    assert_eq!(wrong["detail"], unknown["detail"]);
+}
+
+#[tokio::test]
+async fn malformed_token_requests_are_oauth_errors() {
+    let app = spawn_app().await;
+    oauth_error(
+        app.token_form(&[("grant_type", "magic")]).await,
+        400,
+        "unsupported_grant_type",
+    )
+    .await;
+    oauth_error(
+        app.token_form(&[("username", "a")]).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    oauth_error(
+        app.token_form(&[("grant_type", "password"), ("username", "a@b.es")])
+            .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    oauth_error(
+        app.token_form(&[("grant_type", "refresh_token")]).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .header("content-type", "text/plain")
+        .body("grant_type=password")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+}
+
+async fn new_client(app: &TestApp, admin_token: &str) -> (String, String, String) {
+    let res = app
+        .post_json(
+            admin_token,
+            "/api/v1/api-clients",
+            &json!({"name": "Ayuntamiento · integración 🎬", "scopes": []}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    (
+        body["id"].as_str().unwrap().to_owned(),
+        body["client_id"].as_str().unwrap().to_owned(),
+        body["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn client_credentials_work_with_basic_auth_and_in_the_body() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (id, client_id, secret) = new_client(&app, &admin.token).await;
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no refresh token for clients"
+    );
+    let token = body["access_token"].as_str().unwrap();
+    let me: Value = app.get_as(token, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["kind"], "api_client");
+    assert_eq!(me["role"], "partner");
+    assert_eq!(me["id"], id.as_str());
+    // A partner system cannot manage users.
+    assert_problem(app.get_as(token, "/api/v1/users").await, 403, "forbidden").await;
+
+    let res = app
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let res = app
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", "wrong"),
+        ])
+        .await;
+    assert!(
+        res.headers()
+            .get("www-authenticate")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    oauth_error(res, 401, "invalid_client").await;
+
+    // Revoked: no new tokens, and the token it holds stops working at once.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/api-clients/{id}")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_problem(app.get_as(token, "/api/v1/me").await, 401, "unauthorized").await;
+    let res = app
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    oauth_error(res, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn rotating_a_client_secret_retires_the_old_one() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (id, client_id, old) = new_client(&app, &admin.token).await;
+    let res = app
+        .post_json(
+            &admin.token,
+            &format!("/api/v1/api-clients/{id}/secret-rotations"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let new = res.json::<Value>().await.unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, old);
+    let with = |s: String| {
+        let client_id = client_id.clone();
+        let app = &app;
+        async move {
+            app.token_form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client_id),
+                ("client_secret", &s),
+            ])
+            .await
+            .status()
+        }
+    };
+    assert_eq!(with(old).await, 401);
+    assert_eq!(with(new).await, 200);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let first = admin.refresh_token.clone();
+    let res = app
+        .token_form(&[("grant_type", "refresh_token"), ("refresh_token", &first)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let second: Value = res.json().await.unwrap();
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first);
+    assert_eq!(
+        app.get_as(second["access_token"].as_str().unwrap(), "/api/v1/me")
+            .await
+            .status(),
+        200
+    );
+
+    // The spent token is presented again: theft is assumed, the whole family is revoked.
+    let reuse = app
+        .token_form(&[("grant_type", "refresh_token"), ("refresh_token", &first)])
+        .await;
+    oauth_error(reuse, 400, "invalid_grant").await;
+    let after = app
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &second_refresh),
+        ])
+        .await;
+    oauth_error(after, 400, "invalid_grant").await;
+
+    // Another sign-in is a separate family and still works.
+    let other = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let res = app
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", other["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_issue_at_most_one_successor() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", admin.refresh_token.as_str()),
+    ];
+    let futures = (0..8).map(|_| app.token_form(&form));
+    let statuses: Vec<u16> = futures_util::future::join_all(futures)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn revocation_ends_access_and_refresh_tokens() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/revoke"))
+        .form(&[("token", admin.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.get_as(&admin.token, "/api/v1/me").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/revoke"))
+        .json(&json!({"token": admin.refresh_token, "token_type_hint": "refresh_token"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &admin.refresh_token),
+        ])
+        .await;
+    oauth_error(res, 400, "invalid_grant").await;
+
+    // Unknown tokens are not an error (RFC 7009 §2.2).
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/revoke"))
+        .form(&[("token", "nonsense")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+fn claims_for(sub: &str, role: Role) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        iss: "agrupa".into(),
+        aud: "agrupa-api".into(),
+        sub: sub.parse().unwrap(),
+        exp: now + 600,
+        nbf: now,
+        iat: now,
+        jti: uuid::Uuid::now_v7(),
+        role,
+        scope: "users:read".into(),
+        kind: PrincipalKind::User,
+        epoch: 0,
+    }
+}
+
+fn test_keys() -> KeySet {
+    KeySet::parse(
+        &format!("{TEST_KID}:{TEST_JWT_SECRET}"),
+        "agrupa",
+        "agrupa-api",
+    )
+    .unwrap()
+}
+
+fn encode_unsigned(header: Value, claims: &Claims) -> String {
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(serde_json::to_string(claims).unwrap())
+    )
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_token_gets_401() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let keys = test_keys();
+    let good = keys.sign(&claims_for(&admin.id, Role::Admin)).unwrap();
+    assert_eq!(
+        app.get_as(&good, "/api/v1/users").await.status(),
+        200,
+        "a forged-but-valid token works"
+    );
+
+    let now = chrono::Utc::now().timestamp();
+    let mut cases: Vec<(&str, String)> = Vec::new();
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.exp = now - 120;
+    c.iat = now - 1000;
+    c.nbf = now - 1000;
+    cases.push(("expired", keys.sign(&c).unwrap()));
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.nbf = now + 600;
+    cases.push(("not yet valid", keys.sign(&c).unwrap()));
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.aud = "another-api".into();
+    cases.push(("wrong audience", keys.sign(&c).unwrap()));
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.iss = "evil".into();
+    cases.push(("wrong issuer", keys.sign(&c).unwrap()));
+    let (h, rest) = good.split_once('.').unwrap();
+    let (_, sig) = rest.split_once('.').unwrap();
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.role = Role::Admin;
+    c.scope = "users:read users:write".into();
+    cases.push((
+        "tampered payload",
+        format!(
+            "{h}.{}.{sig}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_string(&c).unwrap())
+        ),
+    ));
+    cases.push((
+        "alg none",
+        encode_unsigned(
+            json!({"alg": "none", "typ": "at+jwt", "kid": TEST_KID}),
+            &claims_for(&admin.id, Role::Admin),
+        ),
+    ));
+    let other_key =
+        KeySet::parse(&format!("other:{}", random_token()), "agrupa", "agrupa-api").unwrap();
+    cases.push((
+        "unknown kid",
+        other_key.sign(&claims_for(&admin.id, Role::Admin)).unwrap(),
+    ));
+    let same_kid_other_secret = KeySet::parse(
+        &format!("{TEST_KID}:{}", random_token()),
+        "agrupa",
+        "agrupa-api",
+    )
+    .unwrap();
+    cases.push((
+        "wrong signature",
+        same_kid_other_secret
+            .sign(&claims_for(&admin.id, Role::Admin))
+            .unwrap(),
+    ));
+    cases.push(("refresh token as access token", admin.refresh_token.clone()));
+    cases.push(("garbage", "not-a-token".into()));
+    let mut c = claims_for(&admin.id, Role::Admin);
+    c.sub = uuid::Uuid::now_v7();
+    cases.push(("unknown subject", keys.sign(&c).unwrap()));
+
+    for (name, token) in cases {
+        let res = app.get_as(&token, "/api/v1/users").await;
+        assert_eq!(res.status(), 401, "{name}");
+        assert!(
+            res.headers()
+                .get("www-authenticate")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer"),
+            "{name}"
+        );
+        assert_problem(res, 401, "unauthorized").await;
+    }
+    assert_problem(app.get("/api/v1/users").await, 401, "unauthorized").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/users"))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn an_access_token_carrying_a_higher_role_does_not_raise_privileges() {
+    // The role is re-read from the database on every request.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let staff = app.user(&admin, "staff").await;
+    let mut c = claims_for(&staff.id, Role::Admin);
+    c.scope = "users:read users:write".into();
+    let token = test_keys().sign(&c).unwrap();
+    assert_problem(app.get_as(&token, "/api/v1/users").await, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_retry_after() {
+    let app = spawn_app_with(|c| c.login_max_failures = 3).await;
+    app.admin().await;
+    for _ in 0..3 {
+        let res = app
+            .token_form(&[
+                ("grant_type", "password"),
+                ("username", ADMIN_EMAIL),
+                ("password", "wrong wrong wrong"),
+            ])
+            .await;
+        assert_eq!(res.status(), 400);
+    }
+    // Locked: even the right password is refused for now.
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .await;
+    let retry: u64 = res
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 900);
+    assert_problem(res, 429, "too_many_requests").await;
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app_with(|c| c.login_max_failures_per_address = 4).await;
+    for i in 0..4 {
+        let user = format!("nadie{i}@test.agrupa.local");
+        let res = app
+            .token_form(&[
+                ("grant_type", "password"),
+                ("username", &user),
+                ("password", "wrong wrong wrong"),
+            ])
+            .await;
+        assert_eq!(res.status(), 400);
+    }
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", "otra@test.agrupa.local"),
+            ("password", "x"),
+        ])
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "too_many_requests").await;
+}
+
+#[tokio::test]
+async fn deactivated_users_lose_access_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let staff = app.user(&admin, "staff").await;
+    assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 200);
+    let res = app
+        .patch_json(
+            &admin.token,
+            &format!("/api/v1/users/{}", staff.id),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.get_as(&staff.token, "/api/v1/me").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let res = app
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &staff.refresh_token),
+        ])
+        .await;
+    oauth_error(res, 400, "invalid_grant").await;
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", &staff.email),
+            ("password", &staff.password),
+        ])
+        .await;
+    oauth_error(res, 400, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_session() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let staff = app.user(&admin, "staff").await;
+    let res = app
+        .post_json(
+            &staff.token,
+            "/api/v1/me/password",
+            &json!({"current_password": "wrong", "new_password": "otra contraseña muy larga"}),
+        )
+        .await;
+    assert_problem(res, 422, "wrong_password").await;
+    let res = app
+        .post_json(
+            &staff.token,
+            "/api/v1/me/password",
+            &json!({"current_password": staff.password, "new_password": "corta"}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "new_password");
+
+    let res = app
+        .post_json(&staff.token, "/api/v1/me/password", &json!({"current_password": staff.password, "new_password": "otra contraseña muy larga"}))
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 401);
+    let res = app
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &staff.refresh_token),
+        ])
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", &staff.email),
+            ("password", &staff.password),
+        ])
+        .await;
+    assert_eq!(res.status(), 400);
+    app.login(&staff.email, "otra contraseña muy larga").await;
+}

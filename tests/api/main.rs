@@ -9,4 +9,5 @@ mod health;
 mod helpers;
 mod openapi;
 mod process;
+mod roles;
 mod users;

@@ -31,6 +31,10 @@ fn free_port() -> u16 {
 }
 
 fn start(dir: &Path, run: u32) -> Service {
+    start_with(dir, run, &[])
+}
+
+fn start_with(dir: &Path, run: u32, env: &[(&str, &str)]) -> Service {
     let port = free_port();
     let log = dir.join(format!("agrupa-{run}.log"));
     let out = std::fs::File::create(&log).unwrap();
@@ -40,6 +44,7 @@ fn start(dir: &Path, run: u32) -> Service {
         .env("AGRUPA_ADDR", format!("127.0.0.1:{port}"))
         .env("AGRUPA_LOG_FORMAT", "json")
         .env("AGRUPA_WORKERS", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
         .stderr(out)
@@ -175,9 +180,14 @@ async fn zero_config_run_keeps_data_and_leaves_no_postgres_behind() {
         "{log}"
     );
 
+    // The first zero-config start created a development admin and printed it, once.
+    assert_eq!(log.matches("Development admin created").count(), 1, "{log}");
+
     // Second run: the committed row survived; then SIGKILL still stops PostgreSQL.
     let mut svc = start(&dir, 2);
     wait_ready(&mut svc).await;
+    let log2 = std::fs::read_to_string(&svc.log).unwrap();
+    assert!(!log2.contains("Development admin created"), "printed only on the first start");
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -242,4 +252,102 @@ fn missing_postgres_binaries_name_both_ways_out() {
         err.contains("DATABASE_URL") && err.contains("docker compose up"),
         "{err}"
     );
+}
+
+fn admin_create(dir: &Path, email: &str, password: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_agrupa"))
+        .args(["admin", "create", "--email", email, "--name", "Gestora del clúster"])
+        .env_remove("DATABASE_URL")
+        .env("AGRUPA_DATA_DIR", dir.join("data"))
+        .env("AGRUPA_ADMIN_PASSWORD", password)
+        .env("AGRUPA_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains(password), "the password is never printed");
+    text
+}
+
+#[tokio::test]
+async fn admin_create_is_idempotent_and_no_secret_reaches_the_logs() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("secrets-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let password = "contraseña-secreta-del-clúster";
+    assert!(admin_create(&dir, "gestora@cluster.es", password).contains("created"));
+    let again = admin_create(&dir, "Gestora@Cluster.es", password);
+    assert!(again.contains("already exists") && again.contains("nothing changed"), "{again}");
+
+    let mut svc = start_with(&dir, 1, &[("AGRUPA_LOG", "debug")]);
+    wait_ready(&mut svc).await;
+    let base = format!("http://127.0.0.1:{}", svc.port);
+    let http = reqwest::Client::new();
+    let form = |pairs: &[(&str, &str)]| serde_urlencoded::to_string(pairs).unwrap();
+    let post_form = |body: String| {
+        http.post(format!("{base}/api/v1/auth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let bad = post_form(form(&[("grant_type", "password"), ("username", "gestora@cluster.es"), ("password", "adivina-adivinanza")]))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let tokens: serde_json::Value = post_form(form(&[("grant_type", "password"), ("username", "gestora@cluster.es"), ("password", password)]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let client: serde_json::Value = http
+        .post(format!("{base}/api/v1/api-clients"))
+        .bearer_auth(&access)
+        .json(&serde_json::json!({"name": "Ministerio"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = client["client_secret"].as_str().unwrap().to_owned();
+    let client_tokens: serde_json::Value = post_form(form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", client["client_id"].as_str().unwrap()),
+        ("client_secret", &secret),
+    ]))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let client_access = client_tokens["access_token"].as_str().unwrap().to_owned();
+    let refreshed: serde_json::Value = post_form(form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh2 = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(http.get(format!("{base}/api/v1/me")).bearer_auth(&client_access).send().await.unwrap().status(), 200);
+    signal(&svc, "-TERM");
+    wait_exit(&mut svc).await;
+
+    let log = std::fs::read_to_string(&svc.log).unwrap();
+    assert!(log.contains("sign-in failed") && log.contains("signed in"), "sign-ins are logged: {log}");
+    for (what, secret) in [
+        ("password", password),
+        ("wrong password", "adivina-adivinanza"),
+        ("access token", access.as_str()),
+        ("refresh token", refresh.as_str()),
+        ("second refresh token", refresh2.as_str()),
+        ("client secret", secret.as_str()),
+        ("client access token", client_access.as_str()),
+    ] {
+        assert!(!log.contains(secret), "the {what} appears in the log");
+    }
+    assert!(!log.contains("gestora@cluster.es"), "no personal data (e-mails) in the log");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -187,7 +187,10 @@ async fn zero_config_run_keeps_data_and_leaves_no_postgres_behind() {
     let mut svc = start(&dir, 2);
     wait_ready(&mut svc).await;
     let log2 = std::fs::read_to_string(&svc.log).unwrap();
-    assert!(!log2.contains("Development admin created"), "printed only on the first start");
+    assert!(
+        !log2.contains("Development admin created"),
+        "printed only on the first start"
+    );
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -256,7 +259,14 @@ fn missing_postgres_binaries_name_both_ways_out() {
 
 fn admin_create(dir: &Path, email: &str, password: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_agrupa"))
-        .args(["admin", "create", "--email", email, "--name", "Gestora del clúster"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Gestora del clúster",
+        ])
         .env_remove("DATABASE_URL")
         .env("AGRUPA_DATA_DIR", dir.join("data"))
         .env("AGRUPA_ADMIN_PASSWORD", password)
@@ -264,7 +274,11 @@ fn admin_create(dir: &Path, email: &str, password: &str) -> String {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(!text.contains(password), "the password is never printed");
     text
@@ -272,12 +286,16 @@ fn admin_create(dir: &Path, email: &str, password: &str) -> String {
 
 #[tokio::test]
 async fn admin_create_is_idempotent_and_no_secret_reaches_the_logs() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("secrets-{}", uuid::Uuid::new_v4().simple()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("secrets-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let password = "contraseña-secreta-del-clúster";
     assert!(admin_create(&dir, "gestora@cluster.es", password).contains("created"));
     let again = admin_create(&dir, "Gestora@Cluster.es", password);
-    assert!(again.contains("already exists") && again.contains("nothing changed"), "{again}");
+    assert!(
+        again.contains("already exists") && again.contains("nothing changed"),
+        "{again}"
+    );
 
     let mut svc = start_with(&dir, 1, &[("AGRUPA_LOG", "debug")]);
     wait_ready(&mut svc).await;
@@ -290,16 +308,24 @@ async fn admin_create_is_idempotent_and_no_secret_reaches_the_logs() {
             .body(body)
             .send()
     };
-    let bad = post_form(form(&[("grant_type", "password"), ("username", "gestora@cluster.es"), ("password", "adivina-adivinanza")]))
-        .await
-        .unwrap();
+    let bad = post_form(form(&[
+        ("grant_type", "password"),
+        ("username", "gestora@cluster.es"),
+        ("password", "adivina-adivinanza"),
+    ]))
+    .await
+    .unwrap();
     assert_eq!(bad.status(), 400);
-    let tokens: serde_json::Value = post_form(form(&[("grant_type", "password"), ("username", "gestora@cluster.es"), ("password", password)]))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens: serde_json::Value = post_form(form(&[
+        ("grant_type", "password"),
+        ("username", "gestora@cluster.es"),
+        ("password", password),
+    ]))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let client: serde_json::Value = http
@@ -324,19 +350,33 @@ async fn admin_create_is_idempotent_and_no_secret_reaches_the_logs() {
     .await
     .unwrap();
     let client_access = client_tokens["access_token"].as_str().unwrap().to_owned();
-    let refreshed: serde_json::Value = post_form(form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refreshed: serde_json::Value = post_form(form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", &refresh),
+    ]))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let refresh2 = refreshed["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(http.get(format!("{base}/api/v1/me")).bearer_auth(&client_access).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/api/v1/me"))
+            .bearer_auth(&client_access)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     signal(&svc, "-TERM");
     wait_exit(&mut svc).await;
 
     let log = std::fs::read_to_string(&svc.log).unwrap();
-    assert!(log.contains("sign-in failed") && log.contains("signed in"), "sign-ins are logged: {log}");
+    assert!(
+        log.contains("sign-in failed") && log.contains("signed in"),
+        "sign-ins are logged: {log}"
+    );
     for (what, secret) in [
         ("password", password),
         ("wrong password", "adivina-adivinanza"),
@@ -348,6 +388,9 @@ async fn admin_create_is_idempotent_and_no_secret_reaches_the_logs() {
     ] {
         assert!(!log.contains(secret), "the {what} appears in the log");
     }
-    assert!(!log.contains("gestora@cluster.es"), "no personal data (e-mails) in the log");
+    assert!(
+        !log.contains("gestora@cluster.es"),
+        "no personal data (e-mails) in the log"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -36,7 +36,10 @@ fn rules() -> BTreeMap<&'static str, Option<Rule>> {
         ("POST /api/v1/api-clients", r(ADMIN, 201)),
         ("GET /api/v1/api-clients/{id}", r(ADMIN_AUDITOR, 200)),
         ("PATCH /api/v1/api-clients/{id}", r(ADMIN, 200)),
-        ("POST /api/v1/api-clients/{id}/secret-rotations", r(ADMIN, 200)),
+        (
+            "POST /api/v1/api-clients/{id}/secret-rotations",
+            r(ADMIN, 200),
+        ),
         ("DELETE /api/v1/api-clients/{id}", r(ADMIN, 204)),
     ])
 }
@@ -68,7 +71,10 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         ] {
             if present {
                 let key = format!("{method} {path}");
-                assert!(rules.contains_key(key.as_str()), "no role rule for {key}: add it to tests/api/roles.rs");
+                assert!(
+                    rules.contains_key(key.as_str()),
+                    "no role rule for {key}: add it to tests/api/roles.rs"
+                );
                 routes.push(key);
             }
         }
@@ -77,7 +83,13 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
 
     // The objects the routes act on.
     let victim = app.user(&admin, "staff").await;
-    let res = app.post_json(&admin.token, "/api/v1/api-clients", &json!({"name": "Cliente de pruebas"})).await;
+    let res = app
+        .post_json(
+            &admin.token,
+            "/api/v1/api-clients",
+            &json!({"name": "Cliente de pruebas"}),
+        )
+        .await;
     let client: Value = res.json().await.unwrap();
     let client_row = client["id"].as_str().unwrap().to_owned();
     let client_token: Value = app
@@ -95,13 +107,19 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         let u = app.user(&admin, role).await;
         callers.push((role, Some(u.token), u.password));
     }
-    callers.push(("client", Some(client_token["access_token"].as_str().unwrap().to_owned()), String::new()));
+    callers.push((
+        "client",
+        Some(client_token["access_token"].as_str().unwrap().to_owned()),
+        String::new(),
+    ));
     callers.push(("admin", Some(admin.token.clone()), admin.password.clone()));
 
     let mut failures = Vec::new();
     for (caller, token, password) in &callers {
         for key in &routes {
-            let Some(rule) = rules[key.as_str()].as_ref() else { continue };
+            let Some(rule) = rules[key.as_str()].as_ref() else {
+                continue;
+            };
             let (method, template) = key.split_once(' ').unwrap();
             let path = if template.starts_with("/api/v1/users/") {
                 template.replace("{id}", &victim.id)
@@ -109,12 +127,16 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
                 template.replace("{id}", &client_row)
             };
             let body = match key.as_str() {
-                "POST /api/v1/users" => json!({"email": format!("{}@x.es", uuid::Uuid::new_v4().simple()),
-                    "display_name": "Nueva", "role": "staff", "password": "una contraseña muy larga"}),
+                "POST /api/v1/users" => {
+                    json!({"email": format!("{}@x.es", uuid::Uuid::new_v4().simple()),
+                    "display_name": "Nueva", "role": "staff", "password": "una contraseña muy larga"})
+                }
                 "PATCH /api/v1/users/{id}" => json!({"display_name": "Otro nombre"}),
                 "POST /api/v1/api-clients" => json!({"name": "Otro cliente"}),
                 "PATCH /api/v1/api-clients/{id}" => json!({"name": "Renombrado"}),
-                "POST /api/v1/me/password" => json!({"current_password": password, "new_password": "la nueva contraseña larga"}),
+                "POST /api/v1/me/password" => {
+                    json!({"current_password": password, "new_password": "la nueva contraseña larga"})
+                }
                 _ => json!({}),
             };
             let mut req = app.client.request(method.parse().unwrap(), app.url(&path));
@@ -131,9 +153,15 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
                 (Some(_), false) => 403,
             };
             if status != expected {
-                failures.push(format!("{caller:>9} {key}: got {status}, expected {expected}"));
+                failures.push(format!(
+                    "{caller:>9} {key}: got {status}, expected {expected}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "role matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "role matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }

@@ -24,6 +24,10 @@
 //! | `AGRUPA_LOGIN_MAX_FAILURES` | `5` | failed sign-ins per account within the lockout window before 429 |
 //! | `AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address within the window before 429 |
 //! | `AGRUPA_LOGIN_LOCKOUT_SECS` | `900` | the window, and how long a lock lasts |
+//! | `AGRUPA_RATE_LIMIT` | `600` | requests per minute per caller (token subject, or address when anonymous), per instance; `0` turns it off |
+//! | `AGRUPA_TOKEN_RATE_LIMIT` | `60` | requests per minute per address to the token and revocation endpoints, per instance; `0` turns it off |
+//! | `AGRUPA_REQUEST_TIMEOUT_SECS` | `30` | longest a request may take before it is abandoned (503) |
+//! | `AGRUPA_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from a browser (e.g. `https://app.example.org`); unset = same origin only |
 //! | `AGRUPA_ADMIN_PASSWORD` | unset | password for `agrupa admin create` (prompted when unset on a terminal) |
 //!
 //! Secrets (the database password, the signing keys) are never printed: `Debug` redacts them.
@@ -96,6 +100,14 @@ pub struct Config {
     pub login_max_failures_per_address: u32,
     /// `AGRUPA_LOGIN_LOCKOUT_SECS`.
     pub login_lockout: Duration,
+    /// `AGRUPA_RATE_LIMIT`.
+    pub rate_limit: u32,
+    /// `AGRUPA_TOKEN_RATE_LIMIT`.
+    pub token_rate_limit: u32,
+    /// `AGRUPA_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout: Duration,
+    /// `AGRUPA_CORS_ORIGINS`.
+    pub cors_origins: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -145,6 +157,10 @@ impl Default for Config {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_lockout: Duration::from_secs(900),
+            rate_limit: 600,
+            token_rate_limit: 60,
+            request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -212,6 +228,13 @@ impl Config {
             .map_or(d.login_max_failures_per_address, |v| v as u32),
             login_lockout: parse_opt(&get, "AGRUPA_LOGIN_LOCKOUT_SECS", 1, 86_400)?
                 .map_or(d.login_lockout, |s| Duration::from_secs(s as u64)),
+            rate_limit: parse_opt(&get, "AGRUPA_RATE_LIMIT", 0, 1_000_000)?
+                .map_or(d.rate_limit, |v| v as u32),
+            token_rate_limit: parse_opt(&get, "AGRUPA_TOKEN_RATE_LIMIT", 0, 1_000_000)?
+                .map_or(d.token_rate_limit, |v| v as u32),
+            request_timeout: parse_opt(&get, "AGRUPA_REQUEST_TIMEOUT_SECS", 1, 3600)?
+                .map_or(d.request_timeout, |s| Duration::from_secs(s as u64)),
+            cors_origins: parse_origins(get("AGRUPA_CORS_ORIGINS").as_deref())?,
         };
         config.check()?;
         Ok(config)
@@ -236,6 +259,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.contains('*')
+                && !o.trim_end_matches('/').contains(['?', '#'])
+                && o.matches('/').count() == 2;
+            if ok {
+                Ok(o.trim_end_matches('/').to_owned())
+            } else {
+                Err(ConfigError(format!(
+                    "AGRUPA_CORS_ORIGINS: `{o}` is not an origin like https://app.example.org (no wildcards, no paths)"
+                )))
+            }
+        })
+        .collect()
 }
 
 fn parse_opt(

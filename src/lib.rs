@@ -4,6 +4,7 @@
 //! `main.rs` only parses the command line. Tests build the same application on port 0.
 
 pub mod api_clients;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -20,7 +21,12 @@ pub mod users;
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpResponse, dev::Server, middleware::from_fn, web};
+use actix_web::{
+    App, HttpResponse,
+    dev::Server,
+    middleware::{Condition, from_fn},
+    web,
+};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi as _;
 use utoipa_actix_web::AppExt;
@@ -32,7 +38,10 @@ use crate::{
         DbPool,
         embedded::{EmbeddedOptions, EmbeddedPostgres},
     },
-    http::{extract, fallback, request_id, telemetry::AgrupaRootSpan},
+    http::{
+        extract, fallback, guard, idempotency, metrics, rate_limit, request_id,
+        telemetry::AgrupaRootSpan,
+    },
 };
 
 /// Shared state handed to handlers as `web::Data<AppState>`.
@@ -50,15 +59,31 @@ pub struct AppState {
     pub cursors: http::pagination::CursorCodec,
     /// Verified against for unknown e-mails, so they cost as much as wrong passwords.
     pub dummy_hash: Arc<str>,
+    /// Request and pool metrics.
+    pub metrics: Arc<http::metrics::Metrics>,
+    /// Per-instance rate limiters.
+    pub limits: Arc<http::rate_limit::Limits>,
+}
+
+impl AppState {
+    /// A pooled connection; waits at most `AGRUPA_DB_TIMEOUT_MS`, then 503.
+    pub async fn conn(&self) -> Result<db::DbConn, error::ApiError> {
+        let started = std::time::Instant::now();
+        let conn = db::conn(&self.pool).await;
+        self.metrics.observe_pool_wait(started.elapsed());
+        conn
+    }
 }
 
 /// Registers every API route. The same function feeds the router and the OpenAPI document,
 /// so the two cannot disagree.
 pub fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     health::configure(cfg);
+    cfg.service(http::metrics::metrics);
     auth::configure(cfg);
     users::configure(cfg);
     api_clients::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.
@@ -70,6 +95,64 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     openapi::finish(&mut api);
     api
+}
+
+/// CORS for the configured frontend origins: bearer tokens, no cookies, so no credentials
+/// (and never a wildcard).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            idempotency::IDEMPOTENCY_KEY,
+            request_id::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            request_id::REQUEST_ID_HEADER,
+            idempotency::REPLAYED,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Periodic clean-up shared by all replicas (each statement is idempotent): expired
+/// idempotency keys, refresh tokens and revocations, and old sign-in failure counts.
+async fn housekeeping(pool: DbPool, lockout: std::time::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let Ok(mut conn) = pool.get().await else {
+            continue;
+        };
+        let keys = idempotency::purge_expired(&mut conn).await;
+        let tokens = auth::repo::purge_expired(&mut conn).await;
+        let throttle = auth::throttle::purge_stale(&mut conn, lockout).await;
+        match (keys, tokens, throttle) {
+            (Ok(k), Ok(t), Ok(f)) => {
+                tracing::debug!(
+                    idempotency_keys = k,
+                    tokens = t,
+                    throttle = f,
+                    "housekeeping done"
+                )
+            }
+            (k, t, f) => tracing::warn!(?k, ?t, ?f, "housekeeping failed"),
+        }
+    }
 }
 
 /// The token keys: configured, or generated in development (with a warning).
@@ -138,6 +221,7 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     embedded: Option<EmbeddedPostgres>,
+    lockout: std::time::Duration,
 }
 
 impl Application {
@@ -166,7 +250,13 @@ impl Application {
             cursors: http::pagination::CursorCodec::new(keys.derive("agrupa cursor v1")),
             keys,
             dummy_hash,
+            metrics: Arc::default(),
+            limits: Arc::new(http::rate_limit::Limits {
+                general: http::rate_limit::RateLimiter::new(config.rate_limit),
+                token: http::rate_limit::RateLimiter::new(config.token_rate_limit),
+            }),
         });
+        let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let mut server = actix_web::HttpServer::new(move || {
             let (app, _) = App::new()
@@ -193,7 +283,17 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(fallback::not_routed))
+                // Innermost first; the outermost (last) runs first.
+                .wrap(from_fn(guard::time_limit))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(from_fn(request_id::finalize))
+                .wrap(from_fn(idempotency::idempotency))
+                .wrap(from_fn(rate_limit::rate_limit))
+                .wrap(from_fn(guard::security_headers))
+                .wrap(from_fn(metrics::measure))
                 .wrap(TracingLogger::<AgrupaRootSpan>::new())
         })
         .listen(listener)?
@@ -206,6 +306,7 @@ impl Application {
             server: server.run(),
             pool,
             embedded: database.embedded,
+            lockout: config.login_lockout,
         })
     }
 
@@ -222,7 +323,9 @@ impl Application {
     /// Serves until SIGTERM/SIGINT, lets in-flight requests finish (bounded by
     /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`), closes the pool and stops the embedded database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let chores = tokio::spawn(housekeeping(self.pool.clone(), self.lockout));
         let result = self.server.await;
+        chores.abort();
         tracing::info!("HTTP server stopped; closing the database pool");
         self.pool.close();
         if let Some(embedded) = self.embedded {

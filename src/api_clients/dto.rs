@@ -6,10 +6,41 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::model::ApiClientRow;
-use crate::http::patch::nullable;
+use crate::http::{csv::CsvRow, patch::nullable};
+
+impl CsvRow for ApiClientRow {
+    fn header() -> &'static [&'static str] {
+        &[
+            "id",
+            "client_id",
+            "name",
+            "scopes",
+            "funder_id",
+            "revoked_at",
+            "secret_rotated_at",
+            "last_used_at",
+            "created_at",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        vec![
+            self.id.to_string(),
+            self.client_id.clone(),
+            self.name.clone(),
+            self.scopes.join(" "),
+            opt(self.funder_id.map(|v| v.to_string())),
+            opt(self.revoked_at.map(|v| v.to_rfc3339())),
+            self.secret_rotated_at.to_rfc3339(),
+            opt(self.last_used_at.map(|v| v.to_rfc3339())),
+            self.created_at.to_rfc3339(),
+        ]
+    }
+}
 
 /// A partner institution's system, signing in with `client_credentials`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiClient {
     /// Id.
     pub id: Uuid,

@@ -1,23 +1,55 @@
 //! HTTP handlers of the API client endpoints (admins manage, auditors read).
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{
     dto::{ApiClient, ApiClientPatch, ApiClientWithSecret, NewApiClient},
-    model::{ApiClientChanges, NewApiClientRow, check_scopes, new_client_id},
+    model::{ApiClientChanges, ApiClientRow, NewApiClientRow, check_scopes, new_client_id},
     repo,
 };
 use crate::{
     AppState,
+    audit::{self, Change},
     auth::{Action, Caller, Resource, tokens},
-    db,
     domain::text,
     error::{ApiError, FieldErrors},
-    http::pagination::{self, Page},
+    http::{
+        csv,
+        etag::{self, IfMatch, Precondition},
+        pagination::{self, Page},
+    },
 };
+
+/// The audit log's name for API clients.
+const RESOURCE: &str = "api_client";
+
+/// Records a change of a client in the audit log.
+async fn audit_change(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    action: &str,
+    before: Option<&ApiClientRow>,
+    after: &ApiClientRow,
+) -> Result<(), ApiError> {
+    let before = before.cloned().map(ApiClient::from);
+    let after = ApiClient::from(after.clone());
+    audit::record(
+        conn,
+        caller,
+        Change {
+            action,
+            resource_type: RESOURCE,
+            resource_id: after.id,
+            before: before.as_ref(),
+            after: Some(&after),
+        },
+    )
+    .await
+}
 
 /// Filters and paging of the client list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,35 +65,45 @@ pub struct ApiClientQuery {
     pub cursor: Option<String>,
 }
 
-/// Lists API clients.
+/// Lists API clients. `Accept: text/csv` exports every matching client.
 #[utoipa::path(
     tag = "api-clients",
     params(ApiClientQuery),
-    responses((status = 200, description = "A page of API clients.", body = Page<ApiClient>))
+    responses((status = 200, description = "A page of API clients (or all of them as CSV).",
+        content((Page<ApiClient> = "application/json"), (String = "text/csv"))))
 )]
 #[get("/api/v1/api-clients")]
 pub async fn list_clients(
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<ApiClientQuery>,
     state: web::Data<AppState>,
-) -> Result<web::Json<Page<ApiClient>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::ApiClients))?;
     let query = query.into_inner();
+    let include_revoked = query.include_revoked.unwrap_or(false);
+    if csv::wants_csv(&req) {
+        return Ok(csv::stream(
+            "api-clients.csv",
+            move |after| {
+                let state = state.clone();
+                async move {
+                    let mut conn = state.conn().await?;
+                    Ok(repo::list(&mut conn, include_revoked, after, csv::BATCH).await?)
+                }
+            },
+            |r: &ApiClientRow| r.id,
+        ));
+    }
     let limit = pagination::limit(query.limit)?;
     let after = query
         .cursor
         .as_deref()
         .map(|c| state.cursors.decode::<Uuid>("api_clients", "created_at", c))
         .transpose()?;
-    let mut conn = db::conn(&state.pool).await?;
-    let rows = repo::list(
-        &mut conn,
-        query.include_revoked.unwrap_or(false),
-        after,
-        limit + 1,
-    )
-    .await?;
-    Ok(web::Json(pagination::page(
+    let mut conn = state.conn().await?;
+    let rows = repo::list(&mut conn, include_revoked, after, limit + 1).await?;
+    Ok(HttpResponse::Ok().json(pagination::page(
         &state.cursors,
         "api_clients",
         "created_at",
@@ -103,16 +145,28 @@ pub async fn create_client(
         scopes,
         funder_id: input.funder_id,
     };
-    let mut conn = db::conn(&state.pool).await?;
-    let client = repo::insert(&mut conn, &row).await?;
+    let mut conn = state.conn().await?;
+    let client = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let client = repo::insert(conn, &row).await?;
+            audit_change(conn, &caller, "created", None, &client).await?;
+            Ok(client)
+        })
+        .await?;
     tracing::info!(client = %client.id, by = %caller.id(), "API client created");
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/api-clients/{}", client.id)))
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ApiClientWithSecret {
+    let mut res = etag::created(
+        format!("/api/v1/api-clients/{}", client.id),
+        client.version,
+        &ApiClientWithSecret {
             client: client.into(),
             client_secret: secret,
-        }))
+        },
+    );
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
 }
 
 /// One API client (never its secret).
@@ -120,42 +174,50 @@ pub async fn create_client(
     tag = "api-clients",
     params(("id" = Uuid, Path, description = "API client id")),
     responses(
-        (status = 200, description = "The client.", body = ApiClient),
+        (status = 200, description = "The client, with its `ETag`.", body = ApiClient,
+            headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)."),
         (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/api-clients/{id}")]
 pub async fn get_client(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
-) -> Result<web::Json<ApiClient>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::ApiClients))?;
-    let mut conn = db::conn(&state.pool).await?;
-    Ok(web::Json(
-        repo::find(&mut conn, id.into_inner()).await?.into(),
-    ))
+    let mut conn = state.conn().await?;
+    let row = repo::find(&mut conn, id.into_inner()).await?;
+    Ok(etag::respond(&req, row.version, &ApiClient::from(row)))
 }
 
 /// Changes an API client's name, scopes or funder.
 #[utoipa::path(
     tag = "api-clients",
-    params(("id" = Uuid, Path, description = "API client id")),
+    params(
+        ("id" = Uuid, Path, description = "API client id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a GET; 412 when stale"),
+    ),
     request_body = ApiClientPatch,
     responses(
         (status = 200, description = "The changed client.", body = ApiClient),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/api-clients/{id}")]
 pub async fn update_client(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<ApiClientPatch>,
     state: web::Data<AppState>,
-) -> Result<web::Json<ApiClient>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;
+    let precondition = Precondition::from_request(&req);
     let patch = body.into_inner();
     let mut errors = FieldErrors::default();
     let name = patch
@@ -172,15 +234,21 @@ pub async fn update_client(
         scopes,
         funder_id: patch.funder_id,
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let id = id.into_inner();
-    let client =
-        if changes.name.is_none() && changes.scopes.is_none() && changes.funder_id.is_none() {
-            repo::find(&mut conn, id).await?
-        } else {
-            repo::update(&mut conn, id, &changes).await?
-        };
-    Ok(web::Json(client.into()))
+    let client = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_for_update(conn, id).await?;
+            precondition.check(current.version, IfMatch::Optional)?;
+            if changes.name.is_none() && changes.scopes.is_none() && changes.funder_id.is_none() {
+                return Ok(current);
+            }
+            let updated = repo::update(conn, id, &changes).await?;
+            audit_change(conn, &caller, "updated", Some(&current), &updated).await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(etag::updated(client.version, &ApiClient::from(client)))
 }
 
 /// Replaces the secret and shows the new one, once. Tokens already issued stay valid until
@@ -201,7 +269,7 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;
     let secret = tokens::random_token();
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let client =
         repo::rotate_secret(&mut conn, id.into_inner(), &tokens::hash_secret(&secret)).await?;
     tracing::info!(client = %client.id, by = %caller.id(), "API client secret rotated");
@@ -231,12 +299,17 @@ pub async fn revoke_client(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;
     let id = id.into_inner();
-    let mut conn = db::conn(&state.pool).await?;
-    if !repo::revoke(&mut conn, id).await? {
-        return Err(ApiError::not_found(
-            "No such API client, or it is already revoked.",
-        ));
-    }
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = repo::find_for_update(conn, id).await?;
+        let Some(revoked) = repo::revoke(conn, id).await? else {
+            return Err(ApiError::not_found(
+                "No such API client, or it is already revoked.",
+            ));
+        };
+        audit_change(conn, &caller, "revoked", Some(&current), &revoked).await
+    })
+    .await?;
     tracing::info!(client = %id, by = %caller.id(), "API client revoked");
     Ok(HttpResponse::NoContent().finish())
 }

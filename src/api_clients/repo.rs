@@ -28,6 +28,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiClie
         .await
 }
 
+/// One client, locked for update until the transaction ends.
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiClientRow> {
+    api_clients::table
+        .find(id)
+        .select(ApiClientRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
 /// A keyset page of clients in creation order.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -81,9 +91,9 @@ pub async fn rotate_secret(
     .await
 }
 
-/// Revokes a client (kept for the record); returns false when already revoked or absent.
-pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
-    let n = diesel::update(
+/// Revokes a client (kept for the record); `None` when already revoked or absent.
+pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ApiClientRow>> {
+    diesel::update(
         api_clients::table
             .find(id)
             .filter(api_clients::revoked_at.is_null()),
@@ -92,7 +102,8 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool>
         api_clients::revoked_at.eq(diesel::dsl::now),
         api_clients::version.eq(api_clients::version + 1),
     ))
-    .execute(conn)
-    .await?;
-    Ok(n == 1)
+    .returning(ApiClientRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
 }

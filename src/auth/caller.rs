@@ -14,7 +14,7 @@ use super::{
     repo,
     tokens::PrincipalKind,
 };
-use crate::{AppState, db, error::ApiError};
+use crate::{AppState, error::ApiError};
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct Caller {
     pub scopes: Vec<String>,
     /// The token id.
     pub jti: Uuid,
+    /// The request's id (for the audit log).
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -115,8 +117,11 @@ impl FromRequest for Caller {
                 .keys
                 .verify(token)
                 .map_err(|e| unauthorized(&e.to_string()))?;
-
-            let mut conn = db::conn(&state.pool).await?;
+            let request_id = req
+                .extensions()
+                .get::<crate::http::RequestId>()
+                .map(|r| r.as_str().to_owned());
+            let mut conn = state.conn().await?;
             let caller = match claims.kind {
                 PrincipalKind::User => {
                     let row = repo::load_user_principal(&mut conn, claims.sub, claims.jti)
@@ -132,6 +137,7 @@ impl FromRequest for Caller {
                         funder_id: row.funder_id,
                         scopes: narrow(&claims.scope, row.role),
                         jti: claims.jti,
+                        request_id: request_id.clone(),
                     }
                 }
                 PrincipalKind::Client => {
@@ -154,6 +160,7 @@ impl FromRequest for Caller {
                         funder_id: row.funder_id,
                         scopes,
                         jti: claims.jti,
+                        request_id: request_id.clone(),
                     }
                 }
             };

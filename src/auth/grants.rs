@@ -15,7 +15,7 @@ use super::{
     throttle,
     tokens::{Claims, PrincipalKind, hash_secret, random_token},
 };
-use crate::{AppState, db, domain::Email, error::ApiError};
+use crate::{AppState, domain::Email, error::ApiError};
 
 fn invalid_grant(description: &str) -> ApiError {
     ApiError::oauth(StatusCode::BAD_REQUEST, "invalid_grant", description)
@@ -132,7 +132,7 @@ pub async fn password(
     };
     let account_key = format!("account:{}", username.trim().to_lowercase());
     let address_key = format!("address:{address}");
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     if let Some(wait) =
         throttle::locked_for(&mut conn, &[account_key.clone(), address_key.clone()]).await?
     {
@@ -225,7 +225,7 @@ pub async fn client_credentials(
         _ => return Err(invalid_client()),
     };
     let address_key = format!("address:{address}");
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     if let Some(wait) = throttle::locked_for(&mut conn, std::slice::from_ref(&address_key)).await? {
         return Err(ApiError::too_many_requests(wait));
     }
@@ -282,7 +282,7 @@ pub async fn refresh(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_request("`refresh_token` is required."))?;
     let hash = hash_secret(&token);
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async move |conn| {
                 let spent = match repo::exchange_refresh(conn, &hash).await? {
@@ -339,7 +339,7 @@ pub async fn refresh(
 /// RFC 7009: revokes an access token (until it expires) or a refresh token (with its
 /// family). Unknown or invalid tokens are not an error.
 pub async fn revoke(state: &AppState, token: &str) -> Result<(), ApiError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     if token.matches('.').count() == 2 {
         if let Ok(claims) = state.keys.verify(token) {
             let expires = Utc

@@ -63,3 +63,17 @@ pub async fn clear(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResu
         .await?;
     Ok(())
 }
+
+/// Forgets counts whose window and lock are over (housekeeping).
+pub async fn purge_stale(
+    conn: &mut AsyncPgConnection,
+    window: Duration,
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM login_throttle WHERE window_started_at < now() - make_interval(secs => $1) \
+         AND (locked_until IS NULL OR locked_until < now())",
+    )
+    .bind::<BigInt, _>(i64::try_from(window.as_secs()).unwrap_or(i64::MAX))
+    .execute(conn)
+    .await
+}

@@ -94,6 +94,20 @@ pub async fn finalize(
     Ok(res)
 }
 
+/// A problem response for `err` carrying the request's id (body and header), for
+/// middlewares that answer before the finalising middleware runs.
+pub fn render(err: &ApiError, req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.as_str().to_owned());
+    let mut res = err.to_response(id.as_deref());
+    if let Some(v) = id.and_then(|i| HeaderValue::from_str(&i).ok()) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    res
+}
+
 /// Converts an actix error that is not an [`ApiError`] (logging server errors once).
 fn to_api_error(err: &Error) -> ApiError {
     let status = err.as_response_error().status_code();

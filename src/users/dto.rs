@@ -6,10 +6,46 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::model::UserRow;
-use crate::{auth::Role, http::patch::nullable};
+use crate::{
+    auth::Role,
+    http::{csv::CsvRow, patch::nullable},
+};
+
+impl CsvRow for UserRow {
+    fn header() -> &'static [&'static str] {
+        &[
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "member_id",
+            "funder_id",
+            "active",
+            "last_login_at",
+            "created_at",
+            "updated_at",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        vec![
+            self.id.to_string(),
+            self.email.clone(),
+            self.display_name.clone(),
+            self.role.to_string(),
+            opt(self.member_id.map(|v| v.to_string())),
+            opt(self.funder_id.map(|v| v.to_string())),
+            self.active.to_string(),
+            opt(self.last_login_at.map(|v| v.to_rfc3339())),
+            self.created_at.to_rfc3339(),
+            self.updated_at.to_rfc3339(),
+        ]
+    }
+}
 
 /// A user account.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
     /// Id.
     pub id: Uuid,

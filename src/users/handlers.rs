@@ -1,22 +1,29 @@
 //! HTTP handlers of the user endpoints: parse, check permission, call the repo, answer.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::{
-    dto::{Me, NewUser, PasswordChange, User, UserPatch, UserQuery},
-    model::{NewUserRow, UserChanges, check_affiliation},
+    dto::{Me, NewUser, PasswordChange, User, UserPatch, UserQuery, UserSort},
+    model::{NewUserRow, UserChanges, UserRow, check_affiliation},
     repo,
 };
 use crate::{
     AppState,
+    audit::{self, Change},
     auth::{self, Action, Caller, Principal, Resource, Role, password},
-    db,
     domain::{Email, text},
     error::{ApiError, FieldErrors, on_unique},
-    http::pagination::{self, Page},
+    http::{
+        csv,
+        etag::{self, IfMatch, Precondition},
+        pagination::{self, Page},
+    },
 };
+
+/// The audit log's name for users.
+const RESOURCE: &str = "user";
 
 const EMAIL_TAKEN: &str = "A user with this e-mail already exists.";
 
@@ -27,22 +34,53 @@ async fn hash_password(plain: String) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-/// Lists users (admins and auditors).
+fn key_by_id(r: &UserRow) -> repo::After {
+    repo::After::Id(r.id)
+}
+
+fn key_by_email(r: &UserRow) -> repo::After {
+    repo::After::Email(r.email.clone())
+}
+
+/// Lists users (admins and auditors). `Accept: text/csv` exports every matching user.
 #[utoipa::path(
     tag = "users",
     params(UserQuery),
-    responses((status = 200, description = "A page of users.", body = Page<User>))
+    responses((status = 200, description = "A page of users (or all of them as CSV).",
+        content((Page<User> = "application/json"), (String = "text/csv"))))
 )]
 #[get("/api/v1/users")]
 pub async fn list_users(
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<UserQuery>,
     state: web::Data<AppState>,
-) -> Result<web::Json<Page<User>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Users))?;
     let query = query.into_inner();
-    let limit = pagination::limit(query.limit)?;
     let sort = query.sort.unwrap_or_default();
+    let key_of = match sort {
+        UserSort::Email | UserSort::EmailDesc => key_by_email,
+        UserSort::CreatedAt | UserSort::CreatedAtDesc => key_by_id,
+    };
+    if csv::wants_csv(&req) {
+        let filter = repo::Filter {
+            role: query.role,
+            active: query.active,
+        };
+        return Ok(csv::stream(
+            "users.csv",
+            move |after| {
+                let state = state.clone();
+                async move {
+                    let mut conn = state.conn().await?;
+                    Ok(repo::list(&mut conn, &filter, sort, after, csv::BATCH).await?)
+                }
+            },
+            key_of,
+        ));
+    }
+    let limit = pagination::limit(query.limit)?;
     let after = query
         .cursor
         .as_deref()
@@ -56,20 +94,15 @@ pub async fn list_users(
         role: query.role,
         active: query.active,
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let rows = repo::list(&mut conn, &filter, sort, after, limit + 1).await?;
-    Ok(web::Json(pagination::page(
+    Ok(HttpResponse::Ok().json(pagination::page(
         &state.cursors,
         "users",
         sort.as_str(),
         rows,
         limit,
-        |r| match sort {
-            super::dto::UserSort::Email | super::dto::UserSort::EmailDesc => {
-                repo::After::Email(r.email.clone())
-            }
-            _ => repo::After::Id(r.id),
-        },
+        key_of,
         User::from,
     )))
 }
@@ -108,14 +141,34 @@ pub async fn create_user(
         active: input.active.unwrap_or(true),
         password_hash: hash_password(input.password).await?,
     };
-    let mut conn = db::conn(&state.pool).await?;
-    let user = repo::insert(&mut conn, &row)
-        .await
-        .map_err(|e| on_unique(e, "users_email_key", "user_email_taken", EMAIL_TAKEN))?;
-    tracing::info!(user = %user.id, by = %caller.id(), "user created");
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
-        .json(User::from(user)))
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let user = repo::insert(conn, &row)
+                .await
+                .map_err(|e| on_unique(e, "users_email_key", "user_email_taken", EMAIL_TAKEN))?;
+            let after = User::from(user.clone());
+            audit::record(
+                conn,
+                &caller,
+                Change {
+                    action: "created",
+                    resource_type: RESOURCE,
+                    resource_id: user.id,
+                    before: None,
+                    after: Some(&after),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await?;
+    tracing::info!(user = %row.id, by = %caller.id(), "user created");
+    Ok(etag::created(
+        format!("/api/v1/users/{}", row.id),
+        row.version,
+        &User::from(row),
+    ))
 }
 
 /// One user (admins and auditors).
@@ -123,31 +176,38 @@ pub async fn create_user(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     responses(
-        (status = 200, description = "The user.", body = User),
+        (status = 200, description = "The user, with its `ETag`.", body = User,
+            headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)."),
         (status = 404, description = "No such user.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/users/{id}")]
 pub async fn get_user(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
-) -> Result<web::Json<User>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Users))?;
-    let mut conn = db::conn(&state.pool).await?;
-    Ok(web::Json(
-        repo::find(&mut conn, id.into_inner()).await?.into(),
-    ))
+    let mut conn = state.conn().await?;
+    let row = repo::find(&mut conn, id.into_inner()).await?;
+    Ok(etag::respond(&req, row.version, &User::from(row)))
 }
 
 /// Changes a user (admins only). Changing the role or password, or deactivating, ends the
 /// user's sessions at once. The last active admin cannot be demoted or deactivated.
+/// `If-Match` (optional here) makes the change conditional on the version you read.
 #[utoipa::path(
     tag = "users",
-    params(("id" = Uuid, Path, description = "User id")),
+    params(
+        ("id" = Uuid, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a GET; 412 when stale"),
+    ),
     request_body = UserPatch,
     responses(
         (status = 200, description = "The changed user.", body = User),
+        (status = 412, description = "`precondition_failed`: changed since you read it.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`user_email_taken` or `last_admin`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -155,12 +215,14 @@ pub async fn get_user(
 )]
 #[patch("/api/v1/users/{id}")]
 pub async fn update_user(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<UserPatch>,
     state: web::Data<AppState>,
-) -> Result<web::Json<User>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Users))?;
+    let precondition = Precondition::from_request(&req);
     let id = id.into_inner();
     let patch = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -180,10 +242,11 @@ pub async fn update_user(
         Some(p) => Some(hash_password(p).await?),
         None => None,
     };
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let user = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
+        .transaction::<_, ApiError, _>(async |conn| {
             let current = repo::find_for_update(conn, id).await?;
+            precondition.check(current.version, IfMatch::Optional)?;
             let role = patch.role.unwrap_or(current.role);
             let member_id = patch.member_id.unwrap_or(current.member_id);
             let funder_id = patch.funder_id.unwrap_or(current.funder_id);
@@ -218,11 +281,24 @@ pub async fn update_user(
             if ends_sessions {
                 auth::repo::end_user_sessions(conn, id).await?;
             }
+            let (before, after) = (User::from(current), User::from(updated.clone()));
+            audit::record(
+                conn,
+                &caller,
+                Change {
+                    action: "updated",
+                    resource_type: RESOURCE,
+                    resource_id: id,
+                    before: Some(&before),
+                    after: Some(&after),
+                },
+            )
+            .await?;
             Ok(updated)
         })
         .await?;
     tracing::info!(user = %user.id, by = %caller.id(), "user changed");
-    Ok(web::Json(user.into()))
+    Ok(etag::updated(user.version, &User::from(user)))
 }
 
 /// The signed-in caller: a user or a partner API client.
@@ -232,7 +308,7 @@ pub async fn update_user(
 )]
 #[get("/api/v1/me")]
 pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let me = match caller.principal {
         Principal::User(id) => {
             let user = repo::find(&mut conn, id).await?;
@@ -288,7 +364,7 @@ pub async fn change_password(
     let mut errors = FieldErrors::default();
     errors.check("new_password", password::check_policy(&input.new_password));
     errors.finish()?;
-    let mut conn = db::conn(&state.pool).await?;
+    let mut conn = state.conn().await?;
     let stored = repo::password_hash(&mut conn, user_id).await?;
     let current = input.current_password;
     let verified = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
@@ -301,13 +377,26 @@ pub async fn change_password(
         ));
     }
     let new_hash = hash_password(input.new_password).await?;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = User::from(repo::find_for_update(conn, user_id).await?);
         let changes = UserChanges {
             password_hash: Some(new_hash),
             ..Default::default()
         };
-        repo::update(conn, user_id, &changes).await?;
+        let after = User::from(repo::update(conn, user_id, &changes).await?);
         auth::repo::end_user_sessions(conn, user_id).await?;
+        audit::record(
+            conn,
+            &caller,
+            Change {
+                action: "password_changed",
+                resource_type: RESOURCE,
+                resource_id: user_id,
+                before: Some(&before),
+                after: Some(&after),
+            },
+        )
+        .await?;
         Ok(())
     })
     .await?;

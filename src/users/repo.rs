@@ -39,7 +39,7 @@ pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
 }
 
 /// Filters of the list.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Filter {
     /// Role.
     pub role: Option<Role>,

@@ -24,6 +24,7 @@ fn rules() -> BTreeMap<&'static str, Option<Rule>> {
         // Public: no token needed (checked in their own tests).
         ("GET /healthz", None),
         ("GET /readyz", None),
+        ("GET /metrics", None),
         ("POST /api/v1/auth/token", None),
         ("POST /api/v1/auth/revoke", None),
         ("GET /api/v1/me", r(EVERYONE, 200)),
@@ -41,6 +42,7 @@ fn rules() -> BTreeMap<&'static str, Option<Rule>> {
             r(ADMIN, 200),
         ),
         ("DELETE /api/v1/api-clients/{id}", r(ADMIN, 204)),
+        ("GET /api/v1/audit-events", r(ADMIN_AUDITOR, 200)),
     ])
 }
 

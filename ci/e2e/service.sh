@@ -1,0 +1,85 @@
+# Shared by the end-to-end checks (source it, don't run it): builds agrupa, starts it on a
+# free port with a throw-away embedded PostgreSQL and an admin, and stops it on exit.
+#
+# After `start_service` these are set:
+#   BASE_URL        http://127.0.0.1:PORT
+#   ADMIN_EMAIL     the admin's e-mail
+#   ADMIN_PASSWORD  its password
+#   TOKEN           an access token for the admin (password grant)
+# The service's log is in $E2E_DIR/agrupa.log (printed on failure).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ADMIN_EMAIL="e2e-admin@agrupa.test"
+ADMIN_PASSWORD="e2e-Password-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+E2E_DIR=""
+SERVER_PID=""
+
+log() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+# PostgreSQL server binaries for the embedded database (as in .ci/run).
+ensure_postgres() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  fi
+}
+
+build_service() {
+  log "cargo build --release --bin agrupa"
+  (cd "$ROOT" && cargo build --release --bin agrupa)
+}
+
+stop_service() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    # Graceful shutdown also stops the embedded PostgreSQL; give it time.
+    for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -n "$E2E_DIR" ] && [ -f "$E2E_DIR/agrupa.log" ]; then
+    echo "--- last lines of the service log ---"
+    tail -n 40 "$E2E_DIR/agrupa.log" || true
+  fi
+  [ -n "$E2E_DIR" ] && rm -rf "$E2E_DIR"
+  return "$rc"
+}
+
+start_service() {
+  ensure_postgres
+  build_service
+  trap stop_service EXIT
+  trap 'exit 130' INT TERM
+
+  # Under target/, not /tmp: the embedded PostgreSQL runs as `postgres` and must be able to
+  # enter every folder above its data folder (mktemp makes 0700 folders).
+  E2E_DIR="$(mktemp -d "$ROOT/target/e2e-XXXXXX")"
+  chmod 755 "$E2E_DIR"
+  export AGRUPA_DATA_DIR="$E2E_DIR/data"
+  export AGRUPA_RATE_LIMIT=0
+  local port
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  export AGRUPA_ADDR="127.0.0.1:$port"
+  BASE_URL="http://127.0.0.1:$port"
+  local bin="$ROOT/target/release/agrupa"
+
+  log "create the admin"
+  AGRUPA_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$bin" admin create --email "$ADMIN_EMAIL" </dev/null
+
+  log "start agrupa on $BASE_URL"
+  "$bin" serve </dev/null >"$E2E_DIR/agrupa.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/readyz")" = 200 ]; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "agrupa exited during start-up"; return 1; }
+    sleep 0.5
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/readyz")" = 200 ] \
+    || { echo "agrupa not ready after 60 s"; return 1; }
+
+  log "sign in as $ADMIN_EMAIL"
+  TOKEN="$(curl -sf "$BASE_URL/api/v1/auth/token" -d grant_type=password \
+    --data-urlencode "username=$ADMIN_EMAIL" --data-urlencode "password=$ADMIN_PASSWORD" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+  [ -n "$TOKEN" ] || { echo "no access token"; return 1; }
+}

@@ -1,0 +1,84 @@
+//! HTTP handlers of the audit log (admins and auditors; read only).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use uuid::Uuid;
+
+use super::{
+    dto::{AuditEvent, AuditQuery, AuditSort},
+    model::AuditEventRow,
+    repo,
+};
+use crate::{
+    AppState,
+    auth::{Action, Caller, Resource},
+    error::ApiError,
+    http::{
+        csv,
+        pagination::{self, Page},
+    },
+};
+
+/// The audit log: every change, who made it, the resource before and after. Filter by
+/// resource, actor, action and time; newest first by default. `Accept: text/csv` exports
+/// every matching event.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses((status = 200, description = "A page of events (or all of them as CSV).",
+        content((Page<AuditEvent> = "application/json"), (String = "text/csv"))))
+)]
+#[get("/api/v1/audit-events")]
+pub async fn list_events(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<AuditQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Audit))?;
+    let query = query.into_inner();
+    let sort = query.sort.unwrap_or_default();
+    let newest_first = sort == AuditSort::Newest;
+    let filter = repo::Filter {
+        resource_type: query.resource_type,
+        resource_id: query.resource_id,
+        actor_id: query.actor_id,
+        action: query.action,
+        from: query.from,
+        to: query.to,
+    };
+    if csv::wants_csv(&req) {
+        let state = state.clone();
+        return Ok(csv::stream(
+            "audit-events.csv",
+            move |after| {
+                let (state, filter) = (state.clone(), filter.clone());
+                async move {
+                    let mut conn = state.conn().await?;
+                    Ok(repo::list(&mut conn, &filter, newest_first, after, csv::BATCH).await?)
+                }
+            },
+            |r: &AuditEventRow| r.id,
+        ));
+    }
+    let limit = pagination::limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            state
+                .cursors
+                .decode::<Uuid>("audit_events", sort.as_str(), c)
+        })
+        .transpose()?;
+    let mut conn = state.conn().await?;
+    let rows = repo::list(&mut conn, &filter, newest_first, after, limit + 1).await?;
+    Ok(HttpResponse::Ok().json(pagination::page(
+        &state.cursors,
+        "audit_events",
+        sort.as_str(),
+        rows,
+        limit,
+        |r| r.id,
+        AuditEvent::from,
+    )))
+}

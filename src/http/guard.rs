@@ -1,0 +1,84 @@
+//! Response hardening and the request time limit.
+//!
+//! Security headers on every response (no sniffing, no framing, no referrer; a strict
+//! Content-Security-Policy except for Swagger UI's own page), `Cache-Control: no-store`
+//! on API answers that do not set their own, and a bound on handler time: a request that
+//! takes longer than `AGRUPA_REQUEST_TIMEOUT_SECS` is abandoned (its transaction rolls back)
+//! and answered 503 with `Retry-After`.
+
+use actix_web::{
+    Error,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    middleware::Next,
+    web,
+};
+
+use crate::{AppState, error::ApiError};
+
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+const SWAGGER_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/// Security headers (`actix_web::middleware::from_fn`).
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let swagger = req.path().starts_with("/swagger-ui");
+    let api = req.path().starts_with("/api/");
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if swagger { SWAGGER_CSP } else { API_CSP }),
+    );
+    if api && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// The request time limit (`actix_web::middleware::from_fn`).
+pub async fn time_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(limit) = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.request_timeout)
+    else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    // The request is gone with the abandoned future: answer with an error that the
+    // finalising middleware (outside this one) renders with the request id.
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::error!(limit_ms = limit.as_millis() as u64, "request timed out");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request_timeout",
+                "The request took too long and was abandoned; nothing was changed. Retry shortly.",
+            )
+            .with_retry_after(1)
+            .into())
+        }
+    }
+}

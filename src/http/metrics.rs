@@ -1,0 +1,236 @@
+//! Prometheus metrics at `GET /metrics` (text exposition format 0.0.4), per instance:
+//! request duration histograms by method, route and status; requests in flight; database
+//! pool size, connections in use, waiters, and the time spent waiting for a connection.
+
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    sync::{
+        Mutex,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use actix_web::{
+    Error, HttpResponse,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    get,
+    middleware::Next,
+    web,
+};
+
+use crate::AppState;
+
+/// Histogram bucket upper bounds, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    fn write(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {}",
+                self.counts[i]
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+    }
+}
+
+/// The metrics of one process.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
+    in_flight: AtomicI64,
+    pool_wait: Mutex<Histogram>,
+}
+
+impl Metrics {
+    /// Records one finished request.
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let mut map = self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry((method.to_owned(), route.to_owned(), status))
+            .or_default()
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records a wait for a database connection.
+    pub fn observe_pool_wait(&self, elapsed: Duration) {
+        self.pool_wait
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The exposition text.
+    pub fn render(&self, pool: &crate::db::DbPool) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP agrupa_http_request_duration_seconds Time to answer HTTP requests.\n");
+        out.push_str("# TYPE agrupa_http_request_duration_seconds histogram\n");
+        let map = self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        for ((method, route, status), h) in &map {
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                route.replace('\\', "\\\\").replace('"', "\\\"")
+            );
+            h.write(&mut out, "agrupa_http_request_duration_seconds", &labels);
+        }
+        out.push_str("# HELP agrupa_http_requests_in_flight Requests being handled now.\n");
+        out.push_str("# TYPE agrupa_http_requests_in_flight gauge\n");
+        let _ = writeln!(
+            out,
+            "agrupa_http_requests_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
+        let status = pool.status();
+        for (name, help, value) in [
+            (
+                "agrupa_db_pool_max_size",
+                "Largest number of database connections.",
+                status.max_size,
+            ),
+            (
+                "agrupa_db_pool_size",
+                "Open database connections.",
+                status.size,
+            ),
+            (
+                "agrupa_db_pool_in_use",
+                "Connections handed out now.",
+                status.size.saturating_sub(status.available),
+            ),
+            (
+                "agrupa_db_pool_waiting",
+                "Requests waiting for a connection.",
+                status.waiting,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        }
+        out.push_str(
+            "# HELP agrupa_db_pool_wait_seconds Time spent waiting for a database connection.\n",
+        );
+        out.push_str("# TYPE agrupa_db_pool_wait_seconds histogram\n");
+        self.pool_wait
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write(&mut out, "agrupa_db_pool_wait_seconds", "");
+        out
+    }
+}
+
+/// The middleware (`actix_web::middleware::from_fn`): in-flight gauge and duration histogram.
+pub async fn measure(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let started = Instant::now();
+    let method = req.method().to_string();
+    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let result = next.call(req).await;
+    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    match result {
+        Ok(res) => {
+            let res = res.map_into_boxed_body();
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "(unmatched)".to_owned());
+            state.metrics.observe_request(
+                &method,
+                &route,
+                res.status().as_u16(),
+                started.elapsed(),
+            );
+            Ok(res)
+        }
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            state
+                .metrics
+                .observe_request(&method, "(error)", status, started.elapsed());
+            Err(err)
+        }
+    }
+}
+
+/// Prometheus metrics of this instance (text exposition format).
+#[utoipa::path(
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "Prometheus text format.", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state.pool))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative() {
+        let mut h = Histogram::default();
+        h.observe(0.003);
+        h.observe(0.2);
+        let mut out = String::new();
+        h.write(&mut out, "x", "a=\"b\"");
+        assert!(out.contains("x_bucket{a=\"b\",le=\"0.0025\"} 0"));
+        assert!(out.contains("x_bucket{a=\"b\",le=\"0.005\"} 1"));
+        assert!(out.contains("x_bucket{a=\"b\",le=\"0.25\"} 2"));
+        assert!(out.contains("x_bucket{a=\"b\",le=\"+Inf\"} 2"));
+        assert!(out.contains("x_count{a=\"b\"} 2"));
+    }
+}

@@ -56,15 +56,17 @@ try {
   const box = modal.locator('.auth-container').filter({ has: page.locator('#oauth_username') });
   await box.locator('#oauth_username').fill(email);
   await box.locator('#oauth_password').fill(password);
-  const tokenResponse = page.waitForResponse((r) => r.url().includes('/api/v1/auth/token'));
-  await box.getByRole('button', { name: 'Authorize', exact: true }).click();
-  const tr = await tokenResponse;
+  // (Swagger UI's buttons carry aria-labels, so they are found by class and text.)
+  const [tr] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/v1/auth/token')),
+    box.locator('button.authorize', { hasText: 'Authorize' }).click(),
+  ]);
   if (tr.status() !== 200) throw new Error(`token endpoint answered ${tr.status()}: ${await tr.text()}`);
   // Signed in: Swagger UI swaps the Authorize button for Logout.
-  await box.getByRole('button', { name: 'Logout' }).waitFor();
+  await box.locator('button', { hasText: 'Logout' }).waitFor();
   const authErrors = await box.locator('.errors').allInnerTexts();
   if (authErrors.join('').trim()) throw new Error(`auth errors shown: ${authErrors.join(' | ')}`);
-  await modal.getByRole('button', { name: 'Close' }).first().click();
+  await modal.locator('button.btn-done', { hasText: 'Close' }).first().click();
   await modal.waitFor({ state: 'detached' });
 
   step('GET /api/v1/me: Try it out, Execute');

@@ -269,9 +269,16 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;
     let secret = tokens::random_token();
+    let id = id.into_inner();
     let mut conn = state.conn().await?;
-    let client =
-        repo::rotate_secret(&mut conn, id.into_inner(), &tokens::hash_secret(&secret)).await?;
+    let client = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_for_update(conn, id).await?;
+            let rotated = repo::rotate_secret(conn, id, &tokens::hash_secret(&secret)).await?;
+            audit_change(conn, &caller, "secret_rotated", Some(&current), &rotated).await?;
+            Ok(rotated)
+        })
+        .await?;
     tracing::info!(client = %client.id, by = %caller.id(), "API client secret rotated");
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -36,6 +36,22 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Audit))?;
     let query = query.into_inner();
+    for (field, value) in [
+        ("resource_type", &query.resource_type),
+        ("action", &query.action),
+    ] {
+        if value.as_deref().is_some_and(|v| !is_name(v)) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("`{field}` is a lowercase name like `user`."),
+            )
+            .with_errors(vec![crate::error::FieldError::new(
+                field,
+                "invalid",
+                "lowercase letters and `_`",
+            )]));
+        }
+    }
     let sort = query.sort.unwrap_or_default();
     let newest_first = sort == AuditSort::Newest;
     let filter = repo::Filter {
@@ -81,4 +97,11 @@ pub async fn list_events(
         |r| r.id,
         AuditEvent::from,
     )))
+}
+
+/// Resource types and actions: a lowercase letter, then lowercase letters or `_`.
+fn is_name(v: &str) -> bool {
+    v.len() <= 63
+        && v.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }

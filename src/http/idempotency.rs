@@ -94,21 +94,27 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let http = req.request().clone();
-    let fail = |err: ApiError| Ok(ServiceResponse::new(http.clone(), render(&err, &http)));
+    // (No clone of the request may live across `next.call`: routing needs it unshared.)
+    let fail = |req: ServiceRequest, err: ApiError| {
+        let res = render(&err, req.request());
+        Ok(req.into_response(res))
+    };
     let key = match key.to_str() {
         Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
             k.to_owned()
         }
         _ => {
-            return fail(ApiError::bad_request(
-                "invalid_idempotency_key",
-                "`Idempotency-Key` must be 1–255 visible ASCII characters.",
-            ));
+            return fail(
+                req,
+                ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "`Idempotency-Key` must be 1–255 visible ASCII characters.",
+                ),
+            );
         }
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return fail(ApiError::internal(anyhow::anyhow!("no app state")));
+        return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
     let scope = scope_of(&req, &state);
     let body = match req.extract::<web::Bytes>().await {
@@ -126,17 +132,21 @@ pub async fn idempotency(
 
     let stored = match claim(&state, &scope, &key, &hash).await {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(req, e),
     };
     if !stored.claimed {
         if stored.request_hash != hash {
-            return fail(ApiError::unprocessable(
-                "idempotency_key_reused",
-                "This Idempotency-Key was used with another request; use a new key.",
-            ));
+            return fail(
+                req,
+                ApiError::unprocessable(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with another request; use a new key.",
+                ),
+            );
         }
         if stored.status != "completed" {
             return fail(
+                req,
                 ApiError::conflict(
                     "idempotency_key_in_progress",
                     "A request with this Idempotency-Key is still running; retry shortly.",
@@ -157,14 +167,14 @@ pub async fn idempotency(
         }
         res.insert_header((REPLAYED, "true"));
         let mut res = res.body(stored.response_body.unwrap_or_default());
-        let id = http
+        let id = req
             .extensions()
             .get::<RequestId>()
             .map(|r| r.as_str().to_owned());
         if let Some(v) = id.and_then(|i| HeaderValue::from_str(&i).ok()) {
             res.headers_mut().insert(REQUEST_ID_HEADER, v);
         }
-        return Ok(ServiceResponse::new(http, res));
+        return Ok(req.into_response(res));
     }
 
     let res = next.call(req).await?;
@@ -181,9 +191,9 @@ pub async fn idempotency(
         Ok(b) => b,
         Err(_) => {
             release(&state, &scope, &key).await;
-            return fail(ApiError::internal(anyhow::anyhow!(
-                "response body could not be buffered"
-            )));
+            let err = ApiError::internal(anyhow::anyhow!("response body could not be buffered"));
+            let res = render(&err, &http);
+            return Ok(ServiceResponse::new(http, res));
         }
     };
     let headers: serde_json::Map<String, serde_json::Value> = KEPT_HEADERS

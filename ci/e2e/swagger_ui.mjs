@@ -52,8 +52,8 @@ try {
   await page.locator('button.btn.authorize').first().click();
   const modal = page.locator('.dialog-ux .modal-ux');
   await modal.waitFor();
-  // One box per scheme and flow; take the one with the username field (password flow).
-  const box = modal.locator('.auth-container').filter({ has: page.locator('#oauth_username') });
+  // One box per scheme and flow; take the password flow's.
+  const box = modal.locator('.auth-container').filter({ hasText: /Flow:\s*password/ });
   await box.locator('#oauth_username').fill(email);
   await box.locator('#oauth_password').fill(password);
   // (Swagger UI's buttons carry aria-labels, so they are found by class and text.)

@@ -18,9 +18,9 @@ use crate::{
     domain::text,
     error::{ApiError, FieldErrors},
     http::{
-        csv,
         etag::{self, IfMatch, Precondition},
-        pagination::{self, Page},
+        listing::{self, List},
+        pagination::Page,
     },
 };
 
@@ -82,36 +82,31 @@ pub async fn list_clients(
     caller.require(Action::read(Resource::ApiClients))?;
     let query = query.into_inner();
     let include_revoked = query.include_revoked.unwrap_or(false);
-    if csv::wants_csv(&req) {
-        return Ok(csv::stream(
-            "api-clients.csv",
-            move |after| {
-                let state = state.clone();
-                async move {
-                    let mut conn = state.conn().await?;
-                    Ok(repo::list(&mut conn, include_revoked, after, csv::BATCH).await?)
-                }
-            },
-            |r: &ApiClientRow| r.id,
-        ));
-    }
-    let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| state.cursors.decode::<Uuid>("api_clients", "created_at", c))
-        .transpose()?;
-    let mut conn = state.conn().await?;
-    let rows = repo::list(&mut conn, include_revoked, after, limit + 1).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        &state.cursors,
-        "api_clients",
-        "created_at",
-        rows,
-        limit,
-        |r| r.id,
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::list(&mut conn, include_revoked, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "api_clients",
+        sort: "created_at",
+        filename: "api-clients.csv",
+    };
+    let key_of = |r: &ApiClientRow| r.id;
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
         ApiClient::from,
-    )))
+    )
+    .await
 }
 
 /// Creates an API client and shows its secret, once.

@@ -1,7 +1,6 @@
 //! HTTP handlers of the audit log (admins and auditors; read only).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use uuid::Uuid;
 
 use super::{
     dto::{AuditEvent, AuditQuery, AuditSort},
@@ -13,8 +12,8 @@ use crate::{
     auth::{Action, Caller, Resource},
     error::ApiError,
     http::{
-        csv,
-        pagination::{self, Page},
+        listing::{self, List},
+        pagination::Page,
     },
 };
 
@@ -62,41 +61,31 @@ pub async fn list_events(
         from: query.from,
         to: query.to,
     };
-    if csv::wants_csv(&req) {
-        let state = state.clone();
-        return Ok(csv::stream(
-            "audit-events.csv",
-            move |after| {
-                let (state, filter) = (state.clone(), filter.clone());
-                async move {
-                    let mut conn = state.conn().await?;
-                    Ok(repo::list(&mut conn, &filter, newest_first, after, csv::BATCH).await?)
-                }
-            },
-            |r: &AuditEventRow| r.id,
-        ));
-    }
-    let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            state
-                .cursors
-                .decode::<Uuid>("audit_events", sort.as_str(), c)
-        })
-        .transpose()?;
-    let mut conn = state.conn().await?;
-    let rows = repo::list(&mut conn, &filter, newest_first, after, limit + 1).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        &state.cursors,
-        "audit_events",
-        sort.as_str(),
-        rows,
-        limit,
-        |r| r.id,
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::list(&mut conn, &filter, newest_first, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "audit_events",
+        sort: sort.as_str(),
+        filename: "audit-events.csv",
+    };
+    let key_of = |r: &AuditEventRow| r.id;
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
         AuditEvent::from,
-    )))
+    )
+    .await
 }
 
 /// Resource types and actions: a lowercase letter, then lowercase letters or `_`.

@@ -65,23 +65,6 @@ struct Stored {
     claimed: bool,
 }
 
-/// Who the key belongs to: the token's subject when it verifies, else the client address.
-fn scope_of(req: &ServiceRequest, state: &AppState) -> String {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(claims) = bearer.and_then(|t| state.keys.verify(t.trim()).ok()) {
-        return format!("sub:{}", claims.sub);
-    }
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    format!("addr:{address}")
-}
-
 /// The middleware (`actix_web::middleware::from_fn`).
 pub async fn idempotency(
     mut req: ServiceRequest,
@@ -116,7 +99,7 @@ pub async fn idempotency(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
-    let scope = scope_of(&req, &state);
+    let scope = super::caller_key(&req, &state.keys);
     let body = match req.extract::<web::Bytes>().await {
         Ok(b) => b,
         Err(e) => return Ok(req.error_response(e)),

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fallback;
 pub mod guard;
 pub mod idempotency;
+pub mod listing;
 pub mod metrics;
 pub mod pagination;
 pub mod patch;
@@ -15,3 +16,24 @@ pub mod request_id;
 pub mod telemetry;
 
 pub use request_id::RequestId;
+
+use actix_web::{dev::ServiceRequest, http::header};
+
+/// Who is calling, cheaply, before any handler runs (for rate limits and idempotency
+/// scopes): the subject of a valid bearer token, else the client address. The database is
+/// not consulted; handlers still authenticate fully through [`crate::auth::Caller`].
+pub fn caller_key(req: &ServiceRequest, keys: &crate::auth::tokens::KeySet) -> String {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(claims) = bearer.and_then(|t| keys.verify(t.trim()).ok()) {
+        return format!("sub:{}", claims.sub);
+    }
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    format!("addr:{address}")
+}

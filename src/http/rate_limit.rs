@@ -16,7 +16,7 @@ use actix_web::{
     Error,
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::header::{self, HeaderName, HeaderValue},
+    http::header::{HeaderName, HeaderValue},
     middleware::Next,
     web,
 };
@@ -106,23 +106,6 @@ pub struct Limits {
     pub token: RateLimiter,
 }
 
-fn caller_key(req: &ServiceRequest, state: &AppState) -> String {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(claims) = bearer.and_then(|t| state.keys.verify(t.trim()).ok()) {
-        return format!("sub:{}", claims.sub);
-    }
-    format!(
-        "addr:{}",
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    )
-}
-
 fn set_headers(headers: &mut actix_web::http::header::HeaderMap, d: Decision) {
     let pairs = [
         ("ratelimit-limit", d.limit.to_string()),
@@ -156,7 +139,10 @@ pub async fn rate_limit(
             .unwrap_or_default();
         state.limits.token.check(&format!("token:{address}"))
     } else if path.starts_with("/api/") {
-        state.limits.general.check(&caller_key(&req, &state))
+        state
+            .limits
+            .general
+            .check(&super::caller_key(&req, &state.keys))
     } else {
         None
     };

@@ -16,9 +16,9 @@ use crate::{
     domain::{Email, text},
     error::{ApiError, FieldErrors, on_unique},
     http::{
-        csv,
         etag::{self, IfMatch, Precondition},
-        pagination::{self, Page},
+        listing::{self, List},
+        pagination::Page,
     },
 };
 
@@ -63,48 +63,34 @@ pub async fn list_users(
         UserSort::Email | UserSort::EmailDesc => key_by_email,
         UserSort::CreatedAt | UserSort::CreatedAtDesc => key_by_id,
     };
-    if csv::wants_csv(&req) {
-        let filter = repo::Filter {
-            role: query.role,
-            active: query.active,
-        };
-        return Ok(csv::stream(
-            "users.csv",
-            move |after| {
-                let state = state.clone();
-                async move {
-                    let mut conn = state.conn().await?;
-                    Ok(repo::list(&mut conn, &filter, sort, after, csv::BATCH).await?)
-                }
-            },
-            key_of,
-        ));
-    }
-    let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            state
-                .cursors
-                .decode::<repo::After>("users", sort.as_str(), c)
-        })
-        .transpose()?;
     let filter = repo::Filter {
         role: query.role,
         active: query.active,
     };
-    let mut conn = state.conn().await?;
-    let rows = repo::list(&mut conn, &filter, sort, after, limit + 1).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        &state.cursors,
-        "users",
-        sort.as_str(),
-        rows,
-        limit,
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::list(&mut conn, &filter, sort, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "users",
+        sort: sort.as_str(),
+        filename: "users.csv",
+    };
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
         key_of,
         User::from,
-    )))
+    )
+    .await
 }
 
 /// Creates a user (admins only).

@@ -1,0 +1,11 @@
+ALTER TABLE users DROP CONSTRAINT users_member_id_fkey;
+DROP TABLE member_dues;
+DROP TABLE member_contacts;
+DROP TABLE member_status_changes;
+DROP TABLE member_segments;
+DROP TABLE members;
+DROP TABLE segments;
+DROP TABLE member_categories;
+DROP FUNCTION agrupa_unaccent(text);
+DROP TEXT SEARCH CONFIGURATION agrupa_es;
+DROP COLLATION agrupa_es;

@@ -56,6 +56,103 @@ diesel::table! {
 }
 
 diesel::table! {
+    member_categories (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        annual_fee_cents -> Int8,
+        voting_weight -> Int4,
+        full_member -> Bool,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    member_contacts (id) {
+        id -> Uuid,
+        member_id -> Uuid,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        position -> Nullable<Text>,
+        is_primary -> Bool,
+        consent_communications -> Bool,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    member_dues (id) {
+        id -> Uuid,
+        member_id -> Uuid,
+        year -> Int4,
+        amount_cents -> Int8,
+        issued_on -> Date,
+        due_on -> Date,
+        paid_on -> Nullable<Date>,
+        status -> Text,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    member_segments (member_id, segment_id) {
+        member_id -> Uuid,
+        segment_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    member_status_changes (id) {
+        id -> Uuid,
+        member_id -> Uuid,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Text,
+        effective_on -> Date,
+        actor_id -> Nullable<Uuid>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    /// `search` (a generated tsvector) is left out: it is only used in raw SQL filters.
+    members (id) {
+        id -> Uuid,
+        legal_name -> Text,
+        trade_name -> Nullable<Text>,
+        tax_id -> Text,
+        kind -> Text,
+        size -> Nullable<Text>,
+        category_id -> Uuid,
+        status -> Text,
+        address -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        municipality -> Nullable<Text>,
+        province -> Nullable<Text>,
+        country -> Text,
+        website -> Nullable<Text>,
+        employees -> Nullable<Int4>,
+        annual_turnover_cents -> Nullable<Int8>,
+        description -> Nullable<Text>,
+        joined_on -> Nullable<Date>,
+        archived_at -> Nullable<Timestamptz>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         family_id -> Uuid,
@@ -66,6 +163,19 @@ diesel::table! {
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        position -> Int4,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -94,14 +204,28 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(member_contacts -> members (member_id));
+diesel::joinable!(member_dues -> members (member_id));
+diesel::joinable!(member_segments -> members (member_id));
+diesel::joinable!(member_segments -> segments (segment_id));
+diesel::joinable!(member_status_changes -> members (member_id));
+diesel::joinable!(members -> member_categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(users -> members (member_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
     idempotency_keys,
     login_throttle,
+    member_categories,
+    member_contacts,
+    member_dues,
+    member_segments,
+    member_status_changes,
+    members,
     refresh_tokens,
     revoked_access_tokens,
+    segments,
     users,
 );

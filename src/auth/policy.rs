@@ -91,11 +91,21 @@ pub enum Resource {
     ApiClients,
     /// The audit log.
     Audit,
+    /// Reference data: member categories, value-chain segments.
+    Reference,
+    /// The member register (object-level rules apply for `member` and `partner`).
+    Members,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 3] = [Resource::Users, Resource::ApiClients, Resource::Audit];
+    pub const ALL: [Resource; 5] = [
+        Resource::Users,
+        Resource::ApiClients,
+        Resource::Audit,
+        Resource::Reference,
+        Resource::Members,
+    ];
 
     /// The scope prefix (`users` in `users:read`).
     pub fn scope_name(self) -> &'static str {
@@ -103,6 +113,8 @@ impl Resource {
             Resource::Users => "users",
             Resource::ApiClients => "api_clients",
             Resource::Audit => "audit",
+            Resource::Reference => "reference",
+            Resource::Members => "members",
         }
     }
 }
@@ -155,7 +167,7 @@ impl Action {
 /// The role matrix. Anything not listed is denied.
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
-    use Resource::{ApiClients, Audit, Users};
+    use Resource::{ApiClients, Audit, Members, Reference, Users};
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
         (_, Audit, Write) => false,
@@ -165,6 +177,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Auditor, _, Write) => false,
         // Identity and the audit log are administration.
         (Role::Staff | Role::Member | Role::Partner, Users | ApiClients | Audit, _) => false,
+        // Reference data: everyone signed in reads it; admins change it.
+        (Role::Staff | Role::Member | Role::Partner, Reference, Read) => true,
+        (Role::Staff | Role::Member | Role::Partner, Reference, Write) => false,
+        // The register: staff run it; representatives read it and change their own
+        // organisation; partners read the public register.
+        (Role::Staff | Role::Member, Members, _) => true,
+        (Role::Partner, Members, Read) => true,
+        (Role::Partner, Members, Write) => false,
     }
 }
 
@@ -214,6 +234,9 @@ mod tests {
     fn scopes_follow_the_matrix() {
         assert!(scopes_for(Role::Auditor).contains(&"users:read".to_owned()));
         assert!(!scopes_for(Role::Auditor).contains(&"users:write".to_owned()));
-        assert!(scopes_for(Role::Partner).is_empty());
+        assert_eq!(
+            scopes_for(Role::Partner),
+            ["reference:read", "members:read"]
+        );
     }
 }

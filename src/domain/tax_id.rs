@@ -33,7 +33,9 @@ impl TaxId {
             .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{a0}'))
             .collect::<String>()
             .to_uppercase();
-        let value = value.strip_prefix("ES").map_or(value.clone(), str::to_owned);
+        let value = value
+            .strip_prefix("ES")
+            .map_or(value.clone(), str::to_owned);
         if value.len() != 9 || !value.is_ascii() {
             return Err("must be a Spanish NIF, NIE or CIF (9 characters)".into());
         }
@@ -87,7 +89,9 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("is not a valid {what}: its control character does not match"))
+        Err(format!(
+            "is not a valid {what}: its control character does not match"
+        ))
     }
 }
 
@@ -157,7 +161,17 @@ mod tests {
 
     #[test]
     fn wrong_controls_and_shapes_are_refused() {
-        for bad in ["12345678A", "X1234567A", "B12345675", "Q2826000A", "A5881850B", "1234567Z", "", "ÑÑÑÑÑÑÑÑÑ", "I12345674"] {
+        for bad in [
+            "12345678A",
+            "X1234567A",
+            "B12345675",
+            "Q2826000A",
+            "A5881850B",
+            "1234567Z",
+            "",
+            "ÑÑÑÑÑÑÑÑÑ",
+            "I12345674",
+        ] {
             assert!(TaxId::parse(bad).is_err(), "{bad}");
         }
     }

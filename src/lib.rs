@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod members;
 pub mod openapi;
 pub mod reference;
 #[allow(missing_docs)]
@@ -86,6 +87,7 @@ pub fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfi
     api_clients::configure(cfg);
     audit::configure(cfg);
     reference::configure(cfg);
+    members::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.

@@ -188,6 +188,17 @@ pub fn allows(role: Role, action: Action) -> bool {
     }
 }
 
+/// Whether the role runs the member register: creates and archives members, changes their
+/// status, issues and settles dues, and sees every member in full.
+pub fn runs_register(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Staff)
+}
+
+/// Whether the role reads the whole register in full (confidential fields included).
+pub fn reads_whole_register(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Staff | Role::Auditor)
+}
+
 /// Every scope a role may hold (what a user's token carries unless narrowed).
 pub fn scopes_for(role: Role) -> Vec<String> {
     let mut scopes = Vec::new();

@@ -369,3 +369,37 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    /// Creates a member category (unique name) and returns its id.
+    pub async fn category(&self, admin: &TestUser, fee_cents: i64) -> String {
+        let name = format!("Categoría {}", uuid::Uuid::new_v4().simple());
+        let res = self
+            .post_json(
+                &admin.token,
+                "/api/v1/member-categories",
+                &serde_json::json!({"name": name, "annual_fee_cents": fee_cents}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates an active member (with a fresh category) and returns its id.
+    pub async fn member(&self, admin: &TestUser, legal_name: &str, tax_id: &str) -> String {
+        let category = self.category(admin, 50_000).await;
+        let res = self
+            .post_json(&admin.token, "/api/v1/members", &serde_json::json!({
+                "legal_name": legal_name, "tax_id": tax_id, "kind": "company", "category_id": category, "status": "active",
+            }))
+            .await;
+        assert_eq!(res.status(), 201, "create member {legal_name}");
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}

@@ -355,7 +355,9 @@ async fn patch_changes_only_what_it_names_and_checks_affiliations() {
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
     let path = format!("/api/v1/users/{}", staff.id);
-    let org = uuid::Uuid::now_v7();
+    let org = app
+        .member(&admin, "Producciones Ñandú, S.L.", "B12345674")
+        .await;
     let res = app
         .patch_json(&admin.token, &path, &json!({"member_id": org}))
         .await;
@@ -370,7 +372,7 @@ async fn patch_changes_only_what_it_names_and_checks_affiliations() {
         .await;
     assert_eq!(res.status(), 200);
     let user: Value = res.json().await.unwrap();
-    assert_eq!(user["member_id"], org.to_string());
+    assert_eq!(user["member_id"], org.as_str());
     assert_eq!(user["display_name"], "Usuaria staff");
     // The role change ended the old sessions.
     assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 401);

@@ -1,0 +1,630 @@
+//! Queries of the member register. A member is read in one statement (its category name,
+//! segments and good standing come with it), so a request costs at most the caller check
+//! plus one query.
+
+use chrono::NaiveDate;
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{Bool, Date, Jsonb, Text, Uuid as SqlUuid},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    dto::MemberSort,
+    model::{
+        ContactChanges, ContactRow, DueRow, DueStatus, MemberChanges, MemberKind, MemberRow,
+        MemberSize, MemberStatus, StatusChangeRow,
+    },
+};
+use crate::schema::{
+    member_categories, member_contacts, member_dues, member_segments, member_status_changes,
+    members,
+};
+
+/// The member's segments as a JSON array of `{id, code, name}` in value-chain order.
+const SEGMENTS_SQL: &str = "coalesce((SELECT jsonb_agg(jsonb_build_object('id', g.id, 'code', g.code, \
+    'name', g.name) ORDER BY g.position, g.code) FROM member_segments s JOIN segments g ON g.id = s.segment_id \
+    WHERE s.member_id = members.id), '[]'::jsonb)";
+/// Active, and no pending due past its date.
+const GOOD_STANDING_SQL: &str = "(members.status = 'active' AND NOT EXISTS (SELECT 1 FROM member_dues d \
+    WHERE d.member_id = members.id AND d.status = 'pending' AND d.due_on < current_date))";
+const JOINED_KEY_SQL: &str = "coalesce(members.joined_on, DATE '0001-01-01')";
+
+/// A member with what is read along with it.
+pub type MemberFull = (MemberRow, String, serde_json::Value, bool);
+
+/// Filters of the list (already checked against the caller's view).
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Full-text and name search.
+    pub q: Option<String>,
+    /// Status (`Some(Active)` is forced for the public register).
+    pub status: Option<MemberStatus>,
+    /// Category.
+    pub category_id: Option<Uuid>,
+    /// Segment code.
+    pub segment: Option<String>,
+    /// Kind.
+    pub kind: Option<MemberKind>,
+    /// Size.
+    pub size: Option<MemberSize>,
+    /// Municipality.
+    pub municipality: Option<String>,
+    /// Good standing.
+    pub in_good_standing: Option<bool>,
+    /// Joined on or after.
+    pub joined_from: Option<NaiveDate>,
+    /// Joined on or before.
+    pub joined_to: Option<NaiveDate>,
+    /// Include archived members.
+    pub include_archived: bool,
+    /// Always include this member whatever the status filter (a representative's own).
+    pub also_id: Option<Uuid>,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum After {
+    /// After this name and id.
+    Name(String, Uuid),
+    /// After this joining date and id.
+    Joined(NaiveDate, Uuid),
+}
+
+/// The key of a member in `sort` order.
+pub fn key_of(sort: MemberSort, m: &MemberRow) -> After {
+    match sort {
+        MemberSort::Name | MemberSort::NameDesc => After::Name(m.legal_name.clone(), m.id),
+        MemberSort::Joined | MemberSort::JoinedDesc => {
+            After::Joined(m.joined_on.unwrap_or(NaiveDate::MIN), m.id)
+        }
+    }
+}
+
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A keyset page of members.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    sort: MemberSort,
+    after: Option<After>,
+    limit: i64,
+) -> QueryResult<Vec<MemberFull>> {
+    let mut q = members::table
+        .inner_join(member_categories::table)
+        .select((
+            MemberRow::as_select(),
+            member_categories::name,
+            sql::<Jsonb>(SEGMENTS_SQL),
+            sql::<Bool>(GOOD_STANDING_SQL),
+        ))
+        .into_boxed();
+    if !f.include_archived {
+        q = q.filter(members::archived_at.is_null());
+    }
+    if let Some(status) = f.status {
+        match f.also_id {
+            Some(own) => q = q.filter(members::status.eq(status).or(members::id.eq(own))),
+            None => q = q.filter(members::status.eq(status)),
+        }
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(
+            sql::<Bool>("(members.search @@ websearch_to_tsquery('agrupa_es', ")
+                .bind::<Text, _>(text.clone())
+                .sql(") OR agrupa_unaccent(lower(members.legal_name)) LIKE agrupa_unaccent(")
+                .bind::<Text, _>(like_pattern(text))
+                .sql("))"),
+        );
+    }
+    if let Some(id) = f.category_id {
+        q = q.filter(members::category_id.eq(id));
+    }
+    if let Some(code) = &f.segment {
+        q = q.filter(
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM member_segments s JOIN segments g ON g.id = s.segment_id \
+                 WHERE s.member_id = members.id AND g.code = ",
+            )
+            .bind::<Text, _>(code.clone())
+            .sql(")"),
+        );
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(members::kind.eq(kind));
+    }
+    if let Some(size) = f.size {
+        q = q.filter(members::size.eq(size));
+    }
+    if let Some(m) = &f.municipality {
+        q = q.filter(
+            sql::<Bool>("agrupa_unaccent(lower(members.municipality)) = agrupa_unaccent(lower(")
+                .bind::<Text, _>(m.clone())
+                .sql("))"),
+        );
+    }
+    if let Some(good) = f.in_good_standing {
+        q = q.filter(sql::<Bool>(GOOD_STANDING_SQL).eq(good));
+    }
+    if let Some(from) = f.joined_from {
+        q = q.filter(members::joined_on.ge(from));
+    }
+    if let Some(to) = f.joined_to {
+        q = q.filter(members::joined_on.le(to));
+    }
+    let (op, desc) = match sort {
+        MemberSort::Name | MemberSort::Joined => (">", false),
+        MemberSort::NameDesc | MemberSort::JoinedDesc => ("<", true),
+    };
+    match after {
+        Some(After::Name(name, id)) => {
+            q = q.filter(
+                sql::<Bool>(&format!("(members.legal_name, members.id) {op} ("))
+                    .bind::<Text, _>(name)
+                    .sql(", ")
+                    .bind::<SqlUuid, _>(id)
+                    .sql(")"),
+            );
+        }
+        Some(After::Joined(date, id)) => {
+            q = q.filter(
+                sql::<Bool>(&format!("({JOINED_KEY_SQL}, members.id) {op} ("))
+                    .bind::<Date, _>(date)
+                    .sql(", ")
+                    .bind::<SqlUuid, _>(id)
+                    .sql(")"),
+            );
+        }
+        None => {}
+    }
+    q = match (sort, desc) {
+        (MemberSort::Name | MemberSort::NameDesc, false) => {
+            q.order((members::legal_name.asc(), members::id.asc()))
+        }
+        (MemberSort::Name | MemberSort::NameDesc, true) => {
+            q.order((members::legal_name.desc(), members::id.desc()))
+        }
+        (_, false) => q.order((sql::<Date>(JOINED_KEY_SQL).asc(), members::id.asc())),
+        (_, true) => q.order((sql::<Date>(JOINED_KEY_SQL).desc(), members::id.desc())),
+    };
+    q.limit(limit).load(conn).await
+}
+
+/// One member with its category name, segments and good standing (one statement).
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
+    members::table
+        .inner_join(member_categories::table)
+        .filter(members::id.eq(id))
+        .select((
+            MemberRow::as_select(),
+            member_categories::name,
+            sql::<Jsonb>(SEGMENTS_SQL),
+            sql::<Bool>(GOOD_STANDING_SQL),
+        ))
+        .first(conn)
+        .await
+}
+
+/// One member row, locked until the transaction ends.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberRow> {
+    members::table
+        .find(id)
+        .select(MemberRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Inserts a member.
+pub async fn insert(conn: &mut AsyncPgConnection, row: &MemberRow) -> QueryResult<()> {
+    diesel::insert_into(members::table)
+        .values(row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Applies changes (and bumps the version).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &MemberChanges,
+) -> QueryResult<()> {
+    diesel::update(members::table.find(id))
+        .set((changes, members::version.eq(members::version + 1)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Bumps the version (for changes kept in other tables: segments).
+pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(members::table.find(id))
+        .set((
+            members::version.eq(members::version + 1),
+            members::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a member's segments.
+pub async fn set_segments(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    segment_ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(member_segments::table.filter(member_segments::member_id.eq(id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = segment_ids
+        .iter()
+        .map(|s| {
+            (
+                member_segments::member_id.eq(id),
+                member_segments::segment_id.eq(*s),
+            )
+        })
+        .collect();
+    diesel::insert_into(member_segments::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets status (and joined_on when it was unset and the member becomes active).
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: MemberStatus,
+    joined_on: Option<NaiveDate>,
+) -> QueryResult<()> {
+    match joined_on {
+        Some(date) => {
+            diesel::update(members::table.find(id))
+                .set((
+                    members::status.eq(status),
+                    members::joined_on.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<Date>>(
+                        "coalesce(members.joined_on, ",
+                    )
+                    .bind::<Date, _>(date)
+                    .sql(")")),
+                    members::version.eq(members::version + 1),
+                ))
+                .execute(conn)
+                .await?
+        }
+        None => {
+            diesel::update(members::table.find(id))
+                .set((
+                    members::status.eq(status),
+                    members::version.eq(members::version + 1),
+                ))
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Archives a member.
+pub async fn archive(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(members::table.find(id))
+        .set((
+            members::archived_at.eq(diesel::dsl::now),
+            members::version.eq(members::version + 1),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a status change.
+pub async fn insert_status_change(
+    conn: &mut AsyncPgConnection,
+    row: &StatusChangeRow,
+) -> QueryResult<()> {
+    diesel::insert_into(member_status_changes::table)
+        .values(row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A member's status history, oldest first.
+pub async fn status_changes(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<StatusChangeRow>> {
+    let mut q = member_status_changes::table
+        .filter(member_status_changes::member_id.eq(member_id))
+        .select(StatusChangeRow::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(member_status_changes::id.gt(a));
+    }
+    q.order(member_status_changes::id.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// A member's contacts, primary first.
+pub async fn contacts(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<ContactRow>> {
+    let mut q = member_contacts::table
+        .filter(member_contacts::member_id.eq(member_id))
+        .select(ContactRow::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(member_contacts::id.gt(a));
+    }
+    q.order(member_contacts::id.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// One contact of a member, locked.
+pub async fn lock_contact(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    id: Uuid,
+) -> QueryResult<ContactRow> {
+    member_contacts::table
+        .filter(member_contacts::member_id.eq(member_id))
+        .filter(member_contacts::id.eq(id))
+        .select(ContactRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Whether the member has a primary contact.
+pub async fn has_primary(conn: &mut AsyncPgConnection, member_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        member_contacts::table
+            .filter(member_contacts::member_id.eq(member_id))
+            .filter(member_contacts::is_primary.eq(true)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Clears the primary flag of a member's contacts.
+pub async fn clear_primary(conn: &mut AsyncPgConnection, member_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        member_contacts::table
+            .filter(member_contacts::member_id.eq(member_id))
+            .filter(member_contacts::is_primary.eq(true)),
+    )
+    .set((
+        member_contacts::is_primary.eq(false),
+        member_contacts::version.eq(member_contacts::version + 1),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a contact.
+pub async fn insert_contact(
+    conn: &mut AsyncPgConnection,
+    row: &ContactRow,
+) -> QueryResult<ContactRow> {
+    diesel::insert_into(member_contacts::table)
+        .values(row)
+        .returning(ContactRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Applies changes to a contact.
+pub async fn update_contact(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &ContactChanges,
+) -> QueryResult<ContactRow> {
+    diesel::update(member_contacts::table.find(id))
+        .set((
+            changes,
+            member_contacts::version.eq(member_contacts::version + 1),
+        ))
+        .returning(ContactRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Deletes a contact; when it was the primary one, the oldest other contact becomes primary.
+pub async fn delete_contact(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    id: Uuid,
+) -> QueryResult<()> {
+    diesel::delete(member_contacts::table.find(id))
+        .execute(conn)
+        .await?;
+    if !has_primary(conn, member_id).await? {
+        let next: Option<Uuid> = member_contacts::table
+            .filter(member_contacts::member_id.eq(member_id))
+            .select(member_contacts::id)
+            .order(member_contacts::id.asc())
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(next) = next {
+            diesel::update(member_contacts::table.find(next))
+                .set(member_contacts::is_primary.eq(true))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A member's dues, by year.
+pub async fn dues(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<DueRow>> {
+    let mut q = member_dues::table
+        .filter(member_dues::member_id.eq(member_id))
+        .select(DueRow::as_select())
+        .into_boxed();
+    if let Some(y) = after {
+        q = q.filter(member_dues::year.gt(y));
+    }
+    q.order(member_dues::year.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// One due, locked.
+pub async fn lock_due(
+    conn: &mut AsyncPgConnection,
+    member_id: Uuid,
+    year: i32,
+) -> QueryResult<DueRow> {
+    member_dues::table
+        .filter(member_dues::member_id.eq(member_id))
+        .filter(member_dues::year.eq(year))
+        .select(DueRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Settles a due.
+pub async fn set_due(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: DueStatus,
+    paid_on: Option<NaiveDate>,
+) -> QueryResult<DueRow> {
+    diesel::update(member_dues::table.find(id))
+        .set((
+            member_dues::status.eq(status),
+            member_dues::paid_on.eq(paid_on),
+            member_dues::version.eq(member_dues::version + 1),
+        ))
+        .returning(DueRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct Issued {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    issued: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    already: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    amount: i64,
+}
+
+/// Issues `year`'s due, at each member's category fee, to every active member that has
+/// none for the year; returns (issued, already issued, amount issued).
+pub async fn issue_dues(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    issued_on: NaiveDate,
+    due_on: NaiveDate,
+) -> QueryResult<(i64, i64, i64)> {
+    let r: Issued = diesel::sql_query(
+        "WITH active AS ( \
+           SELECT m.id, c.annual_fee_cents FROM members m JOIN member_categories c ON c.id = m.category_id \
+           WHERE m.status = 'active' AND m.archived_at IS NULL), \
+         ins AS ( \
+           INSERT INTO member_dues (id, member_id, year, amount_cents, issued_on, due_on) \
+           SELECT gen_random_uuid(), a.id, $1, a.annual_fee_cents, $2, $3 FROM active a \
+           ON CONFLICT (member_id, year) DO NOTHING RETURNING amount_cents) \
+         SELECT (SELECT count(*) FROM ins) AS issued, \
+                (SELECT count(*) FROM active) - (SELECT count(*) FROM ins) AS already, \
+                (SELECT coalesce(sum(amount_cents), 0) FROM ins)::bigint AS amount",
+    )
+    .bind::<diesel::sql_types::Integer, _>(year)
+    .bind::<Date, _>(issued_on)
+    .bind::<Date, _>(due_on)
+    .get_result(conn)
+    .await?;
+    Ok((r.issued, r.already, r.amount))
+}
+
+#[derive(QueryableByName)]
+/// One row of a breakdown.
+pub struct CountRow {
+    /// Key.
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    /// Display name.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub name: Option<String>,
+    /// Count.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub count: i64,
+}
+
+/// The register's breakdowns, each as (dimension, rows), in one statement.
+pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, CountRow)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        dim: String,
+        #[diesel(sql_type = Text)]
+        key: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        name: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "WITH m AS (SELECT members.*, {GOOD_STANDING_SQL} AS good FROM members WHERE archived_at IS NULL) \
+         SELECT 'status' AS dim, status AS key, NULL AS name, count(*) AS count FROM m GROUP BY status \
+         UNION ALL SELECT 'category', c.id::text, c.name, count(*) FROM m JOIN member_categories c ON c.id = m.category_id GROUP BY c.id, c.name \
+         UNION ALL SELECT 'segment', g.code, g.name, count(*) FROM m JOIN member_segments s ON s.member_id = m.id \
+           JOIN segments g ON g.id = s.segment_id GROUP BY g.code, g.name \
+         UNION ALL SELECT 'kind', kind, NULL, count(*) FROM m GROUP BY kind \
+         UNION ALL SELECT 'size', coalesce(size, 'unknown'), NULL, count(*) FROM m GROUP BY coalesce(size, 'unknown') \
+         UNION ALL SELECT 'joined', coalesce(extract(year FROM joined_on)::int::text, 'unknown'), NULL, count(*) \
+           FROM m GROUP BY 2 \
+         UNION ALL SELECT 'good', 'in_good_standing', NULL, count(*) FROM m WHERE good \
+         ORDER BY 1, 2"
+    ))
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.dim,
+                CountRow {
+                    key: r.key,
+                    name: r.name,
+                    count: r.count,
+                },
+            )
+        })
+        .collect())
+}

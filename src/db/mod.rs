@@ -10,7 +10,7 @@ use diesel_async::{
     AsyncConnection, AsyncPgConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
     pooled_connection::{
-        AsyncDieselConnectionManager,
+        AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
         deadpool::{Object, Pool},
     },
 };
@@ -26,10 +26,36 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// One pooled connection.
 pub type DbConn = Object<AsyncPgConnection>;
 
+/// SQL statements sent by pooled connections since the process started (for
+/// `agrupa_db_statements_total`, and for tests that bound the statements per request).
+pub static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts every statement a pooled connection starts.
+struct StatementCounter;
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// Builds a pool whose waits are bounded by `timeout`: when the database is away, callers
 /// get a 503 after `timeout`, never a hang.
 pub fn build_pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let mut config = ManagerConfig::default();
+    // Checking a connection out costs no query: a closed socket is noticed without one
+    // (`is_broken`), and a query per checkout would double the statements per request.
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.set_instrumentation(StatementCounter);
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     let pool = Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(timeout))

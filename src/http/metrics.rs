@@ -150,6 +150,12 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP agrupa_db_statements_total SQL statements sent by pooled connections.\n\
+             # TYPE agrupa_db_statements_total counter\nagrupa_db_statements_total {}",
+            crate::db::STATEMENTS.load(Ordering::Relaxed)
+        );
         out.push_str(
             "# HELP agrupa_db_pool_wait_seconds Time spent waiting for a database connection.\n",
         );

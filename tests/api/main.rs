@@ -8,6 +8,7 @@ mod contract;
 mod errors;
 mod health;
 mod helpers;
+mod members;
 mod openapi;
 mod process;
 mod roles;

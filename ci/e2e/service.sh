@@ -6,9 +6,11 @@
 #   ADMIN_EMAIL     the admin's e-mail
 #   ADMIN_PASSWORD  its password
 #   TOKEN           an access token for the admin (password grant)
-# The service's log is in $E2E_DIR/agrupa.log (printed on failure).
+# The service's log (JSON lines) is kept as target/e2e-artifacts/$E2E_NAME-agrupa.log.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ARTIFACTS="$ROOT/target/e2e-artifacts"
+E2E_NAME="${E2E_NAME:-e2e}"
 ADMIN_EMAIL="e2e-admin@agrupa.test"
 ADMIN_PASSWORD="e2e-Password-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 E2E_DIR=""
@@ -23,9 +25,15 @@ ensure_postgres() {
   fi
 }
 
+# AGRUPA_BIN=/path/to/agrupa runs that binary instead of building target/release/agrupa.
 build_service() {
+  if [ -n "${AGRUPA_BIN:-}" ]; then
+    log "using $AGRUPA_BIN (no build)"
+    return
+  fi
   log "cargo build --release --bin agrupa"
   (cd "$ROOT" && cargo build --release --bin agrupa)
+  AGRUPA_BIN="$ROOT/target/release/agrupa"
 }
 
 stop_service() {
@@ -37,9 +45,12 @@ stop_service() {
     kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  if [ "$rc" -ne 0 ] && [ -n "$E2E_DIR" ] && [ -f "$E2E_DIR/agrupa.log" ]; then
-    echo "--- last lines of the service log ---"
-    tail -n 40 "$E2E_DIR/agrupa.log" || true
+  if [ -n "$E2E_DIR" ] && [ -f "$E2E_DIR/agrupa.log" ]; then
+    mkdir -p "$ARTIFACTS" && cp "$E2E_DIR/agrupa.log" "$ARTIFACTS/$E2E_NAME-agrupa.log"
+    if [ "$rc" -ne 0 ]; then
+      echo "--- last lines of the service log ($ARTIFACTS/$E2E_NAME-agrupa.log) ---"
+      tail -n 20 "$E2E_DIR/agrupa.log" || true
+    fi
   fi
   [ -n "$E2E_DIR" ] && rm -rf "$E2E_DIR"
   return "$rc"
@@ -53,15 +64,17 @@ start_service() {
 
   # Under target/, not /tmp: the embedded PostgreSQL runs as `postgres` and must be able to
   # enter every folder above its data folder (mktemp makes 0700 folders).
+  mkdir -p "$ROOT/target"
   E2E_DIR="$(mktemp -d "$ROOT/target/e2e-XXXXXX")"
   chmod 755 "$E2E_DIR"
   export AGRUPA_DATA_DIR="$E2E_DIR/data"
   export AGRUPA_RATE_LIMIT=0
+  export AGRUPA_LOG_FORMAT=json
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   export AGRUPA_ADDR="127.0.0.1:$port"
   BASE_URL="http://127.0.0.1:$port"
-  local bin="$ROOT/target/release/agrupa"
+  local bin="$AGRUPA_BIN"
 
   log "create the admin"
   AGRUPA_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$bin" admin create --email "$ADMIN_EMAIL" </dev/null

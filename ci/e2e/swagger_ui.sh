@@ -4,6 +4,7 @@
 #   bash ci/e2e/swagger_ui.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
+E2E_NAME=swagger-ui
 source "$HERE/service.sh"
 
 log "chromium"
@@ -20,7 +21,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 start_service
 
 log "swagger_ui.mjs"
-mkdir -p "$ROOT/target/e2e-artifacts"
+mkdir -p "$ARTIFACTS"
 BASE_URL="$BASE_URL" ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  SCREENSHOT="$ROOT/target/e2e-artifacts/swagger-ui.png" CHROMIUM=/usr/bin/chromium \
+  SCREENSHOT="$ARTIFACTS/swagger-ui.png" CHROMIUM=/usr/bin/chromium \
   node "$HERE/swagger_ui.mjs"

@@ -269,7 +269,6 @@ impl Application {
                 .split_for_parts();
             app.app_data(state.clone())
                 .app_data(routes.clone())
-                .app_data(extract::json_config(body_limit))
                 .app_data(extract::form_config(body_limit))
                 .app_data(extract::payload_config(body_limit))
                 .app_data(extract::query_config())

@@ -11,6 +11,7 @@ use super::{
     model::{ApiClientChanges, ApiClientRow, NewApiClientRow, check_scopes, new_client_id},
     repo,
 };
+use crate::http::json::Json;
 use crate::{
     AppState,
     audit::{self, Change},
@@ -122,7 +123,7 @@ pub async fn list_clients(
 #[post("/api/v1/api-clients")]
 pub async fn create_client(
     caller: Caller,
-    body: web::Json<NewApiClient>,
+    body: Json<NewApiClient>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;
@@ -208,7 +209,7 @@ pub async fn update_client(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ApiClientPatch>,
+    body: Json<ApiClientPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::ApiClients))?;

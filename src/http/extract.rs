@@ -3,18 +3,11 @@
 
 use actix_web::{
     HttpRequest,
-    error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError},
+    error::{PathError, QueryPayloadError, UrlencodedError},
     web,
 };
 
 use crate::error::{ApiError, FieldError};
-
-/// JSON bodies: size limit, `application/json` required, problem+json errors.
-pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(|err, _req| json_error(err).into())
-}
 
 /// Form bodies (the OAuth token endpoint).
 pub fn form_config(limit: usize) -> web::FormConfig {
@@ -36,31 +29,6 @@ pub fn path_config() -> web::PathConfig {
 /// Raw bodies.
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::default().limit(limit)
-}
-
-/// Maps a JSON body failure.
-pub fn json_error(err: JsonPayloadError) -> ApiError {
-    match err {
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::payload_too_large(limit),
-        JsonPayloadError::ContentType => ApiError::unsupported_media_type("application/json"),
-        JsonPayloadError::Deserialize(e) => {
-            let (code, field_code) = if e.is_data() {
-                ("invalid_body", "invalid")
-            } else {
-                ("malformed_json", "malformed")
-            };
-            let message = e.to_string();
-            let field = field_from_serde_message(&message).unwrap_or_else(|| "body".to_owned());
-            ApiError::bad_request(
-                code,
-                format!("The request body could not be read: {message}"),
-            )
-            .with_errors(vec![FieldError::new(field, field_code, message)])
-        }
-        JsonPayloadError::Payload(e) => ApiError::bad_request("invalid_body", e.to_string()),
-        other => ApiError::internal(anyhow::anyhow!("json payload: {other}")),
-    }
 }
 
 fn form_error(err: UrlencodedError) -> ApiError {

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fallback;
 pub mod guard;
 pub mod idempotency;
+pub mod json;
 pub mod listing;
 pub mod metrics;
 pub mod pagination;

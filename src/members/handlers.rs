@@ -19,6 +19,7 @@ use super::{
     repo,
     view::{View, Viewed, Viewer, to_dto},
 };
+use crate::http::json::Json;
 use crate::{
     AppState,
     audit::{self, Change},
@@ -296,7 +297,7 @@ pub async fn list_members(
 #[post("/api/v1/members")]
 pub async fn create_member(
     caller: Caller,
-    body: web::Json<NewMember>,
+    body: Json<NewMember>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -427,7 +428,7 @@ pub async fn update_member(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<MemberPatch>,
+    body: Json<MemberPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -605,7 +606,7 @@ pub async fn list_status_changes(
 pub async fn create_status_change(
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<NewStatusChange>,
+    body: Json<NewStatusChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -719,7 +720,7 @@ fn contact_fields(
 pub async fn create_contact(
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<NewContact>,
+    body: Json<NewContact>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -795,7 +796,7 @@ pub async fn create_contact(
 pub async fn update_contact(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ContactPatch>,
+    body: Json<ContactPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -930,7 +931,7 @@ pub async fn list_dues(
 pub async fn update_due(
     caller: Caller,
     path: web::Path<(Uuid, i32)>,
-    body: web::Json<DuePatch>,
+    body: Json<DuePatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;
@@ -1010,7 +1011,7 @@ pub async fn update_due(
 #[post("/api/v1/dues-issuances")]
 pub async fn issue_dues(
     caller: Caller,
-    body: web::Json<DuesIssuance>,
+    body: Json<DuesIssuance>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Members))?;

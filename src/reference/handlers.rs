@@ -9,6 +9,7 @@ use super::{
     model::{CategoryChanges, CategoryRow, SegmentChanges, SegmentRow, check_code},
     repo,
 };
+use crate::http::json::Json;
 use crate::{
     AppState,
     audit::{self, Change},
@@ -98,7 +99,7 @@ pub async fn list_categories(
 #[post("/api/v1/member-categories")]
 pub async fn create_category(
     caller: Caller,
-    body: web::Json<NewCategory>,
+    body: Json<NewCategory>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;
@@ -190,7 +191,7 @@ pub async fn update_category(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<CategoryPatch>,
+    body: Json<CategoryPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;
@@ -333,7 +334,7 @@ pub async fn list_segments(
 #[post("/api/v1/segments")]
 pub async fn create_segment(
     caller: Caller,
-    body: web::Json<NewSegment>,
+    body: Json<NewSegment>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;
@@ -427,7 +428,7 @@ pub async fn update_segment(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<SegmentPatch>,
+    body: Json<SegmentPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;

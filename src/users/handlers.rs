@@ -9,6 +9,7 @@ use super::{
     model::{NewUserRow, UserChanges, UserRow, check_affiliation},
     repo,
 };
+use crate::http::json::Json;
 use crate::{
     AppState,
     audit::{self, Change},
@@ -106,7 +107,7 @@ pub async fn list_users(
 #[post("/api/v1/users")]
 pub async fn create_user(
     caller: Caller,
-    body: web::Json<NewUser>,
+    body: Json<NewUser>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Users))?;
@@ -204,7 +205,7 @@ pub async fn update_user(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<UserPatch>,
+    body: Json<UserPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Users))?;
@@ -293,7 +294,7 @@ pub async fn update_user(
     responses((status = 200, description = "Who you are.", body = Me))
 )]
 #[get("/api/v1/me")]
-pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
+pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let me = match caller.principal {
         Principal::User(id) => {
@@ -323,7 +324,7 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<
             }
         }
     };
-    Ok(web::Json(me))
+    Ok(HttpResponse::Ok().json(me))
 }
 
 /// Changes the signed-in user's password. Every session of the user ends (sign in again).
@@ -338,7 +339,7 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<
 #[post("/api/v1/me/password")]
 pub async fn change_password(
     caller: Caller,
-    body: web::Json<PasswordChange>,
+    body: Json<PasswordChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(user_id) = caller.user_id() else {

@@ -84,8 +84,9 @@ pub fn finish(api: &mut openapi::OpenApi) {
     add_common_responses(api);
 }
 
-/// Adds the responses every operation can give (400, 500, 503) to each operation that
-/// does not document them itself, all as problem+json.
+/// Adds the responses every operation can give to each operation that does not document
+/// them itself, all as problem+json: 400 (where there is input), 401 and 403 (signed-in
+/// operations), 413 and 415 (where there is a body), 429 (rate limits), 500 and 503.
 pub fn add_common_responses(api: &mut openapi::OpenApi) {
     let problem = |description: &str| {
         RefOr::T(
@@ -105,16 +106,28 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
             "400",
             "Malformed request: bad JSON, unknown field, wrong type or bad parameter.",
         ),
+        ("401", "No valid access token."),
+        ("403", "Your role or token scopes do not allow this."),
+        (
+            "413",
+            "The request body is larger than `AGRUPA_BODY_LIMIT`.",
+        ),
+        ("415", "The request body is not `application/json`."),
+        (
+            "429",
+            "Rate limited; retry after the `Retry-After` seconds.",
+        ),
         (
             "500",
             "Unexpected error; the body's request_id finds the logged cause.",
         ),
         (
             "503",
-            "Database unavailable; retry after the `Retry-After` seconds.",
+            "Database unavailable or request too slow; retry after the `Retry-After` seconds.",
         ),
     ];
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let under_api = path.starts_with("/api/");
         for op in [
             &mut item.get,
             &mut item.post,
@@ -125,22 +138,26 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
         .into_iter()
         .flatten()
         {
-            let has_input =
-                op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let is_liveness = op.operation_id.as_deref() == Some("healthz");
             // Operations without their own `security` use the global (signed-in) one.
             let signed_in = op.security.is_none();
             for (status, description) in common {
-                let skip = (status == "400" && !has_input)
-                    || (status == "503" && is_liveness)
-                    || ((status == "401" || status == "403") && !signed_in);
-                if skip {
-                    continue;
+                let wanted = match status {
+                    "400" => has_input,
+                    "401" | "403" => signed_in,
+                    "413" | "415" => has_body,
+                    "429" => under_api,
+                    "503" => !is_liveness,
+                    _ => true,
+                };
+                if wanted {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
                 }
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description));
             }
         }
     }

@@ -98,6 +98,7 @@ pub struct ApiClientWithSecret {
 #[serde(deny_unknown_fields)]
 pub struct NewApiClient {
     /// Name (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Scopes (partner scopes only).
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! HTTP handlers of the API client endpoints (admins manage, auditors read).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -285,16 +285,18 @@ pub async fn rotate_secret(
 }
 
 /// Revokes an API client: it can no longer sign in and its tokens stop working at once.
-/// The record stays (with `revoked_at`) for the audit trail.
+/// Revocation is final; the record stays readable (with `revoked_at`) for the audit trail,
+/// which is why this is a state change and not a DELETE.
 #[utoipa::path(
     tag = "api-clients",
     params(("id" = Uuid, Path, description = "API client id")),
     responses(
-        (status = 204, description = "Revoked."),
-        (status = 404, description = "No such (unrevoked) client.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Revoked.", body = ApiClient),
+        (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_revoked`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/api/v1/api-clients/{id}")]
+#[post("/api/v1/api-clients/{id}/revocation")]
 pub async fn revoke_client(
     caller: Caller,
     id: web::Path<Uuid>,
@@ -303,16 +305,19 @@ pub async fn revoke_client(
     caller.require(Action::write(Resource::ApiClients))?;
     let id = id.into_inner();
     let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = repo::find_for_update(conn, id).await?;
-        let Some(revoked) = repo::revoke(conn, id).await? else {
-            return Err(ApiError::not_found(
-                "No such API client, or it is already revoked.",
-            ));
-        };
-        audit_change(conn, &caller, "revoked", Some(&current), &revoked).await
-    })
-    .await?;
+    let revoked = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_for_update(conn, id).await?;
+            let Some(revoked) = repo::revoke(conn, id).await? else {
+                return Err(ApiError::conflict(
+                    "already_revoked",
+                    "The API client is already revoked.",
+                ));
+            };
+            audit_change(conn, &caller, "revoked", Some(&current), &revoked).await?;
+            Ok(revoked)
+        })
+        .await?;
     tracing::info!(client = %id, by = %caller.id(), "API client revoked");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::Ok().json(ApiClient::from(revoked)))
 }

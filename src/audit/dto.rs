@@ -129,6 +129,7 @@ pub struct AuditQuery {
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// `-occurred_at` (default, newest first) or `occurred_at`.
+    #[param(inline)]
     pub sort: Option<AuditSort>,
     /// Page size, 1–100 (default 25).
     #[param(minimum = 1, maximum = 100)]

@@ -47,6 +47,7 @@ pub struct TokenResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeRequest {
     /// The access or refresh token to revoke.
+    #[schema(min_length = 1)]
     pub token: String,
     /// `access_token` or `refresh_token` (a hint; both kinds are recognised anyway).
     pub token_type_hint: Option<String>,

@@ -78,8 +78,8 @@ fn client_address(req: &HttpRequest) -> String {
     )),
     responses(
         (status = 200, description = "Tokens issued.", body = TokenResponse),
-        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_client`: client authentication failed.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "RFC 6749 §5.2 `error`: `invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope` (with the problem members too).", body = crate::error::Problem, content_type = "application/json"),
+        (status = 401, description = "`invalid_client`: client authentication failed.", body = crate::error::Problem, content_type = "application/json"),
         (status = 413, description = "Body too large.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither form-encoded nor JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; see `Retry-After`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -136,7 +136,7 @@ pub async fn token(
     )),
     responses(
         (status = 200, description = "Revoked (or nothing to revoke)."),
-        (status = 400, description = "`token` missing.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_request`: `token` missing.", body = crate::error::Problem, content_type = "application/json"),
         (status = 415, description = "Neither form-encoded nor JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -26,17 +26,19 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// One pooled connection.
 pub type DbConn = Object<AsyncPgConnection>;
 
-/// SQL statements sent by pooled connections since the process started (for
-/// `agrupa_db_statements_total`, and for tests that bound the statements per request).
-pub static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+tokio::task_local! {
+    /// SQL statements started while handling the current request (set by the metrics
+    /// middleware; read into `agrupa_db_statements_total` by route).
+    pub static STATEMENTS_IN_REQUEST: std::cell::Cell<u64>;
+}
 
-/// Counts every statement a pooled connection starts.
+/// Counts every statement a pooled connection starts, for the request being handled.
 struct StatementCounter;
 
 impl diesel::connection::Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
         if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-            STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let _ = STATEMENTS_IN_REQUEST.try_with(|c| c.set(c.get() + 1));
         }
     }
 }

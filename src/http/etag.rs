@@ -39,6 +39,9 @@ impl Precondition {
             req.headers()
                 .get(header::IF_MATCH)
                 .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                // An empty header is no precondition.
+                .filter(|v| !v.is_empty())
                 .map(str::to_owned),
         )
     }

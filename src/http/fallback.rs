@@ -66,14 +66,23 @@ impl RouteTable {
         if path.ends_with('/') && path != "/" {
             return None; // no trailing slashes
         }
+        let matching: Vec<&(Vec<Segment>, Vec<&'static str>)> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(s, p)| match s {
+                        Segment::Param => true,
+                        Segment::Literal(l) => l == p,
+                    })
+            })
+            .collect();
+        // The most specific templates win: `/members/stats` over `/members/{id}`.
+        let params = |s: &Vec<Segment>| s.iter().filter(|x| **x == Segment::Param).count();
+        let fewest = matching.iter().map(|(s, _)| params(s)).min();
         let mut allowed: Vec<&'static str> = Vec::new();
-        for (segments, methods) in &self.routes {
-            let matches = segments.len() == parts.len()
-                && segments.iter().zip(&parts).all(|(s, p)| match s {
-                    Segment::Param => true,
-                    Segment::Literal(l) => l == p,
-                });
-            if matches {
+        for (segments, methods) in matching {
+            if Some(params(segments)) == fewest {
                 for m in methods {
                     if !allowed.contains(m) {
                         allowed.push(m);
@@ -104,6 +113,10 @@ pub async fn not_routed(
     table: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
+        // The path has this method, yet no route took it: a path parameter did not fit.
+        Some(allowed) if allowed.contains(&req.method().as_str()) => {
+            ApiError::not_found(format!("No resource at {}.", req.path()))
+        }
         Some(allowed) => ApiError::method_not_allowed(allowed),
         None => ApiError::not_found(format!("No resource at {}.", req.path())),
     })
@@ -130,5 +143,16 @@ mod tests {
         assert_eq!(t.allowed("/api/v1/users/42/x"), None);
         assert_eq!(t.allowed("/api/v1/users/"), None);
         assert_eq!(t.allowed("/nope"), None);
+        let api: OpenApi = serde_json::from_value(serde_json::json!({
+            "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/m/stats": {"get": {"responses": {}}},
+                "/m/{id}": {"get": {"responses": {}}, "patch": {"responses": {}}},
+            }
+        }))
+        .unwrap();
+        let t = RouteTable::from_openapi(&api);
+        assert_eq!(t.allowed("/m/stats"), Some(vec!["GET"]));
+        assert_eq!(t.allowed("/m/7"), Some(vec!["GET", "PATCH"]));
     }
 }

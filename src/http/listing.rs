@@ -51,7 +51,9 @@ where
         ));
     }
     let limit = pagination::limit(limit)?;
+    // An empty `cursor=` is the first page, like no cursor.
     let after = cursor
+        .filter(|c| !c.is_empty())
         .map(|c| state.cursors.decode::<K>(list.resource, list.sort, c))
         .transpose()?;
     let rows = fetch(after, limit + 1).await?;

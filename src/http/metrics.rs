@@ -76,9 +76,19 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
     in_flight: AtomicI64,
     pool_wait: Mutex<Histogram>,
+    statements: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Metrics {
+    /// Adds the SQL statements one request of `route` ran.
+    pub fn observe_statements(&self, route: &str, count: u64) {
+        let mut map = self
+            .statements
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *map.entry(route.to_owned()).or_default() += count;
+    }
+
     /// Records one finished request.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let mut map = self
@@ -111,7 +121,7 @@ impl Metrics {
         for ((method, route, status), h) in &map {
             let labels = format!(
                 "method=\"{method}\",route=\"{}\",status=\"{status}\"",
-                route.replace('\\', "\\\\").replace('"', "\\\"")
+                label(route)
             );
             h.write(&mut out, "agrupa_http_request_duration_seconds", &labels);
         }
@@ -150,12 +160,22 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP agrupa_db_statements_total SQL statements sent by pooled connections.\n\
-             # TYPE agrupa_db_statements_total counter\nagrupa_db_statements_total {}",
-            crate::db::STATEMENTS.load(Ordering::Relaxed)
+        out.push_str(
+            "# HELP agrupa_db_statements_total SQL statements run by requests, by route.\n",
         );
+        out.push_str("# TYPE agrupa_db_statements_total counter\n");
+        let statements = self
+            .statements
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        for (route, count) in &statements {
+            let _ = writeln!(
+                out,
+                "agrupa_db_statements_total{{route=\"{}\"}} {count}",
+                label(route)
+            );
+        }
         out.push_str(
             "# HELP agrupa_db_pool_wait_seconds Time spent waiting for a database connection.\n",
         );
@@ -166,6 +186,34 @@ impl Metrics {
             .write(&mut out, "agrupa_db_pool_wait_seconds", "");
         out
     }
+}
+
+/// A route for a label: regex constraints dropped (`{id:[0-9a-f-]+}` → `{id}`), escaped.
+fn label(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    let mut skipping = false;
+    for c in route.chars() {
+        match c {
+            ':' if !skipping
+                && out.ends_with(|p: char| p.is_alphanumeric() || p == '_')
+                && out.contains('{') =>
+            {
+                skipping = out.rfind('{') > out.rfind('}');
+                if !skipping {
+                    out.push(c);
+                }
+            }
+            '}' if skipping => {
+                skipping = false;
+                out.push('}');
+            }
+            _ if skipping => {}
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The middleware (`actix_web::middleware::from_fn`): in-flight gauge and duration histogram.
@@ -182,7 +230,16 @@ pub async fn measure(
     let started = Instant::now();
     let method = req.method().to_string();
     state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-    let result = next.call(req).await;
+    let counter = std::cell::Cell::new(0);
+    let (result, statements) = crate::db::STATEMENTS_IN_REQUEST
+        .scope(counter, async {
+            let result = next.call(req).await;
+            (
+                result,
+                crate::db::STATEMENTS_IN_REQUEST.with(std::cell::Cell::get),
+            )
+        })
+        .await;
     state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     match result {
         Ok(res) => {
@@ -197,6 +254,7 @@ pub async fn measure(
                 res.status().as_u16(),
                 started.elapsed(),
             );
+            state.metrics.observe_statements(&route, statements);
             Ok(res)
         }
         Err(err) => {
@@ -225,6 +283,16 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn route_labels_drop_regex_constraints() {
+        assert_eq!(
+            label("/api/v1/members/{id:[0-9a-fA-F-]+}/dues/{year}"),
+            "/api/v1/members/{id}/dues/{year}"
+        );
+        assert_eq!(label("/swagger-ui/{_:.*}"), "/swagger-ui/{_}");
+        assert_eq!(label("/a\"b"), "/a\\\"b");
+    }
 
     #[test]
     fn histograms_are_cumulative() {

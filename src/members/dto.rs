@@ -296,6 +296,7 @@ pub struct MemberQuery {
     /// Include archived members (staff, admins and auditors only).
     pub include_archived: Option<bool>,
     /// `legal_name` (default), `-legal_name`, `joined_on`, `-joined_on`.
+    #[param(inline)]
     pub sort: Option<MemberSort>,
     /// Page size, 1–100 (default 25).
     #[param(minimum = 1, maximum = 100)]

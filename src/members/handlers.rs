@@ -219,6 +219,16 @@ pub async fn list_members(
             "The public register can be filtered by q, segment, kind and municipality only.",
         ));
     }
+    if q.segment.as_deref().is_some_and(|s| s.len() > 50)
+        || q.municipality
+            .as_deref()
+            .is_some_and(|m| m.chars().count() > 100)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`segment` is at most 50 and `municipality` 100 characters.",
+        ));
+    }
     let search = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > 200 => {
             return Err(ApiError::bad_request(
@@ -399,7 +409,7 @@ pub async fn create_member(
     (status = 200, description = "The member.", body = Member),
     (status = 304, description = "Not modified."),
     (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/api/v1/members/{id}")]
+#[get("/api/v1/members/{id:[0-9a-fA-F-]+}")]
 pub async fn get_member(
     req: HttpRequest,
     caller: Caller,
@@ -423,7 +433,7 @@ pub async fn get_member(
     (status = 409, description = "`member_tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[patch("/api/v1/members/{id}")]
+#[patch("/api/v1/members/{id:[0-9a-fA-F-]+}")]
 pub async fn update_member(
     req: HttpRequest,
     caller: Caller,
@@ -499,7 +509,7 @@ pub async fn update_member(
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id")), responses(
     (status = 204, description = "Archived."),
     (status = 404, description = "No such (unarchived) member.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[delete("/api/v1/members/{id}")]
+#[delete("/api/v1/members/{id:[0-9a-fA-F-]+}")]
 pub async fn archive_member(
     caller: Caller,
     id: web::Path<Uuid>,
@@ -552,7 +562,7 @@ pub struct SubQuery {
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), SubQuery), responses(
     (status = 200, description = "The history.", body = Page<StatusChange>),
     (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/api/v1/members/{id}/status-changes")]
+#[get("/api/v1/members/{id:[0-9a-fA-F-]+}/status-changes")]
 pub async fn list_status_changes(
     req: HttpRequest,
     caller: Caller,
@@ -602,7 +612,7 @@ pub async fn list_status_changes(
     (status = 404, description = "No such member.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`illegal_status_transition` or `member_archived`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/members/{id}/status-changes")]
+#[post("/api/v1/members/{id:[0-9a-fA-F-]+}/status-changes")]
 pub async fn create_status_change(
     caller: Caller,
     id: web::Path<Uuid>,
@@ -637,7 +647,7 @@ pub async fn create_status_change(
     (status = 200, description = "The contacts (or CSV).",
         content((Page<Contact> = "application/json"), (String = "text/csv"))),
     (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/api/v1/members/{id}/contacts")]
+#[get("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts")]
 pub async fn list_contacts(
     req: HttpRequest,
     caller: Caller,
@@ -716,7 +726,7 @@ fn contact_fields(
     (status = 201, description = "Created.", body = Contact),
     (status = 404, description = "No such member, or not yours.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/members/{id}/contacts")]
+#[post("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts")]
 pub async fn create_contact(
     caller: Caller,
     id: web::Path<Uuid>,
@@ -792,7 +802,7 @@ pub async fn create_contact(
     (status = 404, description = "No such contact, or not yours.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`primary_contact_required`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[patch("/api/v1/members/{id}/contacts/{contact_id}")]
+#[patch("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts/{contact_id}")]
 pub async fn update_contact(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -855,7 +865,7 @@ pub async fn update_contact(
     ("contact_id" = Uuid, Path, description = "Contact id")), responses(
     (status = 204, description = "Deleted."),
     (status = 404, description = "No such contact, or not yours.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[delete("/api/v1/members/{id}/contacts/{contact_id}")]
+#[delete("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts/{contact_id}")]
 pub async fn delete_contact(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -890,7 +900,7 @@ pub async fn delete_contact(
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), SubQuery), responses(
     (status = 200, description = "The dues.", body = Page<Due>),
     (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/api/v1/members/{id}/dues")]
+#[get("/api/v1/members/{id:[0-9a-fA-F-]+}/dues")]
 pub async fn list_dues(
     caller: Caller,
     id: web::Path<Uuid>,
@@ -905,6 +915,7 @@ pub async fn list_dues(
     let after = query
         .cursor
         .as_deref()
+        .filter(|c| !c.is_empty())
         .map(|c| state.cursors.decode::<i32>("member_dues", "year", c))
         .transpose()?;
     let rows = repo::dues(&mut conn, id, after, limit + 1).await?;
@@ -927,7 +938,7 @@ pub async fn list_dues(
     (status = 200, description = "Settled.", body = Due),
     (status = 404, description = "No due for that year.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[patch("/api/v1/members/{id}/dues/{year}")]
+#[patch("/api/v1/members/{id:[0-9a-fA-F-]+}/dues/{year}")]
 pub async fn update_due(
     caller: Caller,
     path: web::Path<(Uuid, i32)>,

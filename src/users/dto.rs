@@ -96,12 +96,16 @@ pub struct NewUser {
     #[schema(example = "lucia.fernandez@clusteraudiovisual.es")]
     pub email: String,
     /// Display name (1–200 characters).
-    #[schema(example = "Lucía Fernández")]
+    #[schema(example = "Lucía Fernández", min_length = 1, max_length = 200)]
     pub display_name: String,
     /// Role.
     pub role: Role,
     /// Initial password (12–1024 characters).
-    #[schema(example = "una contraseña larga y segura")]
+    #[schema(
+        example = "una contraseña larga y segura",
+        min_length = 12,
+        max_length = 1024
+    )]
     pub password: String,
     /// For `member` users.
     pub member_id: Option<Uuid>,
@@ -125,6 +129,7 @@ pub struct UserPatch {
     /// `false` deactivates (sessions end), `true` reactivates.
     pub active: Option<bool>,
     /// A new password set by an admin.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
     /// Member organisation; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
@@ -176,6 +181,7 @@ pub struct UserQuery {
     /// Only active (`true`) or inactive (`false`) users.
     pub active: Option<bool>,
     /// `created_at` (default), `-created_at`, `email`, `-email`.
+    #[param(inline)]
     pub sort: Option<UserSort>,
     /// Page size, 1–100 (default 25).
     #[param(minimum = 1, maximum = 100)]
@@ -189,8 +195,10 @@ pub struct UserQuery {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The current password.
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     /// The new password (12–1024 characters).
+    #[schema(min_length = 12, max_length = 1024)]
     pub new_password: String,
 }
 

@@ -397,12 +397,12 @@ async fn every_write_leaves_exactly_one_audit_event_with_before_and_after() {
         &json!({}),
     )
     .await;
-    app.client
-        .delete(app.url(&format!("/api/v1/api-clients/{cid}")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
+    app.post_json(
+        &admin.token,
+        &format!("/api/v1/api-clients/{cid}/revocation"),
+        &json!({}),
+    )
+    .await;
     let actions: Vec<String> = events_for(&app, &admin, cid)
         .await
         .iter()

@@ -59,8 +59,8 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
         ),
         (
-            "DELETE /api/v1/api-clients/{id}",
-            Some("admin:204 staff:403 member:403 partner:403 auditor:403 client:403"),
+            "POST /api/v1/api-clients/{id}/revocation",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
         ),
         (
             "GET /api/v1/audit-events",
@@ -151,7 +151,7 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
 /// Requests that end sessions go last.
 fn order(key: &str) -> u8 {
     match key {
-        "DELETE /api/v1/api-clients/{id}" => 1,
+        "POST /api/v1/api-clients/{id}/revocation" => 1,
         "POST /api/v1/me/password" => 2,
         _ => 0,
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app};
 
 async fn setup() -> (TestApp, TestUser, String) {
     let app = spawn_app().await;

@@ -36,7 +36,8 @@ log "schemathesis run (max $MAX_EXAMPLES examples per operation, seed $SEED)"
 # and the work tree clean.
 cd "$REPORTS"
 status=0
-"$VENV/bin/schemathesis" run "$BASE_URL/api-docs/openapi.json" \
+"$VENV/bin/schemathesis" --config-file "$ROOT/ci/e2e/schemathesis.toml" \
+  run "$BASE_URL/api-docs/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \

@@ -271,21 +271,21 @@ impl MemberSort {
 pub struct MemberQuery {
     /// Spanish full-text search over names and description, accent-insensitive
     /// ("produccion" finds "Producción"); also matches parts of names.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F]*$")]
     pub q: Option<String>,
     /// Status.
     pub status: Option<MemberStatus>,
     /// Category id.
     pub category_id: Option<Uuid>,
     /// Segment code.
-    #[param(max_length = 50)]
+    #[param(max_length = 50, pattern = "^[^\\x00-\\x1F\\x7F]*$")]
     pub segment: Option<String>,
     /// Kind.
     pub kind: Option<MemberKind>,
     /// Size.
     pub size: Option<MemberSize>,
     /// Municipality (exact, case- and accent-insensitive).
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = "^[^\\x00-\\x1F\\x7F]*$")]
     pub municipality: Option<String>,
     /// Only members in good standing (`true`) or not (`false`).
     pub in_good_standing: Option<bool>,

@@ -219,6 +219,16 @@ pub async fn list_members(
             "The public register can be filtered by q, segment, kind and municipality only.",
         ));
     }
+    let has_control = |v: &Option<String>| {
+        v.as_deref()
+            .is_some_and(|s| s.chars().any(|c| c < ' ' || c == '\x7f'))
+    };
+    if has_control(&q.q) || has_control(&q.segment) || has_control(&q.municipality) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "Search and filter text must not contain control characters.",
+        ));
+    }
     if q.segment.as_deref().is_some_and(|s| s.len() > 50)
         || q.municipality
             .as_deref()

@@ -20,10 +20,27 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Load data: `demo` (an audiovisual cluster in Madrid) or `synthetic` (bulk, for benchmarks).
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
     /// Administration tasks.
     Admin {
         #[command(subcommand)]
         task: AdminTask,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedWhat {
+    /// The demo register (idempotent: running it again changes nothing).
+    Demo,
+    /// Synthetic members (with segments, a contact and two years of dues) after the demo data.
+    Synthetic {
+        /// How many members.
+        #[arg(long)]
+        members: i64,
     },
 }
 
@@ -64,6 +81,7 @@ fn main() -> std::process::ExitCode {
             Command::Admin {
                 task: AdminTask::Create { email, name },
             } => create_admin(config, &email, &name).await,
+            Command::Seed { what } => seed(config, what).await,
             Command::Openapi => Ok(()),
         }
     });
@@ -99,12 +117,47 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn seed(config: Config, what: SeedWhat) -> anyhow::Result<()> {
+    let database = Database::resolve(&config).await?;
+    agrupa::db::run_migrations(&database.url).await?;
+    let pool = agrupa::db::build_pool(&database.url, 1, config.db_timeout)?;
+    let mut conn = pool.get().await?;
+    let demo = agrupa::seed::demo::seed(&mut conn).await?;
+    if demo.is_empty() {
+        println!("Demo data: already loaded; nothing changed.");
+    } else {
+        println!("Demo data loaded: {demo:?}");
+    }
+    if let SeedWhat::Synthetic { members } = what {
+        let started = std::time::Instant::now();
+        let generated = agrupa::seed::synthetic::generate(&mut conn, members).await?;
+        println!(
+            "Synthetic members: {} (numbers {} to {}) in {:.1} s",
+            generated.members,
+            generated.first,
+            generated.first + generated.members - 1,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    drop(conn);
+    pool.close();
+    if let Some(embedded) = database.embedded {
+        tokio::task::spawn_blocking(move || embedded.stop()).await?;
+    }
+    Ok(())
+}
+
 /// Zero-config first start: a development admin, its password printed once.
 async fn ensure_dev_admin(app: &Application) -> anyhow::Result<()> {
     let mut conn = app.pool().get().await?;
     if !agrupa::users::is_empty(&mut conn).await? {
         return Ok(());
     }
+    let demo = agrupa::seed::demo::seed(&mut conn).await?;
+    tracing::info!(
+        members = demo.members,
+        "demo register loaded (first zero-config start)"
+    );
     let email = "admin@agrupa.local";
     let password = agrupa::auth::tokens::random_token();
     agrupa::users::bootstrap_admin(

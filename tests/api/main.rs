@@ -12,4 +12,5 @@ mod members;
 mod openapi;
 mod process;
 mod roles;
+mod seed;
 mod users;

@@ -155,6 +155,19 @@ async fn zero_config_run_keeps_data_and_leaves_no_postgres_behind() {
     conn.batch_execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('año ñandú')")
         .await
         .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let members: Count = diesel::sql_query("SELECT count(*) AS n FROM members")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        members.n, 40,
+        "the first zero-config start loads the demo register"
+    );
     drop(conn);
     signal(&svc, "-TERM");
     assert!(wait_exit(&mut svc).await.success(), "clean exit on SIGTERM");

@@ -1,0 +1,2 @@
+DROP INDEX members_municipality_norm_idx;
+CREATE INDEX members_municipality_idx ON members (municipality);

@@ -20,17 +20,25 @@ use super::{
     },
 };
 use crate::schema::{
-    member_categories, member_contacts, member_dues, member_segments, member_status_changes,
-    members,
+    member_contacts, member_dues, member_segments, member_status_changes, members,
 };
 
 /// The member's segments as a JSON array of `{id, code, name}` in value-chain order.
 const SEGMENTS_SQL: &str = "coalesce((SELECT jsonb_agg(jsonb_build_object('id', g.id, 'code', g.code, \
     'name', g.name) ORDER BY g.position, g.code) FROM member_segments s JOIN segments g ON g.id = s.segment_id \
     WHERE s.member_id = members.id), '[]'::jsonb)";
-/// Active, and no pending due past its date.
-const GOOD_STANDING_SQL: &str = "(members.status = 'active' AND NOT EXISTS (SELECT 1 FROM member_dues d \
+/// Active, and no pending due past its date. Written as a per-row scalar subquery on
+/// purpose: as `NOT EXISTS` the planner hashes every overdue due of the register for each
+/// page (measured: 14 ms per page at 100,000 members, growing with the register; 0.3 ms so).
+const GOOD_STANDING_SQL: &str = "(members.status = 'active' AND coalesce((SELECT false FROM member_dues d \
+    WHERE d.member_id = members.id AND d.status = 'pending' AND d.due_on < current_date LIMIT 1), true))";
+/// The same rule for whole-register aggregates, where hashing all overdue dues once is right.
+const GOOD_STANDING_SET_SQL: &str = "(members.status = 'active' AND NOT EXISTS (SELECT 1 FROM member_dues d \
     WHERE d.member_id = members.id AND d.status = 'pending' AND d.due_on < current_date))";
+/// The category's name, as a scalar subquery: a join would keep the planner from walking
+/// the name index in order (measured: 1M members, list pages 6x slower with the join).
+const CATEGORY_NAME_SQL: &str =
+    "(SELECT c.name FROM member_categories c WHERE c.id = members.category_id)";
 const JOINED_KEY_SQL: &str = "coalesce(members.joined_on, DATE '0001-01-01')";
 
 /// A member with what is read along with it.
@@ -102,10 +110,9 @@ pub async fn list(
     limit: i64,
 ) -> QueryResult<Vec<MemberFull>> {
     let mut q = members::table
-        .inner_join(member_categories::table)
         .select((
             MemberRow::as_select(),
-            member_categories::name,
+            sql::<Text>(CATEGORY_NAME_SQL),
             sql::<Jsonb>(SEGMENTS_SQL),
             sql::<Bool>(GOOD_STANDING_SQL),
         ))
@@ -204,11 +211,10 @@ pub async fn list(
 /// One member with its category name, segments and good standing (one statement).
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
     members::table
-        .inner_join(member_categories::table)
         .filter(members::id.eq(id))
         .select((
             MemberRow::as_select(),
-            member_categories::name,
+            sql::<Text>(CATEGORY_NAME_SQL),
             sql::<Jsonb>(SEGMENTS_SQL),
             sql::<Bool>(GOOD_STANDING_SQL),
         ))
@@ -600,7 +606,7 @@ pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, Cou
         count: i64,
     }
     let rows: Vec<Row> = diesel::sql_query(format!(
-        "WITH m AS (SELECT members.*, {GOOD_STANDING_SQL} AS good FROM members WHERE archived_at IS NULL) \
+        "WITH m AS (SELECT members.*, {GOOD_STANDING_SET_SQL} AS good FROM members WHERE archived_at IS NULL) \
          SELECT 'status' AS dim, status AS key, NULL AS name, count(*) AS count FROM m GROUP BY status \
          UNION ALL SELECT 'category', c.id::text, c.name, count(*) FROM m JOIN member_categories c ON c.id = m.category_id GROUP BY c.id, c.name \
          UNION ALL SELECT 'segment', g.code, g.name, count(*) FROM m JOIN member_segments s ON s.member_id = m.id \

@@ -56,6 +56,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A view (migration `member_cards`): a member with its category name, segments and
+    /// good standing.
+    member_cards (id) {
+        id -> Uuid,
+        legal_name -> Text,
+        trade_name -> Nullable<Text>,
+        tax_id -> Text,
+        kind -> Text,
+        size -> Nullable<Text>,
+        category_id -> Uuid,
+        status -> Text,
+        address -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        municipality -> Nullable<Text>,
+        province -> Nullable<Text>,
+        country -> Text,
+        website -> Nullable<Text>,
+        employees -> Nullable<Int4>,
+        annual_turnover_cents -> Nullable<Int8>,
+        description -> Nullable<Text>,
+        joined_on -> Nullable<Date>,
+        archived_at -> Nullable<Timestamptz>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        category_name -> Text,
+        segments -> Jsonb,
+        in_good_standing -> Bool,
+    }
+}
+
+diesel::table! {
     member_categories (id) {
         id -> Uuid,
         name -> Text,
@@ -218,6 +250,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     idempotency_keys,
     login_throttle,
+    member_cards,
     member_categories,
     member_contacts,
     member_dues,

@@ -208,15 +208,40 @@ pub async fn list(
     q.limit(limit).load(conn).await
 }
 
-/// One member with its category name, segments and good standing (one statement).
+/// One member with its category name, segments and good standing: one statement, and a
+/// prepared one (it reads the `member_cards` view, so it carries no SQL fragment).
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
-    members::table
-        .filter(members::id.eq(id))
+    use crate::schema::member_cards as c;
+    c::table
+        .find(id)
         .select((
-            MemberRow::as_select(),
-            sql::<Text>(CATEGORY_NAME_SQL),
-            sql::<Jsonb>(SEGMENTS_SQL),
-            sql::<Bool>(GOOD_STANDING_SQL),
+            (
+                c::id,
+                c::legal_name,
+                c::trade_name,
+                c::tax_id,
+                c::kind,
+                c::size,
+                c::category_id,
+                c::status,
+                c::address,
+                c::postcode,
+                c::municipality,
+                c::province,
+                c::country,
+                c::website,
+                c::employees,
+                c::annual_turnover_cents,
+                c::description,
+                c::joined_on,
+                c::archived_at,
+                c::version,
+                c::created_at,
+                c::updated_at,
+            ),
+            c::category_name,
+            c::segments,
+            c::in_good_standing,
         ))
         .first(conn)
         .await

@@ -57,9 +57,10 @@ for N in $SIZES; do
   export TOKEN
   psql -qAtX "$SOCK" -c "SELECT id FROM members ORDER BY random() LIMIT 50000" >"$WORK/ids.txt"
   export IDS_FILE=$WORK/ids.txt
-  # A cursor 100,000 rows deep (1,000 pages of 100), to compare with the first page.
+  # A cursor deep in the list (half way, at most 100,000 rows), to compare with the first page.
+  PAGES=$(( N / 200 < 1000 ? N / 200 : 1000 ))
   cursor=""
-  for _ in $(seq 1 1000); do
+  for _ in $(seq 1 "$PAGES"); do
     cursor=$(curl -s -H "Authorization: Bearer $TOKEN" \
       "127.0.0.1:$PORT/api/v1/members?limit=100${cursor:+&cursor=$cursor}" \
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"] or "")')
@@ -77,7 +78,7 @@ for N in $SIZES; do
     "http://127.0.0.1:$PORT/api/v1/members?status=active&size=small&municipality=Getafe&limit=25"
   first=$LAST_RPS
   wrk_run "search q=produccion" "${AUTH[@]}" "http://127.0.0.1:$PORT/api/v1/members?q=produccion&limit=25"
-  wrk_run "page 1,001 (cursor 100,000 rows deep)" "${AUTH[@]}" \
+  wrk_run "page $((PAGES + 1)) ($((PAGES * 100)) rows deep)" "${AUTH[@]}" \
     "http://127.0.0.1:$PORT/api/v1/members?limit=100&cursor=$cursor"
   deep=$LAST_RPS
   wrk_run "page 1 (same list, no cursor)" "${AUTH[@]}" "http://127.0.0.1:$PORT/api/v1/members?limit=100"

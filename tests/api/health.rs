@@ -50,3 +50,30 @@ async fn a_vanished_database_gives_503_with_retry_after_quickly_not_a_hang() {
     // Liveness does not depend on the database.
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+#[tokio::test]
+async fn every_migration_reverts_and_reapplies_cleanly() {
+    use diesel_migrations::MigrationHarness;
+    let app = spawn_app().await;
+    let url = app.db_url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = diesel_async::async_connection_wrapper::AsyncConnectionWrapper::<
+            diesel_async::AsyncPgConnection,
+        >::establish(&url)
+        .unwrap();
+        let reverted = conn
+            .revert_all_migrations(agrupa::db::MIGRATIONS)
+            .unwrap()
+            .len();
+        assert_eq!(reverted, agrupa::db::expected_migrations().len());
+        let applied = conn
+            .run_pending_migrations(agrupa::db::MIGRATIONS)
+            .unwrap()
+            .len();
+        assert_eq!(applied, reverted);
+    })
+    .await
+    .unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}

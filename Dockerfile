@@ -1,7 +1,7 @@
 # Multi-stage build: compile with the Rust toolchain, run on a slim Debian as a non-root user.
 FROM rust:1.88-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY migrations ./migrations
 COPY openapi ./openapi

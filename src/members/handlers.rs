@@ -213,10 +213,15 @@ pub async fn list_members(
         || q.in_good_standing.is_some()
         || q.joined_from.is_some()
         || q.joined_to.is_some()
-        || q.include_archived.unwrap_or(false);
+        || q.include_archived.unwrap_or(false)
+        // Sorting by joining date would reveal it (row order and cursor contents).
+        || matches!(
+            q.sort,
+            Some(super::dto::MemberSort::Joined | super::dto::MemberSort::JoinedDesc)
+        );
     if !viewer.sees_everything() && confidential_filters {
         return Err(ApiError::forbidden(
-            "The public register can be filtered by q, segment, kind and municipality only.",
+            "The public register can be filtered by q, segment, kind and municipality, and sorted by name, only.",
         ));
     }
     let has_control = |v: &Option<String>| {
@@ -264,6 +269,8 @@ pub async fn list_members(
         joined_from: q.joined_from,
         joined_to: q.joined_to,
         include_archived: q.include_archived.unwrap_or(false),
+        // Public viewers search names only: descriptions are not in their view.
+        names_only: !viewer.sees_everything(),
         also_id: if viewer.sees_everything() {
             None
         } else {

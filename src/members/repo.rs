@@ -71,6 +71,8 @@ pub struct Filter {
     pub include_archived: bool,
     /// Always include this member whatever the status filter (a representative's own).
     pub also_id: Option<Uuid>,
+    /// Search names only (not descriptions), for viewers of the public register.
+    pub names_only: bool,
 }
 
 /// Where a page starts.
@@ -127,8 +129,14 @@ pub async fn list(
         }
     }
     if let Some(text) = &f.q {
+        // Names carry weight A in `search`; descriptions weight B.
+        let vector = if f.names_only {
+            "ts_filter(members.search, '{a}')"
+        } else {
+            "members.search"
+        };
         q = q.filter(
-            sql::<Bool>("(members.search @@ websearch_to_tsquery('agrupa_es', ")
+            sql::<Bool>(&format!("({vector} @@ websearch_to_tsquery('agrupa_es', "))
                 .bind::<Text, _>(text.clone())
                 .sql(") OR agrupa_unaccent(lower(members.legal_name)) LIKE agrupa_unaccent(")
                 .bind::<Text, _>(like_pattern(text))

@@ -566,6 +566,7 @@ async fn partners_see_the_public_register_only() {
     body["annual_turnover_cents"] = json!(987_654_321);
     body["status"] = json!("active");
     body["municipality"] = json!("Getafe");
+    body["description"] = json!("Prepara en secreto una candidatura al concurso de guiones");
     let m = create(&app, &admin, &body).await;
     create(
         &app,
@@ -641,6 +642,20 @@ async fn partners_see_the_public_register_only() {
         "forbidden",
     )
     .await;
+    // Neither the joining date (through sorting) nor the description (through search) leaks.
+    let res = app
+        .get_as(&partner.token, "/api/v1/members?sort=joined_on")
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+    assert!(ids(&app, &partner.token, "q=concurso").await.is_empty());
+    assert_eq!(
+        ids(&app, &admin.token, "q=concurso").await,
+        ["Confidencial, S.L."]
+    );
+    assert_eq!(
+        ids(&app, &partner.token, "q=confidencial").await,
+        ["Confidencial, S.L."]
+    );
 }
 
 #[tokio::test]

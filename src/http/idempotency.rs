@@ -24,7 +24,7 @@ use actix_web::{
     web,
 };
 use diesel::{
-    QueryableByName,
+    OptionalExtension, QueryableByName,
     sql_types::{Bytea, Jsonb, Nullable, SmallInt, Text},
 };
 use diesel_async::RunQueryDsl;
@@ -160,7 +160,14 @@ pub async fn idempotency(
         return Ok(req.into_response(res));
     }
 
-    let res = next.call(req).await?;
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(err) => {
+            // A timeout or another failure before a response: the retry must run again.
+            release(&state, &scope, &key).await;
+            return Err(err);
+        }
+    };
     let status = res.status();
     let keep = status.is_success()
         || (status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429));
@@ -209,7 +216,7 @@ pub async fn idempotency(
 /// abandoned in-progress key (older than the lease) with the same request is taken over.
 async fn claim(state: &AppState, scope: &str, key: &str, hash: &[u8]) -> Result<Stored, ApiError> {
     let mut conn = state.conn().await?;
-    let stored: Stored = diesel::sql_query(
+    let stored: Option<Stored> = diesel::sql_query(
         "WITH ins AS ( \
            INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, expires_at) \
            VALUES ($1, $2, $3, 'in_progress', now() + make_interval(secs => $4)) \
@@ -228,8 +235,26 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &[u8]) -> Result<
     .bind::<diesel::sql_types::Double, _>(RETENTION.as_secs_f64())
     .bind::<diesel::sql_types::Double, _>(LEASE.as_secs_f64())
     .get_result(&mut conn)
-    .await?;
-    Ok(stored)
+    .await
+    .optional()?;
+    if let Some(stored) = stored {
+        return Ok(stored);
+    }
+    // A concurrent request committed the key after this statement's snapshot was taken: the
+    // upsert found its row but the fallback SELECT could not see it. Read it again.
+    let stored: Option<Stored> = diesel::sql_query(
+        "SELECT request_hash, status, response_status, response_headers, response_body, false AS claimed \
+         FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    )
+    .bind::<Text, _>(scope)
+    .bind::<Text, _>(key)
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    stored.ok_or_else(|| {
+        ApiError::conflict("idempotency_key_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
+            .with_retry_after(1)
+    })
 }
 
 async fn complete(

@@ -93,6 +93,7 @@ async fn new_refresh_token(
     user_id: Uuid,
     family_id: Uuid,
     scope: &str,
+    session_epoch: i32,
 ) -> Result<String, ApiError> {
     let secret = random_token();
     let now = Utc::now();
@@ -110,6 +111,7 @@ async fn new_refresh_token(
             expires_at: now + ttl,
             used_at: None,
             revoked_at: None,
+            session_epoch,
         },
     )
     .await?;
@@ -189,7 +191,15 @@ pub async fn password(
         .transaction::<_, ApiError, _>(async move |conn| {
             throttle::clear(conn, &account_key).await?;
             repo::record_login(conn, user.id, rehash).await?;
-            new_refresh_token(conn, state, user.id, Uuid::now_v7(), &scope).await
+            new_refresh_token(
+                conn,
+                state,
+                user.id,
+                Uuid::now_v7(),
+                &scope,
+                user.session_epoch,
+            )
+            .await
         })
         .await?;
     let (access, expires_in) = access_token(
@@ -303,6 +313,9 @@ pub async fn refresh(
                 if !user.active {
                     return Ok(Refreshed::Refused("The account is deactivated."));
                 }
+                if user.session_epoch != spent.session_epoch {
+                    return Ok(Refreshed::Refused("The sessions of this account were ended; sign in again."));
+                }
                 // Scopes can only narrow, and never beyond what the current role allows.
                 let held: Vec<String> = spent
                     .scope
@@ -312,7 +325,15 @@ pub async fn refresh(
                     .collect();
                 let scopes = grant_scopes(scope.as_deref(), &held)?;
                 let new_refresh =
-                    new_refresh_token(conn, state, spent.user_id, spent.family_id, &scopes.join(" ")).await?;
+                    new_refresh_token(
+                conn,
+                state,
+                spent.user_id,
+                spent.family_id,
+                &scopes.join(" "),
+                user.session_epoch,
+            )
+            .await?;
                 let (access, expires_in) = access_token(
                     state,
                     spent.user_id,

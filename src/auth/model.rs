@@ -89,6 +89,9 @@ pub struct RefreshToken {
     pub used_at: Option<DateTime<Utc>>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The user's session epoch when it was issued; a different epoch now means the
+    /// sessions were ended (password or role change) and the token is refused.
+    pub session_epoch: i32,
 }
 
 /// A revoked access token.

@@ -252,8 +252,11 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &[u8]) -> Result<
     .await
     .optional()?;
     stored.ok_or_else(|| {
-        ApiError::conflict("idempotency_key_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
-            .with_retry_after(1)
+        ApiError::conflict(
+            "idempotency_key_in_progress",
+            "A request with this Idempotency-Key is still running; retry shortly.",
+        )
+        .with_retry_after(1)
     })
 }
 

@@ -178,6 +178,12 @@ fn reference_error(err: diesel::result::Error) -> ApiError {
     }
 }
 
+/// The number a member's ETag is made of: its version, and its good standing, which
+/// changes with dues and the calendar without the member row changing.
+fn tag_version(m: &repo::MemberFull) -> i64 {
+    m.0.version * 2 + i64::from(m.3)
+}
+
 fn member_key(v: &Viewed, sort: super::dto::MemberSort) -> repo::After {
     repo::key_of(sort, &v.member.0)
 }
@@ -413,7 +419,7 @@ pub async fn create_member(
             Ok(member)
         })
         .await?;
-    let version = member.0.version;
+    let version = tag_version(&member);
     Ok(etag::created(
         format!("/api/v1/members/{}", row.id),
         version,
@@ -436,7 +442,7 @@ pub async fn get_member(
     caller.require(Action::read(Resource::Members))?;
     let mut conn = state.conn().await?;
     let v = visible(&mut conn, &caller, id.into_inner()).await?;
-    let version = v.member.0.version;
+    let version = tag_version(&v.member);
     Ok(etag::respond(&req, version, &v.into_dto()))
 }
 
@@ -488,7 +494,7 @@ pub async fn update_member(
                     "An archived member cannot change.",
                 ));
             }
-            precondition.check(current.version, IfMatch::Optional)?;
+            precondition.check(current.version * 2 + i64::from(before.3), IfMatch::Optional)?;
             repo::update(conn, id, &changes)
                 .await
                 .map_err(reference_error)?;
@@ -517,7 +523,7 @@ pub async fn update_member(
             Ok(after)
         })
         .await?;
-    let version = member.0.version;
+    let version = tag_version(&member);
     Ok(etag::updated(version, &to_dto(member, View::Full)))
 }
 

@@ -306,6 +306,15 @@ async fn dues_follow_the_category_fee_and_decide_good_standing() {
     .await;
     let id = active["id"].as_str().unwrap();
     assert_eq!(active["in_good_standing"], true);
+    let etag_before = app
+        .get_as(&admin.token, &format!("/api/v1/members/{id}"))
+        .await
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let res = app
         .post_json(
             &admin.token,
@@ -340,12 +349,17 @@ async fn dues_follow_the_category_fee_and_decide_good_standing() {
         .unwrap();
     assert_eq!(dues["items"][0]["status"], "overdue");
     assert_eq!(dues["items"][0]["amount_cents"], 120000);
-    let m: Value = app
-        .get_as(&admin.token, &format!("/api/v1/members/{id}"))
-        .await
-        .json()
+    // The standing changed without the member row changing: the ETag changes all the same.
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/members/{id}")))
+        .bearer_auth(&admin.token)
+        .header("if-none-match", &etag_before)
+        .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), 200, "no stale 304");
+    let m: Value = res.json().await.unwrap();
     assert_eq!(m["in_good_standing"], false);
     assert_eq!(
         ids(&app, &admin.token, "in_good_standing=false&status=active").await,

@@ -135,9 +135,23 @@ pub async fn password(
     let account_key = format!("account:{}", username.trim().to_lowercase());
     let address_key = format!("address:{address}");
     let mut conn = state.conn().await?;
-    if let Some(wait) =
-        throttle::locked_for(&mut conn, &[account_key.clone(), address_key.clone()]).await?
-    {
+    let config = &state.config;
+    // Counted before the password is checked, so parallel guesses cannot slip past the limit.
+    let account_wait = throttle::attempt(
+        &mut conn,
+        &account_key,
+        config.login_max_failures,
+        config.login_lockout,
+    )
+    .await?;
+    let address_wait = throttle::attempt(
+        &mut conn,
+        &address_key,
+        config.login_max_failures_per_address,
+        config.login_lockout,
+    )
+    .await?;
+    if let Some(wait) = account_wait.max(address_wait) {
         tracing::warn!(address, "sign-in refused: too many failures");
         return Err(ApiError::too_many_requests(wait));
     }
@@ -165,21 +179,6 @@ pub async fn password(
         (Some(user), Verified::Yes) if user.active => (user, None),
         (Some(user), Verified::YesRehashed(hash)) if user.active => (user, Some(hash)),
         _ => {
-            let config = &state.config;
-            throttle::record_failure(
-                &mut conn,
-                &account_key,
-                config.login_max_failures,
-                config.login_lockout,
-            )
-            .await?;
-            throttle::record_failure(
-                &mut conn,
-                &address_key,
-                config.login_max_failures_per_address,
-                config.login_lockout,
-            )
-            .await?;
             tracing::warn!(address, "sign-in failed");
             return Err(invalid_grant("The e-mail or password is incorrect."));
         }
@@ -190,6 +189,7 @@ pub async fn password(
     let refresh = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             throttle::clear(conn, &account_key).await?;
+            throttle::forgive(conn, &address_key).await?;
             repo::record_login(conn, user.id, rehash).await?;
             new_refresh_token(
                 conn,

@@ -1,6 +1,8 @@
-//! Failed sign-ins, counted per account and per client address in PostgreSQL (so the limit
-//! holds across replicas). After `max` failures within the window the key is locked for the
-//! window's length; a successful sign-in clears the account's count.
+//! Sign-in attempts, counted per account and per client address in PostgreSQL (so the limit
+//! holds across replicas). An attempt is counted *before* the password is checked, so that
+//! parallel guesses are counted too; a successful sign-in clears the account's count and
+//! takes its attempt back from the address. After `max` failed attempts within the window,
+//! the next ones are refused (429) for the window's length.
 
 use std::time::Duration;
 
@@ -50,6 +52,51 @@ pub async fn record_failure(
     .bind::<Text, _>(key)
     .bind::<Integer, _>(i32::try_from(max).unwrap_or(i32::MAX))
     .bind::<BigInt, _>(i64::try_from(window.as_secs()).unwrap_or(i64::MAX))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Attempt {
+    #[diesel(sql_type = Nullable<Double>)]
+    wait: Option<f64>,
+}
+
+/// Counts one attempt for `key`; returns the seconds to wait when `key` is now locked
+/// (more than `max` attempts in `window`).
+pub async fn attempt(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    max: u32,
+    window: Duration,
+) -> diesel::QueryResult<Option<u64>> {
+    let row: Attempt = diesel::sql_query(
+        "INSERT INTO login_throttle AS t (key, failures, window_started_at) VALUES ($1, 1, now()) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END, \
+           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN now() ELSE t.window_started_at END, \
+           locked_until = CASE \
+             WHEN t.locked_until > now() THEN t.locked_until \
+             WHEN (CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END) > $2 \
+             THEN now() + make_interval(secs => $3) ELSE NULL END \
+         RETURNING CASE WHEN t.locked_until > now() \
+           THEN EXTRACT(EPOCH FROM t.locked_until - now())::float8 END AS wait",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(i32::try_from(max).unwrap_or(i32::MAX))
+    .bind::<BigInt, _>(i64::try_from(window.as_secs()).unwrap_or(i64::MAX))
+    .get_result(conn)
+    .await?;
+    Ok(row.wait.map(|s| s.ceil().max(1.0) as u64))
+}
+
+/// Takes back one attempt of `key` (a sign-in that succeeded).
+pub async fn forgive(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1",
+    )
+    .bind::<Text, _>(key)
     .execute(conn)
     .await?;
     Ok(())

@@ -690,3 +690,35 @@ async fn a_refresh_token_from_an_ended_session_epoch_is_refused() {
         .await;
     oauth_error(res, 400, "invalid_grant").await;
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_limit() {
+    let app = spawn_app_with(|c| c.login_max_failures = 3).await;
+    app.admin().await;
+    let form = [
+        ("grant_type", "password"),
+        ("username", ADMIN_EMAIL),
+        ("password", "adivina adivinanza"),
+    ];
+    let answers = futures_util::future::join_all((0..10).map(|_| app.token_form(&form))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        7,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_use_up_the_address_limit() {
+    let app = spawn_app_with(|c| c.login_max_failures_per_address = 3).await;
+    app.admin().await;
+    for _ in 0..6 {
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    }
+}

@@ -564,8 +564,18 @@ async fn csv_exports_every_matching_row_safely() {
     assert_eq!(text.split("\r\n").filter(|l| !l.is_empty()).count(), 2);
 }
 
+/// Rate limits count per wall-clock minute: start a limit test well inside a minute, so a
+/// window rolling over mid-test cannot make it flaky.
+async fn away_from_a_minute_boundary() {
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second >= 55 {
+        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+    }
+}
+
 #[tokio::test]
 async fn rate_limits_answer_429_with_headers() {
+    away_from_a_minute_boundary().await;
     let app = spawn_app_with(|c| c.rate_limit = 3).await;
     let admin = app.admin().await; // signs in and reads /api/v1/me once
     let mut last = None;
@@ -589,6 +599,7 @@ async fn rate_limits_answer_429_with_headers() {
 
 #[tokio::test]
 async fn the_token_endpoint_has_its_own_strict_limit() {
+    away_from_a_minute_boundary().await;
     let app = spawn_app_with(|c| c.token_rate_limit = 2).await;
     for _ in 0..2 {
         assert_eq!(

@@ -113,10 +113,15 @@ impl FromRequest for Caller {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| unauthorized("not a bearer token"))?;
-            let claims = state
-                .keys
-                .verify(token)
-                .map_err(|e| unauthorized(&e.to_string()))?;
+            // Verified already (same request, same header) when a middleware needed the caller.
+            let verified = req.extensions().get::<super::tokens::Claims>().cloned();
+            let claims = match verified {
+                Some(claims) => claims,
+                None => state
+                    .keys
+                    .verify(token)
+                    .map_err(|e| unauthorized(&e.to_string()))?,
+            };
             let request_id = req
                 .extensions()
                 .get::<crate::http::RequestId>()

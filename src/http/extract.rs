@@ -63,7 +63,7 @@ fn path_error(err: &PathError) -> ApiError {
 
 /// serde names the offending field in backticks (`unknown field `role``, `missing field
 /// `name``); take it from there when present.
-fn field_from_serde_message(message: &str) -> Option<String> {
+pub fn field_from_serde_message(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     let is_field_message = message.starts_with("unknown field")

@@ -65,7 +65,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
-            unknown_field(e.inner()).unwrap_or_else(|| "body".into())
+            super::extract::field_from_serde_message(&e.inner().to_string())
+                .unwrap_or_else(|| "body".into())
         } else {
             path
         };
@@ -76,15 +77,6 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )
         .with_errors(vec![FieldError::new(field, "invalid", message)])
     })
-}
-
-/// serde reports unknown and missing fields at the parent's path; name the field itself.
-fn unknown_field(err: &serde_json::Error) -> Option<String> {
-    let text = err.to_string();
-    let start = text.find('`')? + 1;
-    let len = text[start..].find('`')?;
-    (text.starts_with("unknown field") || text.starts_with("missing field"))
-        .then(|| text[start..start + len].to_owned())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {

@@ -18,19 +18,26 @@ pub mod telemetry;
 
 pub use request_id::RequestId;
 
-use actix_web::{dev::ServiceRequest, http::header};
+use actix_web::{HttpMessage, dev::ServiceRequest, http::header};
 
 /// Who is calling, cheaply, before any handler runs (for rate limits and idempotency
 /// scopes): the subject of a valid bearer token, else the client address. The database is
-/// not consulted; handlers still authenticate fully through [`crate::auth::Caller`].
+/// not consulted; handlers still authenticate fully through [`crate::auth::Caller`], which
+/// reuses the claims verified here (kept in the request's extensions) instead of verifying
+/// the token a second time.
 pub fn caller_key(req: &ServiceRequest, keys: &crate::auth::tokens::KeySet) -> String {
+    if let Some(claims) = req.extensions().get::<crate::auth::tokens::Claims>() {
+        return format!("sub:{}", claims.sub);
+    }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(claims) = bearer.and_then(|t| keys.verify(t.trim()).ok()) {
-        return format!("sub:{}", claims.sub);
+        let key = format!("sub:{}", claims.sub);
+        req.extensions_mut().insert(claims);
+        return key;
     }
     let address = req
         .peer_addr()

@@ -486,8 +486,10 @@ pub async fn update_member(
     let mut conn = state.conn().await?;
     let member = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let before = repo::find(conn, id).await?;
+            // Lock first, so that "before" (for the ETag and the audit log) is the state
+            // this change really replaces.
             let current = repo::lock(conn, id).await?;
+            let before = repo::find(conn, id).await?;
             if current.archived_at.is_some() {
                 return Err(ApiError::conflict(
                     "member_archived",

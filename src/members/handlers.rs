@@ -13,8 +13,8 @@ use super::{
         MemberQuery, MemberStats, NewContact, NewMember, NewStatusChange, StatusChange,
     },
     model::{
-        ContactChanges, ContactRow, DueStatus, MemberChanges, MemberRow, MemberStatus,
-        StatusChangeRow, check_country, check_phone, check_postcode, check_website,
+        ContactChanges, ContactRow, DueStatus, MemberChanges, MemberKind, MemberRow, MemberSize,
+        MemberStatus, StatusChangeRow, check_country, check_phone, check_postcode, check_website,
     },
     repo,
     view::{View, Viewed, Viewer, to_dto},
@@ -1122,13 +1122,25 @@ pub async fn member_stats(
             .map(|c| c.count)
             .sum::<i64>()
     };
-    let sme_count = count_of(&by_size, &["micro", "small", "medium"]);
-    let known = sme_count + count_of(&by_size, &["large"]);
+    // The SME and knowledge-provider rules live on the enums; the keys come from them.
+    let sme: Vec<&str> = MemberSize::ALL
+        .iter()
+        .filter(|s| s.is_sme())
+        .map(|s| s.as_str())
+        .collect();
+    let all_sizes: Vec<&str> = MemberSize::ALL.iter().map(|s| s.as_str()).collect();
+    let knowledge: Vec<&str> = MemberKind::ALL
+        .iter()
+        .filter(|k| k.is_knowledge_provider())
+        .map(|k| k.as_str())
+        .collect();
+    let sme_count = count_of(&by_size, &sme);
+    let known = count_of(&by_size, &all_sizes);
     let stats = MemberStats {
         total,
         sme_count,
         sme_share_bp: (known > 0).then(|| sme_count * 10_000 / known),
-        knowledge_providers: count_of(&by_kind, &["university", "technology_centre"]),
+        knowledge_providers: count_of(&by_kind, &knowledge),
         in_good_standing: pick("good").first().map_or(0, |c| c.count),
         by_status,
         by_category: pick("category"),

@@ -287,18 +287,6 @@ pub async fn update(
     Ok(())
 }
 
-/// Bumps the version (for changes kept in other tables: segments).
-pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(members::table.find(id))
-        .set((
-            members::version.eq(members::version + 1),
-            members::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Replaces a member's segments.
 pub async fn set_segments(
     conn: &mut AsyncPgConnection,

@@ -404,6 +404,17 @@ impl From<diesel::result::Error> for ApiError {
                 ),
             )
             .with_source(err),
+            // Raised by the triggers that keep approved plans frozen (the backstop of the
+            // application's own check).
+            E::DatabaseError(K::CheckViolation, ref info)
+                if info.constraint_name() == Some("plan_frozen") =>
+            {
+                Self::conflict(
+                    "plan_frozen",
+                    "What the assembly approved is frozen: change a revision instead.",
+                )
+                .with_source(err)
+            }
             E::DatabaseError(K::CheckViolation, ref info) => Self::unprocessable(
                 "constraint_violated",
                 format!(

@@ -237,6 +237,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        start_year -> Int4,
+        end_year -> Int4,
+        status -> Text,
+        version_number -> Int4,
+        revises_id -> Nullable<Uuid>,
+        depth -> Int2,
+        label_axis -> Text,
+        label_area -> Text,
+        label_objective -> Text,
+        label_action -> Text,
+        approved_on -> Nullable<Date>,
+        approval_reference -> Nullable<Text>,
+        approved_by -> Nullable<Uuid>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plan_nodes (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        kind -> Text,
+        parent_id -> Nullable<Uuid>,
+        parent_kind -> Nullable<Text>,
+        axis_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        position -> Int4,
+        weight -> Int4,
+        responsible_id -> Nullable<Uuid>,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        action_status -> Nullable<Text>,
+        progress -> Nullable<Int2>,
+        planned_budget_cents -> Nullable<Int8>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_participants (action_id, member_id) {
+        action_id -> Uuid,
+        member_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    indicators (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        node_id -> Uuid,
+        node_kind -> Text,
+        name -> Text,
+        unit -> Text,
+        higher_is_better -> Bool,
+        baseline -> Float8,
+        position -> Int4,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    indicator_targets (indicator_id, year) {
+        indicator_id -> Uuid,
+        year -> Int4,
+        value -> Float8,
+    }
+}
+
+diesel::table! {
+    indicator_measurements (id) {
+        id -> Uuid,
+        indicator_id -> Uuid,
+        measured_on -> Date,
+        value -> Float8,
+        source -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(member_contacts -> members (member_id));
 diesel::joinable!(member_dues -> members (member_id));
 diesel::joinable!(member_segments -> members (member_id));
@@ -245,6 +339,12 @@ diesel::joinable!(member_status_changes -> members (member_id));
 diesel::joinable!(members -> member_categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> members (member_id));
+diesel::joinable!(plan_nodes -> plans (plan_id));
+diesel::joinable!(action_participants -> plan_nodes (action_id));
+diesel::joinable!(action_participants -> members (member_id));
+diesel::joinable!(indicators -> plans (plan_id));
+diesel::joinable!(indicator_targets -> indicators (indicator_id));
+diesel::joinable!(indicator_measurements -> indicators (indicator_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
@@ -262,4 +362,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_access_tokens,
     segments,
     users,
+    plans,
+    plan_nodes,
+    action_participants,
+    indicators,
+    indicator_targets,
+    indicator_measurements,
 );

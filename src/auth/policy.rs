@@ -95,16 +95,19 @@ pub enum Resource {
     Reference,
     /// The member register (object-level rules apply for `member` and `partner`).
     Members,
+    /// The strategic plan (members and partners read approved versions only).
+    Plans,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
         Resource::Reference,
         Resource::Members,
+        Resource::Plans,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -115,6 +118,7 @@ impl Resource {
             Resource::Audit => "audit",
             Resource::Reference => "reference",
             Resource::Members => "members",
+            Resource::Plans => "plans",
         }
     }
 }
@@ -167,7 +171,7 @@ impl Action {
 /// The role matrix. Anything not listed is denied.
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
-    use Resource::{ApiClients, Audit, Members, Reference, Users};
+    use Resource::{ApiClients, Audit, Members, Plans, Reference, Users};
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
         (_, Audit, Write) => false,
@@ -185,6 +189,10 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Staff | Role::Member, Members, _) => true,
         (Role::Partner, Members, Read) => true,
         (Role::Partner, Members, Write) => false,
+        // The plan: staff run it; representatives and partners read approved versions.
+        (Role::Staff, Plans, _) => true,
+        (Role::Member | Role::Partner, Plans, Read) => true,
+        (Role::Member | Role::Partner, Plans, Write) => false,
     }
 }
 
@@ -196,6 +204,11 @@ pub fn runs_register(role: Role) -> bool {
 
 /// Whether the role reads the whole register in full (confidential fields included).
 pub fn reads_whole_register(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Staff | Role::Auditor)
+}
+
+/// Whether the role reads plan versions that are still drafts.
+pub fn reads_draft_plans(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Staff | Role::Auditor)
 }
 
@@ -247,7 +260,7 @@ mod tests {
         assert!(!scopes_for(Role::Auditor).contains(&"users:write".to_owned()));
         assert_eq!(
             scopes_for(Role::Partner),
-            ["reference:read", "members:read"]
+            ["reference:read", "members:read", "plans:read"]
         );
     }
 }

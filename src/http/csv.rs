@@ -131,6 +131,22 @@ where
         .streaming(body)
 }
 
+/// Answers with rows already in memory (a report of bounded size) as a CSV attachment.
+pub fn attachment<R: CsvRow>(filename: &str, rows: &[R]) -> HttpResponse {
+    let mut buf = String::from("\u{feff}");
+    write_record(&mut buf, R::header());
+    for row in rows {
+        write_record(&mut buf, &row.cells());
+    }
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

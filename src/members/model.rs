@@ -1,52 +1,13 @@
 //! Member rows, the enums of the register, and its rules: the membership lifecycle, SME,
 //! overdue dues.
 
-use std::{fmt, str::FromStr};
-
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::schema::{member_contacts, member_dues, member_status_changes, members};
 
-/// Declares a snake_case text enum stored as `text` (with a CHECK in the migration).
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema,
-            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored and serialised name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(format!("unknown value `{s}`")) }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-
-        crate::text_enum_sql!($name);
-    };
-}
-
-text_enum!(
+crate::text_enum!(
     /// What kind of organisation a member is.
     MemberKind {
         /// A company.
@@ -75,7 +36,7 @@ impl MemberKind {
     }
 }
 
-text_enum!(
+crate::text_enum!(
     /// Company size (EU definition).
     MemberSize {
         /// Fewer than 10 people.
@@ -96,7 +57,7 @@ impl MemberSize {
     }
 }
 
-text_enum!(
+crate::text_enum!(
     /// Where a membership stands.
     MemberStatus {
         /// Applied; not yet admitted.
@@ -131,7 +92,7 @@ pub fn check_transition(from: MemberStatus, to: MemberStatus) -> Result<(), Stri
     }
 }
 
-text_enum!(
+crate::text_enum!(
     /// Where a yearly due stands (`overdue` is derived: pending past its due date).
     DueStatus {
         /// Issued, not yet paid, not yet due.

@@ -31,6 +31,8 @@ pub struct Seeded {
     pub contacts: usize,
     /// Dues added.
     pub dues: usize,
+    /// Strategic plans added.
+    pub plans: usize,
 }
 
 impl Seeded {
@@ -914,6 +916,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
                     .await?;
             }
         }
+        out.plans = usize::from(super::demo_plan::seed(conn).await?);
         Ok(out)
     })
     .await

@@ -403,3 +403,123 @@ impl TestApp {
             .to_owned()
     }
 }
+
+/// A small four-level plan document: 2 axes, 3 areas, 3 objectives, 5 actions, 2
+/// indicators (both directions). Codes carry `prefix`.
+pub fn plan_doc(prefix: &str) -> serde_json::Value {
+    let action = |code: &str, status: &str, progress: i64, weight: i64| {
+        serde_json::json!({"code": format!("{prefix}{code}"), "title": format!("Acción {code}"), "weight": weight,
+            "action": {"status": status, "progress": progress, "start_date": "2024-02-01", "end_date": "2025-06-30",
+                "planned_budget_cents": 1_000_000}})
+    };
+    serde_json::json!({
+        "title": "Plan Estratégico de prueba 2024–2027",
+        "description": "Plan con ñ, tildes y 🎬.",
+        "start_year": 2024, "end_year": 2027,
+        "labels": {"axis": "Eje", "area": "Área", "objective": "Objetivo", "action": "Acción"},
+        "axes": [
+            {"code": format!("{prefix}E1"), "title": "Internacionalización", "weight": 3, "children": [
+                {"code": format!("{prefix}E1.1"), "title": "Mercados", "children": [
+                    {"code": format!("{prefix}E1.1.1"), "title": "Más exportación",
+                     "indicators": [{"name": "Empresas exportadoras", "unit": "empresas", "higher_is_better": true,
+                        "baseline": 10.0, "targets": [{"year": 2024, "value": 20.0}, {"year": 2025, "value": 30.0}],
+                        "measurements": [{"measured_on": "2024-12-31", "value": 15.0, "source": "Memoria 2024"}]}],
+                     "children": [action("E1.1.1.1", "completed", 100, 1), action("E1.1.1.2", "in_progress", 40, 3)]}
+                ]},
+                {"code": format!("{prefix}E1.2"), "title": "Festivales", "children": [
+                    {"code": format!("{prefix}E1.2.1"), "title": "Presencia en festivales",
+                     "children": [action("E1.2.1.1", "not_started", 0, 1)]}
+                ]}
+            ]},
+            {"code": format!("{prefix}E2"), "title": "Sostenibilidad", "weight": 1, "children": [
+                {"code": format!("{prefix}E2.1"), "title": "Rodaje sostenible", "children": [
+                    {"code": format!("{prefix}E2.1.1"), "title": "Menos emisiones",
+                     "indicators": [{"name": "Huella de carbono", "unit": "t CO2e", "higher_is_better": false,
+                        "baseline": 100.0, "targets": [{"year": 2025, "value": 60.0}],
+                        "measurements": [{"measured_on": "2025-12-31", "value": 90.0}]}],
+                     "children": [action("E2.1.1.1", "delayed", 50, 1), action("E2.1.1.2", "cancelled", 10, 1)]}
+                ]}
+            ]}
+        ]
+    })
+}
+
+impl TestApp {
+    /// A request with a bearer token and, when given, `If-Match`.
+    pub async fn send_as(
+        &self,
+        method: &str,
+        token: &str,
+        path: &str,
+        if_match: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), self.url(path))
+            .bearer_auth(token);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Imports a plan document (as `token`) and returns the created plan.
+    pub async fn import_plan(&self, token: &str, doc: &serde_json::Value) -> serde_json::Value {
+        let res = self.post_json(token, "/api/v1/plans/import", doc).await;
+        assert_eq!(res.status(), 201, "import plan");
+        res.json().await.unwrap()
+    }
+
+    /// Approves a plan (as an admin) and returns it.
+    pub async fn approve_plan(&self, admin: &TestUser, plan_id: &str) -> serde_json::Value {
+        let res = self
+            .send_as(
+                "POST",
+                &admin.token,
+                &format!("/api/v1/plans/{plan_id}/approval"),
+                Some("*"),
+                Some(&serde_json::json!({"reference": "Acta de la Asamblea General, acuerdo 4"})),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "approve plan");
+        res.json().await.unwrap()
+    }
+
+    /// The ids of a plan's nodes by code, and of its indicators by name.
+    pub async fn plan_ids(
+        &self,
+        token: &str,
+        plan_id: &str,
+    ) -> std::collections::HashMap<String, String> {
+        let tree: serde_json::Value = self
+            .get_as(token, &format!("/api/v1/plans/{plan_id}/tree"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        fn walk(n: &serde_json::Value, out: &mut std::collections::HashMap<String, String>) {
+            out.insert(
+                n["code"].as_str().unwrap().to_owned(),
+                n["id"].as_str().unwrap().to_owned(),
+            );
+            for i in n["indicators"].as_array().unwrap() {
+                out.insert(
+                    i["name"].as_str().unwrap().to_owned(),
+                    i["id"].as_str().unwrap().to_owned(),
+                );
+            }
+            for c in n["children"].as_array().unwrap() {
+                walk(c, out);
+            }
+        }
+        let mut out = std::collections::HashMap::new();
+        for a in tree["axes"].as_array().unwrap() {
+            walk(a, &mut out);
+        }
+        out
+    }
+}

@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod members;
 mod openapi;
+mod plans;
 mod process;
 mod roles;
 mod seed;

@@ -5,13 +5,68 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::helpers::{TestApp, TestUser, plan_doc, spawn_app};
 
 /// Expected status per caller (`admin staff member partner auditor client`); anonymous
 /// callers always get 401. `None`: a public route, checked in its own tests.
 fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
     const ALL_200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:200";
+    const W200: &str = "admin:200 staff:200 member:403 partner:403 auditor:403 client:403";
+    const W201: &str = "admin:201 staff:201 member:403 partner:403 auditor:403 client:403";
+    const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
     BTreeMap::from([
+        ("GET /api/v1/plans", Some(ALL_200)),
+        ("POST /api/v1/plans", Some(W201)),
+        ("POST /api/v1/plans/import", Some(W201)),
+        ("GET /api/v1/plans/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/plans/{id}", Some(W200)),
+        ("DELETE /api/v1/plans/{id}", Some(W204)),
+        (
+            "POST /api/v1/plans/{id}/approval",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("POST /api/v1/plans/{id}/revisions", Some(W201)),
+        ("GET /api/v1/plans/{id}/tree", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/progress", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/export", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/diff", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/axes", Some(ALL_200)),
+        ("POST /api/v1/plans/{id}/axes", Some(W201)),
+        ("GET /api/v1/axes/{id}/areas", Some(ALL_200)),
+        ("POST /api/v1/axes/{id}/areas", Some(W201)),
+        ("GET /api/v1/areas/{id}/objectives", Some(ALL_200)),
+        ("POST /api/v1/areas/{id}/objectives", Some(W201)),
+        ("GET /api/v1/objectives/{id}/actions", Some(ALL_200)),
+        ("POST /api/v1/objectives/{id}/actions", Some(W201)),
+        // A four-level plan keeps actions under objectives: the level is wrong for everyone.
+        (
+            "GET /api/v1/areas/{id}/actions",
+            Some("admin:409 staff:409 member:409 partner:409 auditor:409 client:409"),
+        ),
+        (
+            "POST /api/v1/areas/{id}/actions",
+            Some("admin:409 staff:409 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/axes/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/axes/{id}", Some(W200)),
+        ("DELETE /api/v1/axes/{id}", Some(W204)),
+        ("GET /api/v1/areas/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/areas/{id}", Some(W200)),
+        ("DELETE /api/v1/areas/{id}", Some(W204)),
+        ("GET /api/v1/objectives/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/objectives/{id}", Some(W200)),
+        ("DELETE /api/v1/objectives/{id}", Some(W204)),
+        ("GET /api/v1/actions", Some(ALL_200)),
+        ("GET /api/v1/actions/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/actions/{id}", Some(W200)),
+        ("DELETE /api/v1/actions/{id}", Some(W204)),
+        ("GET /api/v1/indicators", Some(ALL_200)),
+        ("POST /api/v1/indicators", Some(W201)),
+        ("GET /api/v1/indicators/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/indicators/{id}", Some(W200)),
+        ("DELETE /api/v1/indicators/{id}", Some(W204)),
+        ("GET /api/v1/indicators/{id}/measurements", Some(ALL_200)),
+        ("POST /api/v1/indicators/{id}/measurements", Some(W201)),
         ("GET /healthz", None),
         ("GET /readyz", None),
         ("GET /metrics", None),
@@ -175,6 +230,9 @@ struct Fixture<'a> {
     segment: String,
     member: String,
     contact: String,
+    /// Plan objects: `a:<code>` in an approved plan, `d:<code>` in a draft (`a:plan`,
+    /// `d:plan` are the plans; indicators by name).
+    plans: std::collections::HashMap<String, String>,
     n: std::cell::Cell<u32>,
 }
 
@@ -196,7 +254,141 @@ impl Fixture<'_> {
         .await
     }
 
+    async fn post(&self, path: &str, body: &Value) -> String {
+        id_of(self.app.post_json(&self.admin.token, path, body).await).await
+    }
+
+    /// The path and body of a plan route, with fresh objects for destructive ones.
+    async fn plan_path(&self, key: &str) -> Option<(String, Value)> {
+        let n = self.next();
+        let a = |k: &str| self.plans[&format!("a:{k}")].clone();
+        let d = |k: &str| self.plans[&format!("d:{k}")].clone();
+        let node = json!({"code": format!("N{n}"), "title": format!("Nodo {n}")});
+        let (_, template) = key.split_once(' ').unwrap();
+        let at = |id: String| template.replace("{id}", &id);
+        let empty = json!({});
+        Some(match key {
+            "GET /api/v1/plans" | "GET /api/v1/actions" | "GET /api/v1/indicators" => {
+                (template.to_owned(), empty)
+            }
+            "POST /api/v1/plans" => (
+                template.to_owned(),
+                json!({"title": format!("Plan {n}"), "start_year": 2028, "end_year": 2031}),
+            ),
+            "POST /api/v1/plans/import" => (template.to_owned(), plan_doc("")),
+            "GET /api/v1/plans/{id}"
+            | "GET /api/v1/plans/{id}/tree"
+            | "GET /api/v1/plans/{id}/progress"
+            | "GET /api/v1/plans/{id}/export"
+            | "GET /api/v1/plans/{id}/axes" => (at(a("plan")), empty),
+            "GET /api/v1/plans/{id}/diff" => {
+                (format!("{}?against={}", at(a("plan")), a("plan")), empty)
+            }
+            "PATCH /api/v1/plans/{id}" => (at(d("plan")), json!({"description": "Cambiada"})),
+            "DELETE /api/v1/plans/{id}" => {
+                let id = self
+                    .post(
+                        "/api/v1/plans",
+                        &json!({"title": "Borrador", "start_year": 2028, "end_year": 2031}),
+                    )
+                    .await;
+                (at(id), empty)
+            }
+            "POST /api/v1/plans/{id}/approval" => {
+                let plan = self.app.import_plan(&self.admin.token, &plan_doc("")).await;
+                (
+                    at(plan["id"].as_str().unwrap().to_owned()),
+                    json!({"reference": "Acta 1"}),
+                )
+            }
+            "POST /api/v1/plans/{id}/revisions" => {
+                let plan = self.app.import_plan(&self.admin.token, &plan_doc("")).await;
+                let id = plan["id"].as_str().unwrap().to_owned();
+                self.app.approve_plan(self.admin, &id).await;
+                (at(id), empty)
+            }
+            "POST /api/v1/plans/{id}/axes" => (at(d("plan")), node),
+            "GET /api/v1/axes/{id}/areas" | "GET /api/v1/axes/{id}" => (at(a("E1")), empty),
+            "POST /api/v1/axes/{id}/areas" => (at(d("E1")), node),
+            "PATCH /api/v1/axes/{id}" => (at(d("E1")), json!({"title": "Cambiado"})),
+            "GET /api/v1/areas/{id}/objectives"
+            | "GET /api/v1/areas/{id}/actions"
+            | "GET /api/v1/areas/{id}" => (at(a("E1.1")), empty),
+            "POST /api/v1/areas/{id}/objectives" | "POST /api/v1/areas/{id}/actions" => {
+                (at(d("E1.1")), node)
+            }
+            "PATCH /api/v1/areas/{id}" => (at(d("E1.1")), json!({"weight": 2})),
+            "GET /api/v1/objectives/{id}/actions" | "GET /api/v1/objectives/{id}" => {
+                (at(a("E1.1.1")), empty)
+            }
+            "POST /api/v1/objectives/{id}/actions" => (at(d("E1.1.1")), node),
+            "PATCH /api/v1/objectives/{id}" => (at(d("E1.1.1")), json!({"position": 5})),
+            "GET /api/v1/actions/{id}" => (at(a("E1.1.1.1")), empty),
+            "PATCH /api/v1/actions/{id}" => (
+                at(d("E1.1.1.2")),
+                json!({"action": {"progress": 55, "status": "in_progress"}}),
+            ),
+            "DELETE /api/v1/axes/{id}" => {
+                let id = self
+                    .post(&format!("/api/v1/plans/{}/axes", d("plan")), &node)
+                    .await;
+                (at(id), empty)
+            }
+            "DELETE /api/v1/areas/{id}" => {
+                let id = self
+                    .post(&format!("/api/v1/axes/{}/areas", d("E1")), &node)
+                    .await;
+                (at(id), empty)
+            }
+            "DELETE /api/v1/objectives/{id}" => {
+                let id = self
+                    .post(&format!("/api/v1/areas/{}/objectives", d("E1.1")), &node)
+                    .await;
+                (at(id), empty)
+            }
+            "DELETE /api/v1/actions/{id}" => {
+                let id = self
+                    .post(
+                        &format!("/api/v1/objectives/{}/actions", d("E1.1.1")),
+                        &node,
+                    )
+                    .await;
+                (at(id), empty)
+            }
+            "POST /api/v1/indicators" => (
+                template.to_owned(),
+                json!({"node_id": d("E1.1.1"), "name": format!("Indicador {n}"), "unit": "%",
+                    "baseline": 0.0, "targets": [{"year": 2026, "value": 50.0}]}),
+            ),
+            "GET /api/v1/indicators/{id}" | "GET /api/v1/indicators/{id}/measurements" => {
+                (at(a("Empresas exportadoras")), empty)
+            }
+            "PATCH /api/v1/indicators/{id}" => (
+                at(d("Empresas exportadoras")),
+                json!({"unit": "empresas socias"}),
+            ),
+            "DELETE /api/v1/indicators/{id}" => {
+                let id = self
+                    .post(
+                        "/api/v1/indicators",
+                        &json!({"node_id": d("E1.1.1"), "name": format!("Temporal {n}"),
+                            "unit": "%", "baseline": 1.0}),
+                    )
+                    .await;
+                (at(id), empty)
+            }
+            "POST /api/v1/indicators/{id}/measurements" => (
+                at(a("Empresas exportadoras")),
+                json!({"measured_on": "2025-06-30", "value": 18.0, "source": "Encuesta"}),
+            ),
+            _ => return None,
+        })
+    }
+
     async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
+        if let Some(found) = self.plan_path(key).await {
+            return found;
+        }
         let n = self.next();
         let (_, template) = key.split_once(' ').unwrap();
         let fill = |member: &str, contact: &str, other: &str| {
@@ -339,7 +531,7 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
             &admin.token,
             "/api/v1/api-clients",
             &json!({"name": "Cliente de pruebas",
-        "scopes": ["members:read", "reference:read"]}),
+        "scopes": ["members:read", "reference:read", "plans:read"]}),
         )
         .await
         .json()
@@ -372,8 +564,20 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         segment,
         member: String::new(),
         contact: String::new(),
+        plans: std::collections::HashMap::new(),
         n: std::cell::Cell::new(0),
     };
+    let approved = app.import_plan(&admin.token, &plan_doc("")).await;
+    let approved = approved["id"].as_str().unwrap().to_owned();
+    app.approve_plan(&admin, &approved).await;
+    let draft = app.import_plan(&admin.token, &plan_doc("")).await;
+    let draft = draft["id"].as_str().unwrap().to_owned();
+    for (prefix, plan) in [("a", &approved), ("d", &draft)] {
+        fixture.plans.insert(format!("{prefix}:plan"), plan.clone());
+        for (k, v) in app.plan_ids(&admin.token, plan).await {
+            fixture.plans.insert(format!("{prefix}:{k}"), v);
+        }
+    }
     fixture.member = fixture.new_member().await;
     fixture.contact = id_of(
         app.post_json(
@@ -427,6 +631,8 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
+            // Plans need `If-Match` on changes; `*` passes it, as any current tag would.
+            req = req.header("If-Match", "*");
             if method != "GET" && method != "DELETE" {
                 req = req.json(&body);
             }

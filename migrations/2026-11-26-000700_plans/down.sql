@@ -1,0 +1,11 @@
+DROP TABLE indicator_measurements;
+DROP TABLE indicator_targets;
+DROP TABLE indicators;
+DROP FUNCTION agrupa_indicators_guard();
+DROP TABLE action_participants;
+DROP TABLE plan_nodes;
+DROP FUNCTION agrupa_plan_nodes_guard();
+DROP TABLE plans;
+DROP FUNCTION agrupa_plans_delete_guard();
+DROP FUNCTION agrupa_plans_guard();
+DROP FUNCTION agrupa_plan_frozen(text);

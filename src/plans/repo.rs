@@ -1,0 +1,639 @@
+//! Queries of the strategic plan. A whole plan (tree, progress, export, diff) is read in a
+//! fixed number of statements, one per table, never one per node.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::{dsl::exists, prelude::*};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{
+    document::Rows,
+    model::{
+        ActionStatus, IndicatorChanges, IndicatorRow, MeasurementRow, NodeChanges, NodeKind,
+        NodeRow, ParticipantRow, PlanChanges, PlanRow, PlanStatus, TargetRow,
+    },
+};
+use crate::schema::{
+    action_participants, indicator_measurements, indicator_targets, indicators, members,
+    plan_nodes, plans, users,
+};
+
+/// Rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters per statement).
+const CHUNK: usize = 1000;
+
+/// Inserts a plan.
+pub async fn insert_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> QueryResult<PlanRow> {
+    diesel::insert_into(plans::table)
+        .values(row)
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Inserts the rows of a plan document, parents before children, in batches.
+pub async fn insert_rows(conn: &mut AsyncPgConnection, rows: &Rows) -> QueryResult<()> {
+    insert_plan(conn, &rows.plan).await?;
+    let mut nodes: Vec<&NodeRow> = rows.nodes.iter().collect();
+    nodes.sort_by_key(|n| n.kind.rank());
+    for chunk in nodes.chunks(CHUNK) {
+        let chunk: Vec<NodeRow> = chunk.iter().map(|n| (*n).clone()).collect();
+        diesel::insert_into(plan_nodes::table)
+            .values(&chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in rows.participants.chunks(CHUNK) {
+        diesel::insert_into(action_participants::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in rows.indicators.chunks(CHUNK) {
+        diesel::insert_into(indicators::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in rows.targets.chunks(CHUNK) {
+        diesel::insert_into(indicator_targets::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in rows.measurements.chunks(CHUNK) {
+        diesel::insert_into(indicator_measurements::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One plan, locked `FOR UPDATE` when `lock`.
+pub async fn find_plan(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<PlanRow> {
+    let q = plans::table.find(id).select(PlanRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// Plans, newest first, after `(created_at, id)`; `public` hides drafts.
+pub async fn list_plans(
+    conn: &mut AsyncPgConnection,
+    status: Option<PlanStatus>,
+    public: bool,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<PlanRow>> {
+    let mut q = plans::table.select(PlanRow::as_select()).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(plans::status.eq(s));
+    }
+    if public {
+        q = q.filter(plans::status.ne(PlanStatus::Draft));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            plans::created_at
+                .lt(at)
+                .or(plans::created_at.eq(at).and(plans::id.lt(id))),
+        );
+    }
+    q.order((plans::created_at.desc(), plans::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Applies changes to a plan and bumps its version.
+pub async fn update_plan(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &PlanChanges,
+) -> QueryResult<PlanRow> {
+    diesel::update(plans::table.find(id))
+        .set((changes, plans::version.eq(plans::version + 1)))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Bumps a plan's version: its content changed (a node or an indicator).
+pub async fn touch_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(plans::table.find(id))
+        .set(plans::version.eq(plans::version + 1))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records an approval.
+pub async fn approve_plan(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    on: NaiveDate,
+    reference: &str,
+    by: Option<Uuid>,
+) -> QueryResult<PlanRow> {
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::status.eq(PlanStatus::Approved),
+            plans::approved_on.eq(on),
+            plans::approval_reference.eq(reference),
+            plans::approved_by.eq(by),
+            plans::version.eq(plans::version + 1),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Sets a plan's status (superseding, closing).
+pub async fn set_plan_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: PlanStatus,
+) -> QueryResult<PlanRow> {
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::status.eq(status),
+            plans::version.eq(plans::version + 1),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Deletes a draft plan with everything in it.
+pub async fn delete_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(plans::table.find(id)).execute(conn).await
+}
+
+/// Every node of a plan.
+pub async fn plan_nodes(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<NodeRow>> {
+    plan_nodes::table
+        .filter(plan_nodes::plan_id.eq(plan_id))
+        .select(NodeRow::as_select())
+        .order((plan_nodes::position, plan_nodes::code))
+        .load(conn)
+        .await
+}
+
+/// Every participation in a plan's actions.
+pub async fn plan_participants(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+) -> QueryResult<Vec<ParticipantRow>> {
+    action_participants::table
+        .inner_join(plan_nodes::table)
+        .filter(plan_nodes::plan_id.eq(plan_id))
+        .select(ParticipantRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every indicator of a plan, with every target and measurement.
+pub async fn plan_indicators(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+) -> QueryResult<(Vec<IndicatorRow>, Vec<TargetRow>, Vec<MeasurementRow>)> {
+    let inds = indicators::table
+        .filter(indicators::plan_id.eq(plan_id))
+        .select(IndicatorRow::as_select())
+        .order((indicators::position, indicators::name))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = inds.iter().map(|i| i.id).collect();
+    let targets = targets_of(conn, &ids).await?;
+    let measurements = indicator_measurements::table
+        .filter(indicator_measurements::indicator_id.eq_any(&ids))
+        .select(MeasurementRow::as_select())
+        .order(indicator_measurements::measured_on)
+        .load(conn)
+        .await?;
+    Ok((inds, targets, measurements))
+}
+
+/// One node, locked `FOR UPDATE` when `lock`.
+pub async fn find_node(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<NodeRow> {
+    let q = plan_nodes::table.find(id).select(NodeRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// The children of a node (or the axes of a plan, with `parent` `None`), by position and
+/// code, after `(position, code)`.
+pub async fn children(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    parent: Option<Uuid>,
+    after: Option<(i32, String)>,
+    limit: i64,
+) -> QueryResult<Vec<NodeRow>> {
+    let mut q = plan_nodes::table
+        .filter(plan_nodes::plan_id.eq(plan_id))
+        .select(NodeRow::as_select())
+        .into_boxed();
+    q = match parent {
+        Some(p) => q.filter(plan_nodes::parent_id.eq(p)),
+        None => q.filter(plan_nodes::parent_id.is_null()),
+    };
+    if let Some((pos, code)) = after {
+        q = q.filter(
+            plan_nodes::position
+                .gt(pos)
+                .or(plan_nodes::position.eq(pos).and(plan_nodes::code.gt(code))),
+        );
+    }
+    q.order((plan_nodes::position, plan_nodes::code))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// The next free position among a parent's children.
+pub async fn next_position(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    parent: Option<Uuid>,
+) -> QueryResult<i32> {
+    let mut q = plan_nodes::table
+        .filter(plan_nodes::plan_id.eq(plan_id))
+        .select(diesel::dsl::max(plan_nodes::position))
+        .into_boxed();
+    q = match parent {
+        Some(p) => q.filter(plan_nodes::parent_id.eq(p)),
+        None => q.filter(plan_nodes::parent_id.is_null()),
+    };
+    let max: Option<i32> = q.first(conn).await?;
+    Ok(max.map_or(0, |m| m.saturating_add(10)))
+}
+
+/// Inserts one node.
+pub async fn insert_node(conn: &mut AsyncPgConnection, row: &NodeRow) -> QueryResult<NodeRow> {
+    diesel::insert_into(plan_nodes::table)
+        .values(row)
+        .returning(NodeRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Applies changes to a node and bumps its version.
+pub async fn update_node(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &NodeChanges,
+) -> QueryResult<NodeRow> {
+    diesel::update(plan_nodes::table.find(id))
+        .set((changes, plan_nodes::version.eq(plan_nodes::version + 1)))
+        .returning(NodeRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Whether a node has children.
+pub async fn has_children(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(exists(
+        plan_nodes::table.filter(plan_nodes::parent_id.eq(id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Deletes a node (its indicators and participations go with it).
+pub async fn delete_node(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(plan_nodes::table.find(id))
+        .execute(conn)
+        .await
+}
+
+/// The participants of some actions.
+pub async fn participants_of(
+    conn: &mut AsyncPgConnection,
+    action_ids: &[Uuid],
+) -> QueryResult<Vec<ParticipantRow>> {
+    action_participants::table
+        .filter(action_participants::action_id.eq_any(action_ids))
+        .select(ParticipantRow::as_select())
+        .order((
+            action_participants::action_id,
+            action_participants::member_id,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Replaces the participants of an action.
+pub async fn set_participants(
+    conn: &mut AsyncPgConnection,
+    action_id: Uuid,
+    member_ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(action_participants::table.filter(action_participants::action_id.eq(action_id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<ParticipantRow> = member_ids
+        .iter()
+        .map(|m| ParticipantRow {
+            action_id,
+            member_id: *m,
+        })
+        .collect();
+    diesel::insert_into(action_participants::table)
+        .values(&rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Filters of the action list (already narrowed to what the caller may see).
+#[derive(Debug, Default, Clone)]
+pub struct ActionFilter {
+    /// Plan.
+    pub plan_id: Option<Uuid>,
+    /// Axis.
+    pub axis_id: Option<Uuid>,
+    /// Status.
+    pub status: Option<ActionStatus>,
+    /// Responsible user.
+    pub responsible_id: Option<Uuid>,
+    /// Participating member.
+    pub member_id: Option<Uuid>,
+    /// Overdue (open, past its end) or not, as of `today`.
+    pub overdue: Option<bool>,
+    /// Today.
+    pub today: Option<NaiveDate>,
+    /// Leave out the actions of draft plans.
+    pub public: bool,
+}
+
+/// Actions by code, after `(code, id)`.
+pub async fn list_actions(
+    conn: &mut AsyncPgConnection,
+    f: &ActionFilter,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<NodeRow>> {
+    let mut q = plan_nodes::table
+        .filter(plan_nodes::kind.eq(NodeKind::Action))
+        .select(NodeRow::as_select())
+        .into_boxed();
+    if let Some(p) = f.plan_id {
+        q = q.filter(plan_nodes::plan_id.eq(p));
+    }
+    if let Some(a) = f.axis_id {
+        q = q.filter(plan_nodes::axis_id.eq(a));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(plan_nodes::action_status.eq(s));
+    }
+    if let Some(r) = f.responsible_id {
+        q = q.filter(plan_nodes::responsible_id.eq(r));
+    }
+    if let Some(m) = f.member_id {
+        q = q.filter(
+            plan_nodes::id.eq_any(
+                action_participants::table
+                    .filter(action_participants::member_id.eq(m))
+                    .select(action_participants::action_id),
+            ),
+        );
+    }
+    if let (Some(overdue), Some(today)) = (f.overdue, f.today) {
+        let open = plan_nodes::action_status
+            .ne_all([ActionStatus::Completed, ActionStatus::Cancelled])
+            .and(plan_nodes::end_date.lt(today));
+        if overdue {
+            q = q.filter(open.assume_not_null());
+        } else {
+            q = q.filter(
+                plan_nodes::action_status
+                    .eq_any([ActionStatus::Completed, ActionStatus::Cancelled])
+                    .or(plan_nodes::end_date.is_null())
+                    .or(plan_nodes::end_date.ge(today))
+                    .assume_not_null(),
+            );
+        }
+    }
+    if f.public {
+        q = q.filter(
+            plan_nodes::plan_id.eq_any(
+                plans::table
+                    .filter(plans::status.ne(PlanStatus::Draft))
+                    .select(plans::id),
+            ),
+        );
+    }
+    if let Some((code, id)) = after {
+        q = q.filter(
+            plan_nodes::code
+                .gt(code.clone())
+                .or(plan_nodes::code.eq(code).and(plan_nodes::id.gt(id))),
+        );
+    }
+    q.order((plan_nodes::code, plan_nodes::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Which of `ids` are members of the register (not archived).
+pub async fn existing_members(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Uuid> = members::table
+        .filter(members::id.eq_any(ids))
+        .filter(members::archived_at.is_null())
+        .select(members::id)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Which of `ids` are active staff or admin users.
+pub async fn active_staff(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Uuid> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(["staff", "admin"]))
+        .select(users::id)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Inserts an indicator.
+pub async fn insert_indicator(
+    conn: &mut AsyncPgConnection,
+    row: &IndicatorRow,
+) -> QueryResult<IndicatorRow> {
+    diesel::insert_into(indicators::table)
+        .values(row)
+        .returning(IndicatorRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One indicator, locked `FOR UPDATE` when `lock`.
+pub async fn find_indicator(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    lock: bool,
+) -> QueryResult<IndicatorRow> {
+    let q = indicators::table.find(id).select(IndicatorRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// Indicators by plan, node, position and name, after `(node_id, position, name)`.
+pub async fn list_indicators(
+    conn: &mut AsyncPgConnection,
+    plan_id: Option<Uuid>,
+    node_id: Option<Uuid>,
+    public: bool,
+    after: Option<(Uuid, i32, String)>,
+    limit: i64,
+) -> QueryResult<Vec<IndicatorRow>> {
+    let mut q = indicators::table
+        .select(IndicatorRow::as_select())
+        .into_boxed();
+    if let Some(p) = plan_id {
+        q = q.filter(indicators::plan_id.eq(p));
+    }
+    if let Some(n) = node_id {
+        q = q.filter(indicators::node_id.eq(n));
+    }
+    if public {
+        q = q.filter(
+            indicators::plan_id.eq_any(
+                plans::table
+                    .filter(plans::status.ne(PlanStatus::Draft))
+                    .select(plans::id),
+            ),
+        );
+    }
+    if let Some((node, pos, name)) = after {
+        q = q.filter(
+            indicators::node_id
+                .gt(node)
+                .or(indicators::node_id.eq(node).and(
+                    indicators::position
+                        .gt(pos)
+                        .or(indicators::position.eq(pos).and(indicators::name.gt(name))),
+                )),
+        );
+    }
+    q.order((indicators::node_id, indicators::position, indicators::name))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Applies changes to an indicator and bumps its version.
+pub async fn update_indicator(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &IndicatorChanges,
+) -> QueryResult<IndicatorRow> {
+    diesel::update(indicators::table.find(id))
+        .set((changes, indicators::version.eq(indicators::version + 1)))
+        .returning(IndicatorRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Deletes an indicator (its targets and measurements go with it).
+pub async fn delete_indicator(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(indicators::table.find(id))
+        .execute(conn)
+        .await
+}
+
+/// The targets of some indicators, by year.
+pub async fn targets_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<TargetRow>> {
+    indicator_targets::table
+        .filter(indicator_targets::indicator_id.eq_any(ids))
+        .select(TargetRow::as_select())
+        .order((indicator_targets::indicator_id, indicator_targets::year))
+        .load(conn)
+        .await
+}
+
+/// Replaces the targets of an indicator.
+pub async fn set_targets(
+    conn: &mut AsyncPgConnection,
+    indicator_id: Uuid,
+    rows: &[TargetRow],
+) -> QueryResult<()> {
+    diesel::delete(
+        indicator_targets::table.filter(indicator_targets::indicator_id.eq(indicator_id)),
+    )
+    .execute(conn)
+    .await?;
+    diesel::insert_into(indicator_targets::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Inserts a measurement.
+pub async fn insert_measurement(
+    conn: &mut AsyncPgConnection,
+    row: &MeasurementRow,
+) -> QueryResult<MeasurementRow> {
+    diesel::insert_into(indicator_measurements::table)
+        .values(row)
+        .returning(MeasurementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Measurements of an indicator by date, after `(measured_on, id)`.
+pub async fn list_measurements(
+    conn: &mut AsyncPgConnection,
+    indicator_id: Uuid,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut q = indicator_measurements::table
+        .filter(indicator_measurements::indicator_id.eq(indicator_id))
+        .select(MeasurementRow::as_select())
+        .into_boxed();
+    if let Some((on, id)) = after {
+        q = q.filter(
+            indicator_measurements::measured_on
+                .gt(on)
+                .or(indicator_measurements::measured_on
+                    .eq(on)
+                    .and(indicator_measurements::id.gt(id))),
+        );
+    }
+    q.order((
+        indicator_measurements::measured_on,
+        indicator_measurements::id,
+    ))
+    .limit(limit)
+    .load(conn)
+    .await
+}

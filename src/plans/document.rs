@@ -42,11 +42,14 @@ pub struct PlanDocument {
     #[serde(default)]
     pub description: Option<String>,
     /// First year.
+    #[schema(minimum = 1900, maximum = 2200)]
     pub start_year: i32,
     /// Last year.
+    #[schema(minimum = 1900, maximum = 2219)]
     pub end_year: i32,
     /// Levels: 4 (default) or 3.
     #[serde(default = "default_depth")]
+    #[schema(minimum = 3, maximum = 4)]
     pub depth: i16,
     /// Level names.
     #[serde(default)]
@@ -62,17 +65,21 @@ pub struct PlanDocument {
 #[serde(deny_unknown_fields)]
 pub struct NodeDocument {
     /// Code, unique in the plan.
+    #[schema(min_length = 1, max_length = 30)]
     pub code: String,
     /// Title.
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// Description.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Order among siblings (default: the order in the document).
     #[serde(default)]
     pub position: Option<i32>,
     /// Weight in the roll-up (default 1).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000)]
     pub weight: Option<i32>,
     /// Action fields (leaves only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,9 +114,11 @@ pub struct ActionDocument {
     pub status: Option<ActionStatus>,
     /// Progress 0–100 (default 0, or 100 when completed).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub progress: Option<i16>,
     /// Planned budget in euro cents.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub planned_budget_cents: Option<i64>,
 }
 
@@ -118,8 +127,10 @@ pub struct ActionDocument {
 #[serde(deny_unknown_fields)]
 pub struct IndicatorDocument {
     /// Name (unique on its node).
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     /// Unit.
+    #[schema(min_length = 1, max_length = 50)]
     pub unit: String,
     /// Whether higher is better (default true).
     #[serde(default = "yes")]
@@ -148,9 +159,11 @@ pub struct MeasurementDocument {
     pub value: f64,
     /// Source.
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub source: Option<String>,
     /// Note.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

@@ -300,6 +300,29 @@ pub async fn update_plan(
     let precondition = Precondition::from_request(&req);
     let patch = body.into_inner();
     let id = id.into_inner();
+    // What can be checked without the plan first, so a bad body is a 422 whatever the tag.
+    let mut problems = Problems::default();
+    let title = patch
+        .title
+        .as_deref()
+        .and_then(|t| problems.check("title", text::name(t, 300)));
+    let description = match &patch.description {
+        Some(d) => problems.check("description", text::optional(d.as_deref(), 10_000)),
+        None => None,
+    };
+    for (field, year) in [
+        ("start_year", patch.start_year),
+        ("end_year", patch.end_year),
+    ] {
+        if year.is_some_and(|y| !(1900..=2219).contains(&y)) {
+            problems.add(field, "out_of_range", "must be between 1900 and 2219");
+        }
+    }
+    let labels = patch
+        .labels
+        .as_ref()
+        .map(|l| check_labels(&mut problems, "", l));
+    problems_into(problems)?;
     let mut conn = state.conn().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -307,23 +330,11 @@ pub async fn update_plan(
             precondition.check(current.version, IfMatch::Required)?;
             frozen(&current)?;
             let mut problems = Problems::default();
-            let title = patch
-                .title
-                .as_deref()
-                .and_then(|t| problems.check("title", text::name(t, 300)));
-            let description = match &patch.description {
-                Some(d) => problems.check("description", text::optional(d.as_deref(), 10_000)),
-                None => None,
-            };
             let (start, end) = (
                 patch.start_year.unwrap_or(current.start_year),
                 patch.end_year.unwrap_or(current.end_year),
             );
             check_period(&mut problems, "", start, end);
-            let labels = patch
-                .labels
-                .as_ref()
-                .map(|l| check_labels(&mut problems, "", l));
             problems_into(problems)?;
             let changes = PlanChanges {
                 title,
@@ -1171,6 +1182,32 @@ async fn update_node(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Plans))?;
     let precondition = Precondition::from_request(&req);
+    // What can be checked without the node first, so a bad body is a 422 whatever the tag.
+    let mut problems = Problems::default();
+    let (code, title, description) = check_node_fields(
+        &mut problems,
+        patch.code.as_deref(),
+        patch.title.as_deref(),
+        patch.description.as_ref().map(Option::as_deref),
+        patch.weight,
+    );
+    if let Some(a) = &patch.action {
+        if a.progress.is_some_and(|p| !(0..=100).contains(&p)) {
+            problems.add(
+                "action.progress",
+                "out_of_range",
+                "must be between 0 and 100",
+            );
+        }
+        if a.planned_budget_cents.flatten().is_some_and(|b| b < 0) {
+            problems.add(
+                "action.planned_budget_cents",
+                "out_of_range",
+                "must be 0 or more",
+            );
+        }
+    }
+    problems_into(problems)?;
     let mut conn = state.conn().await?;
     let (node, version) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -1180,13 +1217,6 @@ async fn update_node(
             let current = repo::find_node(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Required)?;
             let mut problems = Problems::default();
-            let (code, title, description) = check_node_fields(
-                &mut problems,
-                patch.code.as_deref(),
-                patch.title.as_deref(),
-                patch.description.as_ref().map(Option::as_deref),
-                patch.weight,
-            );
             let mut changes = NodeChanges {
                 code,
                 title,
@@ -1786,6 +1816,19 @@ pub async fn update_indicator(
     let precondition = Precondition::from_request(&req);
     let patch = body.into_inner();
     let id = id.into_inner();
+    let mut problems = Problems::default();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| problems.check("name", text::name(n, 300)));
+    let unit = patch
+        .unit
+        .as_deref()
+        .and_then(|u| problems.check("unit", text::name(u, 50)));
+    if let Some(b) = patch.baseline {
+        problems.check("baseline", check_value(b));
+    }
+    problems_into(problems)?;
     let mut conn = state.conn().await?;
     let (ind, version) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -1795,17 +1838,6 @@ pub async fn update_indicator(
             precondition.check(current.version, IfMatch::Required)?;
             frozen(&plan)?;
             let mut problems = Problems::default();
-            let name = patch
-                .name
-                .as_deref()
-                .and_then(|n| problems.check("name", text::name(n, 300)));
-            let unit = patch
-                .unit
-                .as_deref()
-                .and_then(|u| problems.check("unit", text::name(u, 50)));
-            if let Some(b) = patch.baseline {
-                problems.check("baseline", check_value(b));
-            }
             if let Some(t) = &patch.targets {
                 document::check_targets(&mut problems, "", &plan, t);
             }

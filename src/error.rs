@@ -404,6 +404,16 @@ impl From<diesel::result::Error> for ApiError {
                 ),
             )
             .with_source(err),
+            // Raised by the triggers that keep approved budgets frozen and entries append-only.
+            E::DatabaseError(K::CheckViolation, ref info)
+                if info.constraint_name() == Some("budget_frozen") =>
+            {
+                Self::conflict(
+                    "budget_frozen",
+                    "What the assembly approved is frozen: change a revision instead.",
+                )
+                .with_source(err)
+            }
             // Raised by the triggers that keep approved plans frozen (the backstop of the
             // application's own check).
             E::DatabaseError(K::CheckViolation, ref info)
@@ -436,6 +446,14 @@ impl From<diesel::result::Error> for ApiError {
                 "The resource was changed by another request at the same time; retry.",
             )
             .with_source(err),
+            // A sum past 64 bits (e.g. a line's execution totals).
+            E::DatabaseError(K::Unknown, ref info) if info.message().contains("out of range") => {
+                Self::unprocessable(
+                    "value_out_of_range",
+                    "An amount or a total would go past what can be stored.",
+                )
+                .with_source(err)
+            }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 Self::unavailable("The database is not available.").with_source(err)
             }

@@ -6,6 +6,7 @@
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -91,6 +92,7 @@ pub fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfi
     reference::configure(cfg);
     members::configure(cfg);
     plans::configure(cfg);
+    budgets::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.

@@ -33,6 +33,94 @@ diesel::table! {
 }
 
 diesel::table! {
+    budget_categories (id) {
+        id -> Uuid,
+        kind -> Text,
+        code -> Text,
+        name -> Text,
+        position -> Int4,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budgets (id) {
+        id -> Uuid,
+        fiscal_year -> Int4,
+        plan_id -> Nullable<Uuid>,
+        title -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        version_number -> Int4,
+        revises_id -> Nullable<Uuid>,
+        approved_on -> Nullable<Date>,
+        approval_reference -> Nullable<Text>,
+        approved_by -> Nullable<Uuid>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budget_lines (id) {
+        id -> Uuid,
+        budget_id -> Uuid,
+        line_key -> Uuid,
+        code -> Text,
+        kind -> Text,
+        category_id -> Uuid,
+        description -> Text,
+        planned_cents -> Int8,
+        source_member_category_id -> Nullable<Uuid>,
+        source_text -> Nullable<Text>,
+        position -> Int4,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budget_line_actions (line_id, action_id) {
+        line_id -> Uuid,
+        action_id -> Uuid,
+        share_bp -> Int4,
+    }
+}
+
+diesel::table! {
+    budget_entries (id) {
+        id -> Uuid,
+        fiscal_year -> Int4,
+        line_key -> Uuid,
+        line_id -> Uuid,
+        entry_date -> Date,
+        kind -> Text,
+        amount_cents -> Int8,
+        description -> Text,
+        document_ref -> Nullable<Text>,
+        counterparty -> Nullable<Text>,
+        reverses_id -> Nullable<Uuid>,
+        recorded_by -> Nullable<Uuid>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budget_line_totals (fiscal_year, line_key) {
+        fiscal_year -> Int4,
+        line_key -> Uuid,
+        committed_cents -> Int8,
+        actual_cents -> Int8,
+        entries -> Int8,
+    }
+}
+
+diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -340,6 +428,11 @@ diesel::joinable!(members -> member_categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(plan_nodes -> plans (plan_id));
+diesel::joinable!(budgets -> plans (plan_id));
+diesel::joinable!(budget_lines -> budgets (budget_id));
+diesel::joinable!(budget_line_actions -> budget_lines (line_id));
+diesel::joinable!(budget_line_actions -> plan_nodes (action_id));
+diesel::joinable!(budget_entries -> budget_lines (line_id));
 diesel::joinable!(action_participants -> plan_nodes (action_id));
 diesel::joinable!(action_participants -> members (member_id));
 diesel::joinable!(indicators -> plans (plan_id));
@@ -368,4 +461,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     indicators,
     indicator_targets,
     indicator_measurements,
+    budget_categories,
+    budgets,
+    budget_lines,
+    budget_line_actions,
+    budget_entries,
+    budget_line_totals,
 );

@@ -36,6 +36,61 @@ pub struct Change<'a, T: Serialize> {
     pub after: Option<&'a T>,
 }
 
+/// Records the creation of `resource_type` `id` (see [`record`]).
+pub async fn created<T: Serialize>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    resource_type: &str,
+    id: Uuid,
+    after: &T,
+) -> Result<(), ApiError> {
+    let change = Change {
+        action: "created",
+        resource_type,
+        resource_id: id,
+        before: None,
+        after: Some(after),
+    };
+    record(conn, caller, change).await
+}
+
+/// Records a change of `resource_type` `id` from `before` to `after` (see [`record`]).
+pub async fn updated<T: Serialize>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    resource_type: &str,
+    id: Uuid,
+    before: &T,
+    after: &T,
+) -> Result<(), ApiError> {
+    let change = Change {
+        action: "updated",
+        resource_type,
+        resource_id: id,
+        before: Some(before),
+        after: Some(after),
+    };
+    record(conn, caller, change).await
+}
+
+/// Records the deletion of `resource_type` `id` (see [`record`]).
+pub async fn deleted<T: Serialize>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    resource_type: &str,
+    id: Uuid,
+    before: &T,
+) -> Result<(), ApiError> {
+    let change = Change {
+        action: "deleted",
+        resource_type,
+        resource_id: id,
+        before: Some(before),
+        after: None,
+    };
+    record(conn, caller, change).await
+}
+
 /// Appends an audit event for a change made by `caller`; call it inside the transaction
 /// of the change so that both commit or neither does.
 pub async fn record<T: Serialize>(

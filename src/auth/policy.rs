@@ -97,17 +97,21 @@ pub enum Resource {
     Members,
     /// The strategic plan (members and partners read approved versions only).
     Plans,
+    /// Budgets and their execution (members read approved budgets; partners what their
+    /// institution funds).
+    Budgets,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
         Resource::Reference,
         Resource::Members,
         Resource::Plans,
+        Resource::Budgets,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -119,6 +123,7 @@ impl Resource {
             Resource::Reference => "reference",
             Resource::Members => "members",
             Resource::Plans => "plans",
+            Resource::Budgets => "budgets",
         }
     }
 }
@@ -171,7 +176,7 @@ impl Action {
 /// The role matrix. Anything not listed is denied.
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
-    use Resource::{ApiClients, Audit, Members, Plans, Reference, Users};
+    use Resource::{ApiClients, Audit, Budgets, Members, Plans, Reference, Users};
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
         (_, Audit, Write) => false,
@@ -193,6 +198,10 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Staff, Plans, _) => true,
         (Role::Member | Role::Partner, Plans, Read) => true,
         (Role::Member | Role::Partner, Plans, Write) => false,
+        // Budgets: staff run them; representatives and partners read approved ones.
+        (Role::Staff, Budgets, _) => true,
+        (Role::Member | Role::Partner, Budgets, Read) => true,
+        (Role::Member | Role::Partner, Budgets, Write) => false,
     }
 }
 
@@ -207,8 +216,9 @@ pub fn reads_whole_register(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Staff | Role::Auditor)
 }
 
-/// Whether the role reads plan versions that are still drafts.
-pub fn reads_draft_plans(role: Role) -> bool {
+/// Whether the role reads plan and budget versions that are not approved yet, and
+/// budget execution entries.
+pub fn reads_drafts(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Staff | Role::Auditor)
 }
 
@@ -260,7 +270,12 @@ mod tests {
         assert!(!scopes_for(Role::Auditor).contains(&"users:write".to_owned()));
         assert_eq!(
             scopes_for(Role::Partner),
-            ["reference:read", "members:read", "plans:read"]
+            [
+                "reference:read",
+                "members:read",
+                "plans:read",
+                "budgets:read"
+            ]
         );
     }
 }

@@ -404,18 +404,7 @@ pub async fn create_member(
                 .map_err(reference_error)?;
             let member = repo::find(conn, row.id).await?;
             let after = to_dto(member.clone(), View::Full);
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: RESOURCE,
-                    resource_id: row.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, RESOURCE, row.id, &after).await?;
             Ok(member)
         })
         .await?;
@@ -510,18 +499,7 @@ pub async fn update_member(
                 to_dto(before, View::Full),
                 to_dto(after.clone(), View::Full),
             );
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: RESOURCE,
-                    resource_id: id,
-                    before: Some(&b),
-                    after: Some(&a),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, RESOURCE, id, &b, &a).await?;
             Ok(after)
         })
         .await?;
@@ -796,18 +774,7 @@ pub async fn create_contact(
             };
             let row = repo::insert_contact(conn, &row).await?;
             let after = Contact::from(row.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "member_contact",
-                    resource_id: row.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "member_contact", row.id, &after).await?;
             Ok(row)
         })
         .await?;
@@ -867,18 +834,7 @@ pub async fn update_contact(
             }
             let updated = repo::update_contact(conn, contact_id, &changes).await?;
             let (b, a) = (Contact::from(current), Contact::from(updated.clone()));
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "member_contact",
-                    resource_id: contact_id,
-                    before: Some(&b),
-                    after: Some(&a),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "member_contact", contact_id, &b, &a).await?;
             Ok(updated)
         })
         .await?;
@@ -904,18 +860,7 @@ pub async fn delete_contact(
         repo::lock(conn, member_id).await?;
         let current = Contact::from(repo::lock_contact(conn, member_id, contact_id).await?);
         repo::delete_contact(conn, member_id, contact_id).await?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "member_contact",
-                resource_id: contact_id,
-                before: Some(&current),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "member_contact", contact_id, &current).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -1021,18 +966,7 @@ pub async fn update_due(
                 Due::from_row(current, today),
                 Due::from_row(updated.clone(), today),
             );
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "member_due",
-                    resource_id: updated.id,
-                    before: Some(&b),
-                    after: Some(&a),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "member_due", updated.id, &b, &a).await?;
             Ok(updated)
         })
         .await?;

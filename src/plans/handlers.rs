@@ -68,7 +68,7 @@ async fn visible_plan(
     id: Uuid,
 ) -> Result<PlanRow, ApiError> {
     let plan = repo::find_plan(conn, id, false).await?;
-    if plan.status == PlanStatus::Draft && !policy::reads_draft_plans(caller.role) {
+    if plan.status == PlanStatus::Draft && !policy::reads_drafts(caller.role) {
         return Err(not_found());
     }
     Ok(plan)
@@ -180,7 +180,7 @@ pub async fn list_plans(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Plans))?;
     let status = query.status;
-    let public = !policy::reads_draft_plans(caller.role);
+    let public = !policy::reads_drafts(caller.role);
     let db = state.clone();
     let fetch = move |after, n| {
         let db = db.clone();
@@ -238,18 +238,7 @@ pub async fn create_plan(
         .transaction::<_, ApiError, _>(async |conn| {
             let plan = repo::insert_plan(conn, &row).await?;
             let after = Plan::from(plan.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "plan",
-                    resource_id: plan.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "plan", plan.id, &after).await?;
             Ok(plan)
         })
         .await?;
@@ -348,18 +337,7 @@ pub async fn update_plan(
             };
             let updated = repo::update_plan(conn, id, &changes).await?;
             let (before, after) = (Plan::from(current), Plan::from(updated.clone()));
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "plan",
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "plan", id, &before, &after).await?;
             Ok(updated)
         })
         .await?;
@@ -1138,18 +1116,7 @@ async fn create_child(
             }
             repo::touch_plan(conn, plan.id).await?;
             let node = node_dto(conn, row).await?;
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "plan_node",
-                    resource_id: id,
-                    before: None,
-                    after: Some(&node),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "plan_node", id, &node).await?;
             Ok(node)
         })
         .await?;
@@ -1285,18 +1252,7 @@ async fn update_node(
             }
             let version = updated.version;
             let after = node_dto(conn, updated).await?;
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "plan_node",
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "plan_node", id, &before, &after).await?;
             Ok((after, version))
         })
         .await?;
@@ -1331,18 +1287,7 @@ async fn delete_node(
         let before = node_dto(conn, current).await?;
         repo::delete_node(conn, id).await?;
         repo::touch_plan(conn, plan.id).await?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "plan_node",
-                resource_id: id,
-                before: Some(&before),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "plan_node", id, &before).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -1549,7 +1494,7 @@ pub async fn list_actions(
         member_id: q.member_id,
         overdue: q.overdue,
         today: Some(today()),
-        public: !policy::reads_draft_plans(caller.role),
+        public: !policy::reads_drafts(caller.role),
     };
     if caller.role == Role::Member {
         match (caller.member_id, q.member_id) {
@@ -1653,7 +1598,7 @@ pub async fn list_indicators(
     caller.require(Action::read(Resource::Plans))?;
     let q = query.into_inner();
     let (plan_id, node_id) = (q.plan_id, q.node_id);
-    let public = !policy::reads_draft_plans(caller.role);
+    let public = !policy::reads_drafts(caller.role);
     let db = state.clone();
     let fetch = move |after, n| {
         let db = db.clone();
@@ -1752,18 +1697,7 @@ pub async fn create_indicator(
             repo::set_targets(conn, row.id, &target_rows(row.id, &targets)).await?;
             repo::touch_plan(conn, plan.id).await?;
             let ind = Indicator::new(row, targets);
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "indicator",
-                    resource_id: ind.id,
-                    before: None,
-                    after: Some(&ind),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "indicator", ind.id, &ind).await?;
             Ok(ind)
         })
         .await?;
@@ -1866,18 +1800,7 @@ pub async fn update_indicator(
             repo::touch_plan(conn, plan.id).await?;
             let version = updated.version;
             let after = indicator_dto(conn, updated).await?;
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "indicator",
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "indicator", id, &before, &after).await?;
             Ok((after, version))
         })
         .await?;
@@ -1913,18 +1836,7 @@ pub async fn delete_indicator(
         let before = indicator_dto(conn, current).await?;
         repo::delete_indicator(conn, id).await?;
         repo::touch_plan(conn, plan.id).await?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "indicator",
-                resource_id: id,
-                before: Some(&before),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "indicator", id, &before).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -2025,18 +1937,7 @@ pub async fn create_measurement(
             };
             let row = repo::insert_measurement(conn, &row).await?;
             let after = Measurement::from(row.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "indicator_measurement",
-                    resource_id: row.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "indicator_measurement", row.id, &after).await?;
             Ok(row)
         })
         .await?;

@@ -11,8 +11,7 @@ use super::{
 };
 use crate::http::json::Json;
 use crate::{
-    AppState,
-    audit::{self, Change},
+    AppState, audit,
     auth::{Action, Caller, Resource},
     domain::text,
     error::{ApiError, FieldErrors, on_unique},
@@ -137,18 +136,7 @@ pub async fn create_category(
                 )
             })?;
             let after = Category::from(row.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "member_category",
-                    resource_id: row.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "member_category", row.id, &after).await?;
             Ok(row)
         })
         .await?;
@@ -233,18 +221,7 @@ pub async fn update_category(
                     )
                 })?;
             let (before, after) = (Category::from(current), Category::from(updated.clone()));
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "member_category",
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "member_category", id, &before, &after).await?;
             Ok(updated)
         })
         .await?;
@@ -270,18 +247,7 @@ pub async fn delete_category(
         repo::delete_category(conn, id)
             .await
             .map_err(|e| in_use(e, "member_category"))?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "member_category",
-                resource_id: id,
-                before: Some(&current),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "member_category", id, &current).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -374,18 +340,7 @@ pub async fn create_segment(
                     other => other.into(),
                 })?;
             let after = Segment::from(row.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: "segment",
-                    resource_id: row.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, "segment", row.id, &after).await?;
             Ok(row)
         })
         .await?;
@@ -466,18 +421,7 @@ pub async fn update_segment(
                     )
                 })?;
             let (before, after) = (Segment::from(current), Segment::from(updated.clone()));
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: "segment",
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, "segment", id, &before, &after).await?;
             Ok(updated)
         })
         .await?;
@@ -503,18 +447,7 @@ pub async fn delete_segment(
         repo::delete_segment(conn, id)
             .await
             .map_err(|e| in_use(e, "segment"))?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "segment",
-                resource_id: id,
-                before: Some(&current),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "segment", id, &current).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

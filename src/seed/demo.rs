@@ -33,6 +33,8 @@ pub struct Seeded {
     pub dues: usize,
     /// Strategic plans added.
     pub plans: usize,
+    /// Budgets added.
+    pub budgets: usize,
 }
 
 impl Seeded {
@@ -917,6 +919,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
             }
         }
         out.plans = usize::from(super::demo_plan::seed(conn).await?);
+        out.budgets = usize::from(super::demo_budget::seed(conn).await?);
         Ok(out)
     })
     .await

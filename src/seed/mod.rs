@@ -2,6 +2,7 @@
 //! idempotent) and `agrupa seed synthetic --members N` (fast bulk data for benchmarks).
 
 pub mod demo;
+pub mod demo_budget;
 pub mod demo_plan;
 pub mod plan_data;
 pub mod synthetic;

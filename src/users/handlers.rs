@@ -135,18 +135,7 @@ pub async fn create_user(
                 .await
                 .map_err(|e| on_unique(e, "users_email_key", "user_email_taken", EMAIL_TAKEN))?;
             let after = User::from(user.clone());
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "created",
-                    resource_type: RESOURCE,
-                    resource_id: user.id,
-                    before: None,
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::created(conn, &caller, RESOURCE, user.id, &after).await?;
             Ok(user)
         })
         .await?;
@@ -269,18 +258,7 @@ pub async fn update_user(
                 auth::repo::end_user_sessions(conn, id).await?;
             }
             let (before, after) = (User::from(current), User::from(updated.clone()));
-            audit::record(
-                conn,
-                &caller,
-                Change {
-                    action: "updated",
-                    resource_type: RESOURCE,
-                    resource_id: id,
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )
-            .await?;
+            audit::updated(conn, &caller, RESOURCE, id, &before, &after).await?;
             Ok(updated)
         })
         .await?;

@@ -15,6 +15,48 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
     const W201: &str = "admin:201 staff:201 member:403 partner:403 auditor:403 client:403";
     const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
     BTreeMap::from([
+        ("GET /api/v1/budget-categories", Some(ALL_200)),
+        (
+            "POST /api/v1/budget-categories",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "PATCH /api/v1/budget-categories/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/budgets", Some(ALL_200)),
+        ("POST /api/v1/budgets", Some(W201)),
+        ("GET /api/v1/budgets/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/budgets/{id}", Some(W200)),
+        ("DELETE /api/v1/budgets/{id}", Some(W204)),
+        (
+            "POST /api/v1/budgets/{id}/approval",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("POST /api/v1/budgets/{id}/revisions", Some(W201)),
+        // Partners see the lines their institution funds, not whole-budget figures.
+        (
+            "GET /api/v1/budgets/{id}/report",
+            Some("admin:200 staff:200 member:200 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "GET /api/v1/budgets/{id}/diff",
+            Some("admin:200 staff:200 member:200 partner:403 auditor:200 client:403"),
+        ),
+        ("GET /api/v1/budgets/{id}/lines", Some(ALL_200)),
+        ("POST /api/v1/budgets/{id}/lines", Some(W201)),
+        (
+            "GET /api/v1/budget-lines/{id}",
+            Some("admin:200 staff:200 member:200 partner:404 auditor:200 client:404"),
+        ),
+        ("PATCH /api/v1/budget-lines/{id}", Some(W200)),
+        ("DELETE /api/v1/budget-lines/{id}", Some(W204)),
+        // Execution entries: staff, admins and auditors.
+        (
+            "GET /api/v1/budget-lines/{id}/entries",
+            Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
+        ),
+        ("POST /api/v1/budget-lines/{id}/entries", Some(W201)),
         ("GET /api/v1/plans", Some(ALL_200)),
         ("POST /api/v1/plans", Some(W201)),
         ("POST /api/v1/plans/import", Some(W201)),
@@ -234,6 +276,7 @@ struct Fixture<'a> {
     /// `d:plan` are the plans; indicators by name).
     plans: std::collections::HashMap<String, String>,
     n: std::cell::Cell<u32>,
+    years: std::cell::Cell<u16>,
 }
 
 impl Fixture<'_> {
@@ -385,8 +428,140 @@ impl Fixture<'_> {
         })
     }
 
+    /// A fiscal year of its own for each fresh budget (one approved budget per year).
+    fn fresh_year(&self) -> u32 {
+        self.years.set(self.years.get() + 1);
+        1950 + u32::from(self.years.get())
+    }
+
+    /// A draft budget of a year of its own, with an income and an expense line.
+    async fn new_budget(&self, year: u32) -> String {
+        let id = self
+            .post(
+                "/api/v1/budgets",
+                &json!({"fiscal_year": year, "title": format!("Presupuesto {year}"),
+                    "plan_id": self.plans["a:plan"]}),
+            )
+            .await;
+        for line in [
+            json!({"code": "I-01", "kind": "income", "category_id": self.plans["cat:membership_fees"],
+                "description": "Cuotas", "planned_cents": 100_000}),
+            json!({"code": "G-01", "kind": "expense", "category_id": self.plans["cat:activities_events"],
+                "description": "Jornadas", "planned_cents": 100_000,
+                "actions": [{"action_id": self.plans["a:E1.1.1.1"], "share_bp": 10000}]}),
+        ] {
+            let res = self
+                .app
+                .send_as(
+                    "POST",
+                    &self.admin.token,
+                    &format!("/api/v1/budgets/{id}/lines"),
+                    Some("*"),
+                    Some(&line),
+                )
+                .await;
+            assert_eq!(res.status(), 201, "budget line");
+        }
+        id
+    }
+
+    async fn approve_budget(&self, id: &str) {
+        let res = self
+            .app
+            .send_as(
+                "POST",
+                &self.admin.token,
+                &format!("/api/v1/budgets/{id}/approval"),
+                Some("*"),
+                Some(&json!({"reference": "Acta"})),
+            )
+            .await;
+        let status = res.status();
+        assert_eq!(status, 200, "approve budget: {}", res.text().await.unwrap());
+    }
+
+    async fn first_line(&self, budget: &str) -> String {
+        let lines: Value = self
+            .app
+            .get_as(
+                &self.admin.token,
+                &format!("/api/v1/budgets/{budget}/lines"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        lines["items"][1]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The path and body of a budget route, with fresh objects for destructive ones.
+    async fn budget_path(&self, key: &str) -> Option<(String, Value)> {
+        let n = self.next();
+        let b = |k: &str| self.plans[&format!("b:{k}")].clone();
+        let (_, template) = key.split_once(' ').unwrap();
+        let at = |id: String| template.replace("{id}", &id);
+        let empty = json!({});
+        Some(match key {
+            "GET /api/v1/budget-categories" | "GET /api/v1/budgets" => (template.to_owned(), empty),
+            "POST /api/v1/budget-categories" => (
+                template.to_owned(),
+                json!({"kind": "expense", "code": format!("gasto_{n}"), "name": format!("Gasto {n}")}),
+            ),
+            "PATCH /api/v1/budget-categories/{id}" => (
+                at(self.plans["cat:travel"].clone()),
+                json!({"position": 145}),
+            ),
+            "POST /api/v1/budgets" => (
+                template.to_owned(),
+                json!({"fiscal_year": 2030, "title": format!("Presupuesto {n}")}),
+            ),
+            "GET /api/v1/budgets/{id}"
+            | "GET /api/v1/budgets/{id}/lines"
+            | "GET /api/v1/budgets/{id}/report" => (at(b("approved")), empty),
+            "GET /api/v1/budgets/{id}/diff" => (
+                format!("{}?against={}", at(b("approved")), b("approved")),
+                empty,
+            ),
+            "PATCH /api/v1/budgets/{id}" => (at(b("draft")), json!({"description": "Cambiado"})),
+            "DELETE /api/v1/budgets/{id}" => (at(self.new_budget(self.fresh_year()).await), empty),
+            "POST /api/v1/budgets/{id}/approval" => (
+                at(self.new_budget(self.fresh_year()).await),
+                json!({"reference": "Acta"}),
+            ),
+            "POST /api/v1/budgets/{id}/revisions" => {
+                let id = self.new_budget(self.fresh_year()).await;
+                self.approve_budget(&id).await;
+                (at(id), empty)
+            }
+            "POST /api/v1/budgets/{id}/lines" => (
+                at(b("draft")),
+                json!({"code": format!("G-{n}"), "kind": "expense",
+                    "category_id": self.plans["cat:travel"], "description": "Viajes", "planned_cents": 5000}),
+            ),
+            "GET /api/v1/budget-lines/{id}" | "GET /api/v1/budget-lines/{id}/entries" => {
+                (at(b("approved_line")), empty)
+            }
+            "PATCH /api/v1/budget-lines/{id}" => {
+                (at(b("draft_line")), json!({"planned_cents": 150_000}))
+            }
+            "DELETE /api/v1/budget-lines/{id}" => {
+                let id = self.new_budget(self.fresh_year()).await;
+                (at(self.first_line(&id).await), empty)
+            }
+            "POST /api/v1/budget-lines/{id}/entries" => (
+                at(b("approved_line")),
+                json!({"entry_date": "2025-05-01", "kind": "actual", "amount_cents": 1000,
+                    "description": "Factura", "document_ref": format!("F-{n}")}),
+            ),
+            _ => return None,
+        })
+    }
+
     async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
         if let Some(found) = self.plan_path(key).await {
+            return found;
+        }
+        if let Some(found) = self.budget_path(key).await {
             return found;
         }
         let n = self.next();
@@ -531,7 +706,7 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
             &admin.token,
             "/api/v1/api-clients",
             &json!({"name": "Cliente de pruebas",
-        "scopes": ["members:read", "reference:read", "plans:read"]}),
+        "scopes": ["members:read", "reference:read", "plans:read", "budgets:read"]}),
         )
         .await
         .json()
@@ -566,6 +741,7 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         contact: String::new(),
         plans: std::collections::HashMap::new(),
         n: std::cell::Cell::new(0),
+        years: std::cell::Cell::new(0),
     };
     let approved = app.import_plan(&admin.token, &plan_doc("")).await;
     let approved = approved["id"].as_str().unwrap().to_owned();
@@ -577,6 +753,31 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         for (k, v) in app.plan_ids(&admin.token, plan).await {
             fixture.plans.insert(format!("{prefix}:{k}"), v);
         }
+    }
+    let categories: Value = app
+        .get_as(&admin.token, "/api/v1/budget-categories?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for c in categories["items"].as_array().unwrap() {
+        fixture.plans.insert(
+            format!("cat:{}", c["code"].as_str().unwrap()),
+            c["id"].as_str().unwrap().to_owned(),
+        );
+    }
+    let approved_budget = fixture.new_budget(2025).await;
+    fixture.approve_budget(&approved_budget).await;
+    let approved_line = fixture.first_line(&approved_budget).await;
+    let draft_budget = fixture.new_budget(2026).await;
+    let draft_line = fixture.first_line(&draft_budget).await;
+    for (k, v) in [
+        ("approved", approved_budget),
+        ("approved_line", approved_line),
+        ("draft", draft_budget),
+        ("draft_line", draft_line),
+    ] {
+        fixture.plans.insert(format!("b:{k}"), v);
     }
     fixture.member = fixture.new_member().await;
     fixture.contact = id_of(

@@ -1,0 +1,12 @@
+DROP TABLE budget_line_totals;
+DROP TABLE budget_entries;
+DROP FUNCTION agrupa_budget_line_totals();
+DROP FUNCTION agrupa_budget_entries_append_only();
+DROP TABLE budget_line_actions;
+DROP FUNCTION agrupa_budget_line_shares();
+DROP TABLE budget_lines;
+DROP FUNCTION agrupa_budget_lines_guard();
+DROP TABLE budgets;
+DROP FUNCTION agrupa_budgets_guard();
+DROP FUNCTION agrupa_budget_frozen(text);
+DROP TABLE budget_categories;

@@ -1,0 +1,1571 @@
+//! HTTP handlers of budgets. Changes of a budget and its lines need `If-Match` (428
+//! without): line changes lock the budget row first, check that it is a draft, and bump its
+//! version, so the budget's ETag changes with its content.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{Datelike, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{
+    dto::{
+        ActionReport, ActionShare, Amounts, AxisReport, Budget, BudgetPatch, BudgetQuery, Category,
+        CategoryPatch, CategoryReport, Diff, DiffQuery, Entry, Line, LineChange, LinePatch,
+        LineRef, LineReport, NewApproval, NewBudget, NewCategory, NewEntry, NewLine, PageQuery,
+        Report, Totals,
+    },
+    model::{
+        self, BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind,
+        EntryRow, Figures, LineChanges, LineFigures, LineKind, LineRow, MAX_CENTS, ShareRow,
+    },
+    repo,
+};
+use crate::{
+    AppState,
+    audit::{self, Change},
+    auth::{Action, Caller, Resource, Role, policy},
+    domain::text,
+    error::{ApiError, FieldError, FieldErrors, on_unique},
+    http::{
+        csv,
+        etag::{self, IfMatch, Precondition},
+        json::Json,
+        listing::{self, List},
+        pagination::Page,
+    },
+    plans::{self, dto::FieldChange, model::NodeKind},
+    schema::plan_nodes,
+};
+
+const CODE_TAKEN: &str = "Another line of this budget has this code.";
+
+fn not_found() -> ApiError {
+    ApiError::not_found("The resource does not exist.")
+}
+
+fn frozen(budget: &BudgetRow) -> Result<(), ApiError> {
+    budget
+        .check_editable()
+        .map_err(|msg| ApiError::conflict("budget_frozen", msg))
+}
+
+fn overflow(_: model::Overflow) -> ApiError {
+    ApiError::unprocessable(
+        "value_out_of_range",
+        "A total of this budget would go past what can be stored.",
+    )
+}
+
+/// The budget if the caller may see it (drafts and proposals: staff, admins, auditors).
+async fn visible_budget(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<BudgetRow, ApiError> {
+    let budget = repo::find_budget(conn, id, false).await?;
+    if matches!(budget.status, BudgetStatus::Draft | BudgetStatus::Proposed)
+        && !policy::reads_drafts(caller.role)
+    {
+        return Err(not_found());
+    }
+    Ok(budget)
+}
+
+/// Whether the caller sees a budget's lines: partners only see the lines their institution
+/// funds, and no line is tied to a funder yet (the funding module adds that link).
+fn sees_lines(caller: &Caller) -> bool {
+    caller.role != Role::Partner
+}
+
+/// A line and its budget, if the caller may see them.
+async fn visible_line(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(LineRow, BudgetRow), ApiError> {
+    let line = repo::find_line(conn, id, false).await?;
+    if !sees_lines(caller) {
+        return Err(not_found());
+    }
+    let budget = visible_budget(conn, caller, line.budget_id).await?;
+    Ok((line, budget))
+}
+
+/// Lines with their shares and the fiscal year's totals, as DTOs.
+async fn with_details(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    rows: Vec<LineRow>,
+) -> Result<Vec<Line>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|l| l.id).collect();
+    let keys: Vec<Uuid> = rows.iter().map(|l| l.line_key).collect();
+    let mut shares: HashMap<Uuid, Vec<ActionShare>> = HashMap::new();
+    for s in repo::shares_of(conn, &ids).await? {
+        shares.entry(s.line_id).or_default().push(ActionShare {
+            action_id: s.action_id,
+            share_bp: s.share_bp,
+        });
+    }
+    let totals: HashMap<Uuid, model::TotalsRow> = repo::totals(conn, year, &keys)
+        .await?
+        .into_iter()
+        .map(|t| (t.line_key, t))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|l| {
+            let t = totals.get(&l.line_key).copied().unwrap_or_default();
+            let s = shares.remove(&l.id).unwrap_or_default();
+            Line::new(l, s, t.committed_cents, t.actual_cents)
+        })
+        .collect())
+}
+
+async fn line_dto(conn: &mut AsyncPgConnection, year: i32, row: LineRow) -> Result<Line, ApiError> {
+    with_details(conn, year, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
+// ---------------------------------------------------------------------------------------
+// Categories
+
+/// Budget categories (income and expense), in order.
+#[utoipa::path(tag = "budgets", params(PageQuery),
+    responses((status = 200, description = "A page of categories (or CSV).",
+        content((Page<Category> = "application/json"), (String = "text/csv")))))]
+#[get("/api/v1/budget-categories")]
+pub async fn list_categories(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Reference))?;
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::categories(&mut conn, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "budget_categories",
+        sort: "position",
+        filename: "budget-categories.csv",
+    };
+    let key_of = |c: &CategoryRow| (c.position, c.code.clone());
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
+        Category::from,
+    )
+    .await
+}
+
+/// Adds a budget category (admins).
+#[utoipa::path(tag = "budgets", request_body = NewCategory, responses(
+    (status = 201, description = "Created.", body = Category),
+    (status = 409, description = "`category_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budget-categories")]
+pub async fn create_category(
+    caller: Caller,
+    body: Json<NewCategory>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Reference))?;
+    let input = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let code = errors.check("code", check_category_code(&input.code));
+    let name = errors.check("name", text::name(&input.name, 100));
+    let (code, name) = errors.finish_with(code.zip(name))?;
+    let now = Utc::now();
+    let row = CategoryRow {
+        id: Uuid::now_v7(),
+        kind: input.kind,
+        code,
+        name,
+        position: input.position.unwrap_or(0),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = repo::insert_category(conn, &row).await.map_err(|e| {
+                on_unique(
+                    e,
+                    "budget_categories_code_key",
+                    "category_code_taken",
+                    "A budget category with this code exists.",
+                )
+            })?;
+            let after = Category::from(row.clone());
+            audit::created(conn, &caller, "budget_category", row.id, &after).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(etag::created(
+        format!("/api/v1/budget-categories/{}", row.id),
+        row.version,
+        &Category::from(row),
+    ))
+}
+
+fn check_category_code(raw: &str) -> Result<String, String> {
+    let code = raw.trim();
+    let ok = !code.is_empty()
+        && code.len() <= 50
+        && code
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(code.to_owned())
+    } else {
+        Err("1–50 lowercase letters, digits, `_` or `-`".into())
+    }
+}
+
+/// Renames or reorders a budget category (admins).
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Category id"),
+    ("If-Match" = Option<String>, Header, description = "ETag")),
+    request_body = CategoryPatch, responses(
+    (status = 200, description = "Changed.", body = Category),
+    (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/budget-categories/{id}")]
+pub async fn update_category(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<CategoryPatch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Reference))?;
+    let precondition = Precondition::from_request(&req);
+    let patch = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| errors.check("name", text::name(n, 100)));
+    errors.finish()?;
+    let changes = CategoryChanges {
+        name,
+        position: patch.position,
+    };
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_category(conn, id, true).await?;
+            precondition.check(current.version, IfMatch::Optional)?;
+            let updated = repo::update_category(conn, id, &changes).await?;
+            let (before, after) = (Category::from(current), Category::from(updated.clone()));
+            audit::updated(conn, &caller, "budget_category", id, &before, &after).await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(etag::updated(row.version, &Category::from(row)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Budgets
+
+/// Budgets, newest fiscal year first. Members and partners see approved, superseded and
+/// closed versions; staff, admins and auditors see drafts and proposals too.
+#[utoipa::path(tag = "budgets", params(BudgetQuery),
+    responses((status = 200, description = "A page of budgets (or CSV).",
+        content((Page<Budget> = "application/json"), (String = "text/csv")))))]
+#[get("/api/v1/budgets")]
+pub async fn list_budgets(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<BudgetQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    let (year, status) = (query.fiscal_year, query.status);
+    let public = !policy::reads_drafts(caller.role);
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::list_budgets(&mut conn, year, status, public, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "budgets",
+        sort: "-fiscal_year",
+        filename: "budgets.csv",
+    };
+    let key_of = |b: &BudgetRow| (b.fiscal_year, b.created_at, b.id);
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
+        Budget::from,
+    )
+    .await
+}
+
+/// Checks that a plan exists (a budget executes it).
+async fn check_plan(conn: &mut AsyncPgConnection, plan_id: Option<Uuid>) -> Result<(), ApiError> {
+    if let Some(p) = plan_id
+        && plans::repo::find_plan(conn, p, false).await.is_err()
+    {
+        return Err(
+            ApiError::unprocessable("validation_failed", "No such plan.")
+                .with_errors(vec![FieldError::new("plan_id", "unknown", "no such plan")]),
+        );
+    }
+    Ok(())
+}
+
+/// Creates a draft budget (staff, admins).
+#[utoipa::path(tag = "budgets", request_body = NewBudget, responses(
+    (status = 201, description = "Created.", body = Budget),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budgets")]
+pub async fn create_budget(
+    caller: Caller,
+    body: Json<NewBudget>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let input = body.into_inner();
+    let mut errors = FieldErrors::default();
+    if !(1900..=2200).contains(&input.fiscal_year) {
+        errors.add(
+            "fiscal_year",
+            "out_of_range",
+            "must be between 1900 and 2200",
+        );
+    }
+    let title = errors.check("title", text::name(&input.title, 300));
+    let description = errors.check(
+        "description",
+        text::optional(input.description.as_deref(), 10_000),
+    );
+    let (title, description) = errors.finish_with(title.zip(description))?;
+    let now = Utc::now();
+    let row = BudgetRow {
+        id: Uuid::now_v7(),
+        fiscal_year: input.fiscal_year,
+        plan_id: input.plan_id,
+        title,
+        description,
+        status: BudgetStatus::Draft,
+        version_number: 1,
+        revises_id: None,
+        approved_on: None,
+        approval_reference: None,
+        approved_by: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            check_plan(conn, row.plan_id).await?;
+            let row = repo::insert_budget(conn, &row).await?;
+            let after = Budget::from(row.clone());
+            audit::created(conn, &caller, "budget", row.id, &after).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(etag::created(
+        format!("/api/v1/budgets/{}", row.id),
+        row.version,
+        &Budget::from(row),
+    ))
+}
+
+/// One budget version.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
+    (status = 200, description = "The budget.", body = Budget),
+    (status = 304, description = "Not modified."),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budgets/{id}")]
+pub async fn get_budget(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    let mut conn = state.conn().await?;
+    let budget = visible_budget(&mut conn, &caller, id.into_inner()).await?;
+    Ok(etag::respond(&req, budget.version, &Budget::from(budget)))
+}
+
+/// Changes a budget (staff, admins). Needs `If-Match`. Title, description and plan change
+/// in `draft`; `status` moves between `draft` and `proposed`.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
+    ("If-Match" = String, Header, description = "ETag from a GET")),
+    request_body = BudgetPatch, responses(
+    (status = 200, description = "Changed.", body = Budget),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`, `illegal_status_change`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/budgets/{id}")]
+pub async fn update_budget(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<BudgetPatch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let precondition = Precondition::from_request(&req);
+    let patch = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let title = patch
+        .title
+        .as_deref()
+        .and_then(|t| errors.check("title", text::name(t, 300)));
+    let description = match &patch.description {
+        Some(d) => errors.check("description", text::optional(d.as_deref(), 10_000)),
+        None => None,
+    };
+    if patch
+        .status
+        .is_some_and(|s| !matches!(s, BudgetStatus::Draft | BudgetStatus::Proposed))
+    {
+        errors.add(
+            "status",
+            "not_allowed",
+            "only `draft` or `proposed`; approval has its own endpoint",
+        );
+    }
+    errors.finish()?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_budget(conn, id, true).await?;
+            precondition.check(current.version, IfMatch::Required)?;
+            let content = title.is_some() || description.is_some() || patch.plan_id.is_some();
+            if content {
+                frozen(&current)?;
+            }
+            if let Some(to) = patch.status
+                && to != current.status
+                && !matches!(
+                    (current.status, to),
+                    (BudgetStatus::Draft, BudgetStatus::Proposed)
+                        | (BudgetStatus::Proposed, BudgetStatus::Draft)
+                )
+            {
+                return Err(ApiError::conflict(
+                    "illegal_status_change",
+                    format!("A {} budget cannot become {to}.", current.status),
+                ));
+            }
+            if let Some(p) = patch.plan_id {
+                check_plan(conn, p).await?;
+            }
+            let changes = BudgetChanges {
+                title: title.clone(),
+                description: description.clone(),
+                plan_id: patch.plan_id,
+                status: patch.status,
+            };
+            let updated = repo::update_budget(conn, id, &changes).await?;
+            let (before, after) = (Budget::from(current), Budget::from(updated.clone()));
+            audit::updated(conn, &caller, "budget", id, &before, &after).await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(etag::updated(row.version, &Budget::from(row)))
+}
+
+/// Deletes a draft budget with its lines (staff, admins). Needs `If-Match`.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
+    ("If-Match" = String, Header, description = "ETag from a GET")), responses(
+    (status = 204, description = "Deleted."),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/api/v1/budgets/{id}")]
+pub async fn delete_budget(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let precondition = Precondition::from_request(&req);
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = repo::find_budget(conn, id, true).await?;
+        precondition.check(current.version, IfMatch::Required)?;
+        frozen(&current)?;
+        repo::delete_budget(conn, id).await?;
+        audit::record(
+            conn,
+            &caller,
+            Change {
+                action: "deleted",
+                resource_type: "budget",
+                resource_id: id,
+                before: Some(&Budget::from(current)),
+                after: None,
+            },
+        )
+        .await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Approves a budget version (admins, until assemblies exist): it becomes frozen, the
+/// version it revises becomes `superseded`, and execution follows its lines. Needs
+/// `If-Match`.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
+    ("If-Match" = String, Header, description = "ETag from a GET of the budget")),
+    request_body = NewApproval, responses(
+    (status = 200, description = "Approved.", body = Budget),
+    (status = 403, description = "Not an admin.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_not_draft`, `approved_budget_exists`, `executed_line_removed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budgets/{id}/approval")]
+pub async fn approve_budget(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewApproval>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    if caller.role != Role::Admin {
+        return Err(ApiError::forbidden(
+            "Only an admin records the approval of a budget (the General Assembly's decision).",
+        ));
+    }
+    let precondition = Precondition::from_request(&req);
+    let input = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let reference = errors.check("reference", text::name(&input.reference, 500));
+    let reference = errors.finish_with(reference)?;
+    let on = input.approved_on.unwrap_or_else(|| Utc::now().date_naive());
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = repo::find_budget(conn, id, true).await?;
+            precondition.check(current.version, IfMatch::Required)?;
+            super::approve(conn, &caller, id, on, &reference).await
+        })
+        .await?;
+    Ok(etag::updated(row.version, &Budget::from(row)))
+}
+
+/// Creates a draft revision of the approved budget (staff, admins): a copy of its lines to
+/// change; approving it supersedes this one.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
+    (status = 201, description = "The new draft version.", body = Budget),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_not_approved`, `revision_exists`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budgets/{id}/revisions")]
+pub async fn revise_budget(
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| super::revise(conn, &caller, id).await)
+        .await?;
+    Ok(etag::created(
+        format!("/api/v1/budgets/{}", row.id),
+        row.version,
+        &Budget::from(row),
+    ))
+}
+
+/// The plan actions (and their axes) named by ids: `(code, title, axis)` by id.
+async fn action_names(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (String, String, Uuid)>, ApiError> {
+    let rows: Vec<(Uuid, String, String, Uuid)> = plan_nodes::table
+        .filter(plan_nodes::id.eq_any(ids))
+        .select((
+            plan_nodes::id,
+            plan_nodes::code,
+            plan_nodes::title,
+            plan_nodes::axis_id,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, title, axis)| (id, (code, title, axis)))
+        .collect())
+}
+
+/// Builds the report of a budget, in a fixed number of statements whatever the number of
+/// entries (per-line totals are kept as entries are recorded).
+async fn report_of(conn: &mut AsyncPgConnection, budget: BudgetRow) -> Result<Report, ApiError> {
+    let lines = repo::all_lines(conn, budget.id).await?;
+    let keys: Vec<Uuid> = lines.iter().map(|l| l.line_key).collect();
+    let totals: HashMap<Uuid, model::TotalsRow> = repo::totals(conn, budget.fiscal_year, &keys)
+        .await?
+        .into_iter()
+        .map(|t| (t.line_key, t))
+        .collect();
+    let mut shares: HashMap<Uuid, Vec<(Uuid, i32)>> = HashMap::new();
+    let mut action_ids = HashSet::new();
+    for s in repo::budget_shares(conn, budget.id).await? {
+        action_ids.insert(s.action_id);
+        shares
+            .entry(s.line_id)
+            .or_default()
+            .push((s.action_id, s.share_bp));
+    }
+    let categories: HashMap<Uuid, CategoryRow> = repo::categories(conn, None, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let approved = repo::approved_of_year(conn, budget.fiscal_year).await?;
+    let approved_planned: HashMap<Uuid, i64> = match &approved {
+        Some(a) => repo::all_lines(conn, a.id)
+            .await?
+            .into_iter()
+            .map(|l| (l.line_key, l.planned_cents))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let figures: Vec<LineFigures> = lines
+        .iter()
+        .map(|l| {
+            let t = totals.get(&l.line_key).copied().unwrap_or_default();
+            LineFigures {
+                line_id: l.id,
+                kind: l.kind,
+                category_id: l.category_id,
+                figures: Figures {
+                    planned: l.planned_cents,
+                    committed: t.committed_cents,
+                    actual: t.actual_cents,
+                },
+            }
+        })
+        .collect();
+    let sums = model::sums(&figures, &shares).map_err(overflow)?;
+    let amounts = |f: Figures| Amounts::of(f).ok_or_else(|| overflow(model::Overflow));
+    let mut line_reports = Vec::with_capacity(lines.len());
+    for (l, f) in lines.iter().zip(&figures) {
+        let approved_planned_cents = approved
+            .as_ref()
+            .and(approved_planned.get(&l.line_key).copied());
+        line_reports.push(LineReport {
+            id: l.id,
+            code: l.code.clone(),
+            kind: l.kind,
+            category_id: l.category_id,
+            category_code: categories
+                .get(&l.category_id)
+                .map(|c| c.code.clone())
+                .unwrap_or_default(),
+            description: l.description.clone(),
+            amounts: amounts(f.figures)?,
+            approved_planned_cents,
+            variance_cents: approved_planned_cents
+                .map(|a| {
+                    l.planned_cents
+                        .checked_sub(a)
+                        .ok_or_else(|| overflow(model::Overflow))
+                })
+                .transpose()?,
+        });
+    }
+    let mut category_reports = Vec::new();
+    for (id, f) in &sums.by_category {
+        let c = categories.get(id);
+        category_reports.push(CategoryReport {
+            category_id: *id,
+            kind: c.map_or(LineKind::Expense, |c| c.kind),
+            code: c.map(|c| c.code.clone()).unwrap_or_default(),
+            name: c.map(|c| c.name.clone()).unwrap_or_default(),
+            amounts: amounts(*f)?,
+        });
+    }
+    category_reports.sort_by_key(|c| {
+        categories
+            .get(&c.category_id)
+            .map(|k| (k.position, k.code.clone()))
+    });
+    let ids: Vec<Uuid> = action_ids.into_iter().collect();
+    let mut names = action_names(conn, &ids).await?;
+    let axis_ids: Vec<Uuid> = names.values().map(|n| n.2).collect();
+    names.extend(action_names(conn, &axis_ids).await?);
+    let mut by_axis: BTreeMap<Uuid, Figures> = BTreeMap::new();
+    let mut action_reports = Vec::new();
+    for (id, f) in &sums.by_action {
+        let (code, title, axis) = names.get(id).cloned().unwrap_or_default();
+        by_axis.entry(axis).or_default().add(*f).map_err(overflow)?;
+        action_reports.push(ActionReport {
+            action_id: *id,
+            code,
+            title,
+            axis_id: axis,
+            amounts: amounts(*f)?,
+        });
+    }
+    action_reports.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut axis_reports = Vec::new();
+    for (id, f) in by_axis {
+        let (code, title, _) = names.get(&id).cloned().unwrap_or_default();
+        axis_reports.push(AxisReport {
+            axis_id: id,
+            code,
+            title,
+            amounts: amounts(f)?,
+        });
+    }
+    axis_reports.sort_by(|a, b| a.code.cmp(&b.code));
+    let balance = |a: i64, b: i64| a.checked_sub(b).ok_or_else(|| overflow(model::Overflow));
+    Ok(Report {
+        approved_budget_id: approved.map(|a| a.id),
+        budget: Budget::from(budget),
+        lines: line_reports,
+        categories: category_reports,
+        totals: Totals {
+            income: amounts(sums.income)?,
+            expense: amounts(sums.expense)?,
+            planned_balance_cents: balance(sums.income.planned, sums.expense.planned)?,
+            actual_balance_cents: balance(sums.income.actual, sums.expense.actual)?,
+        },
+        actions: action_reports,
+        axes: axis_reports,
+        unallocated: amounts(sums.unallocated)?,
+    })
+}
+
+/// The budget report: per line and per category planned, committed, actual, remaining and
+/// execution rate; income and expense totals and the balance; expense per plan action and
+/// axis (through the line-to-action shares, to the cent); each line's variance against the
+/// fiscal year's approved version. With `Accept: text/csv`, one row per line. Partners
+/// see the lines their institution funds only, so they get no whole-budget report.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
+    (status = 200, description = "The report (or CSV).",
+        content((Report = "application/json"), (String = "text/csv"))),
+    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budgets/{id}/report")]
+pub async fn budget_report(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    if !sees_lines(&caller) {
+        return Err(ApiError::forbidden(
+            "Partners see the budget lines their institution funds, not the whole report.",
+        ));
+    }
+    let mut conn = state.conn().await?;
+    let budget = visible_budget(&mut conn, &caller, id.into_inner()).await?;
+    let report = report_of(&mut conn, budget).await?;
+    drop(conn);
+    if csv::wants_csv(&req) {
+        return Ok(csv::attachment("budget-report.csv", &report.lines));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The comparable content of a line.
+fn comparable(l: &LineRow, shares: &[ShareRow]) -> BTreeMap<&'static str, serde_json::Value> {
+    use serde_json::json;
+    let mut s: Vec<(Uuid, i32)> = shares
+        .iter()
+        .filter(|s| s.line_id == l.id)
+        .map(|s| (s.action_id, s.share_bp))
+        .collect();
+    s.sort();
+    BTreeMap::from([
+        ("code", json!(l.code)),
+        ("kind", json!(l.kind)),
+        ("category_id", json!(l.category_id)),
+        ("description", json!(l.description)),
+        ("planned_cents", json!(l.planned_cents)),
+        (
+            "source_member_category_id",
+            json!(l.source_member_category_id),
+        ),
+        ("source_text", json!(l.source_text)),
+        (
+            "actions",
+            json!(
+                s.iter()
+                    .map(|(a, bp)| json!({"action_id": a, "share_bp": bp}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+    ])
+}
+
+/// What this version adds, removes and changes against another, lines matched across
+/// versions.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"), DiffQuery),
+    responses(
+    (status = 200, description = "The differences.", body = Diff),
+    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budgets/{id}/diff")]
+pub async fn diff_budgets(
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<DiffQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    if !sees_lines(&caller) {
+        return Err(ApiError::forbidden(
+            "Partners see the budget lines their institution funds only.",
+        ));
+    }
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let this = visible_budget(&mut conn, &caller, id).await?;
+    let other = visible_budget(&mut conn, &caller, query.against).await?;
+    let mine = repo::all_lines(&mut conn, this.id).await?;
+    let theirs = repo::all_lines(&mut conn, other.id).await?;
+    let ids: Vec<Uuid> = mine.iter().chain(&theirs).map(|l| l.id).collect();
+    let shares = repo::shares_of(&mut conn, &ids).await?;
+    drop(conn);
+    let theirs_by: HashMap<Uuid, &LineRow> = theirs.iter().map(|l| (l.line_key, l)).collect();
+    let mine_keys: HashSet<Uuid> = mine.iter().map(|l| l.line_key).collect();
+    let planned = |ls: &[LineRow], k: LineKind| -> i64 {
+        ls.iter()
+            .filter(|l| l.kind == k)
+            .map(|l| i128::from(l.planned_cents))
+            .sum::<i128>()
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+    };
+    let mut diff = Diff {
+        budget_id: id,
+        against: query.against,
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        planned_income_delta_cents: planned(&mine, LineKind::Income)
+            .saturating_sub(planned(&theirs, LineKind::Income)),
+        planned_expense_delta_cents: planned(&mine, LineKind::Expense)
+            .saturating_sub(planned(&theirs, LineKind::Expense)),
+    };
+    for l in &mine {
+        match theirs_by.get(&l.line_key) {
+            None => diff.added.push(LineRef {
+                line_key: l.line_key,
+                code: l.code.clone(),
+                description: l.description.clone(),
+            }),
+            Some(before) => {
+                let changes =
+                    plans::model::field_diff(&comparable(before, &shares), &comparable(l, &shares));
+                if !changes.is_empty() {
+                    diff.changed.push(LineChange {
+                        line_key: l.line_key,
+                        code: l.code.clone(),
+                        changes: changes
+                            .into_iter()
+                            .map(|(field, before, after)| FieldChange {
+                                field,
+                                before,
+                                after,
+                            })
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    for l in &theirs {
+        if !mine_keys.contains(&l.line_key) {
+            diff.removed.push(LineRef {
+                line_key: l.line_key,
+                code: l.code.clone(),
+                description: l.description.clone(),
+            });
+        }
+    }
+    Ok(HttpResponse::Ok().json(diff))
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines
+
+/// The lines of a budget, by position and code, with their execution (or CSV). Partners
+/// see only the lines their institution funds.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"), PageQuery),
+    responses(
+    (status = 200, description = "A page of lines (or CSV).",
+        content((Page<Line> = "application/json"), (String = "text/csv"))),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budgets/{id}/lines")]
+pub async fn list_lines(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    let budget = {
+        let mut conn = state.conn().await?;
+        visible_budget(&mut conn, &caller, id.into_inner()).await?
+    };
+    let (budget_id, year, shown) = (budget.id, budget.fiscal_year, sees_lines(&caller));
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            if !shown {
+                return Ok(Vec::new());
+            }
+            let mut conn = db.conn().await?;
+            let rows = repo::lines(&mut conn, budget_id, after, n).await?;
+            with_details(&mut conn, year, rows).await
+        }
+    };
+    let list = List {
+        resource: "budget_lines",
+        sort: "position",
+        filename: "budget-lines.csv",
+    };
+    let key_of = |l: &Line| (l.position, l.code.clone());
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
+        std::convert::identity,
+    )
+    .await
+}
+
+/// Validated line content.
+struct LineInput {
+    code: Option<String>,
+    description: Option<String>,
+    source_text: Option<Option<String>>,
+}
+
+/// Checks the fields of a line that need no database.
+fn check_line_fields(
+    errors: &mut FieldErrors,
+    code: Option<&str>,
+    description: Option<&str>,
+    planned: Option<i64>,
+    source_text: Option<Option<&str>>,
+    shares: Option<&[ActionShare]>,
+) -> LineInput {
+    let code = code.and_then(|c| errors.check("code", plans::model::check_code(c)));
+    let description = description.and_then(|d| errors.check("description", text::name(d, 500)));
+    if planned.is_some_and(|p| !(0..=MAX_CENTS).contains(&p)) {
+        errors.add(
+            "planned_cents",
+            "out_of_range",
+            format!("must be between 0 and {MAX_CENTS}"),
+        );
+    }
+    let source_text = source_text.map(|s| {
+        errors
+            .check("source_text", text::optional_line(s, 300))
+            .flatten()
+    });
+    if let Some(s) = shares {
+        let pairs: Vec<(Uuid, i32)> = s.iter().map(|a| (a.action_id, a.share_bp)).collect();
+        errors.check("actions", model::check_shares(&pairs));
+    }
+    LineInput {
+        code,
+        description,
+        source_text,
+    }
+}
+
+/// Checks what a line refers to: its category (of its kind), the income source (income
+/// only), and the actions (expense only; actions of the budget's plan).
+async fn check_line_refs(
+    conn: &mut AsyncPgConnection,
+    budget: &BudgetRow,
+    kind: LineKind,
+    category_id: Option<Uuid>,
+    source_category: Option<Uuid>,
+    source_text: Option<&str>,
+    shares: Option<&[ActionShare]>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(c) = category_id {
+        match repo::find_category(conn, c, false).await {
+            Ok(cat) if cat.kind == kind => {}
+            Ok(cat) => errors.add(
+                "category_id",
+                "wrong_kind",
+                format!(
+                    "`{}` is an {} category; the line is {kind}",
+                    cat.code, cat.kind
+                ),
+            ),
+            Err(_) => errors.add("category_id", "unknown", "no such budget category"),
+        }
+    }
+    if kind == LineKind::Expense && (source_category.is_some() || source_text.is_some()) {
+        errors.add(
+            "source_text",
+            "not_allowed",
+            "only income lines have a source",
+        );
+    }
+    if source_category.is_some() && source_text.is_some() {
+        errors.add(
+            "source_text",
+            "not_allowed",
+            "one source: a member category or a text",
+        );
+    }
+    if let Some(s) = shares.filter(|s| !s.is_empty()) {
+        if kind == LineKind::Income {
+            errors.add("actions", "not_allowed", "only expense lines serve actions");
+        } else {
+            let ids: Vec<Uuid> = s.iter().map(|a| a.action_id).collect();
+            let found: Vec<(Uuid, Uuid, NodeKind)> = plan_nodes::table
+                .filter(plan_nodes::id.eq_any(&ids))
+                .select((plan_nodes::id, plan_nodes::plan_id, plan_nodes::kind))
+                .load(conn)
+                .await?;
+            for (i, a) in s.iter().enumerate() {
+                let ok = found.iter().any(|(id, plan, k)| {
+                    *id == a.action_id && Some(*plan) == budget.plan_id && *k == NodeKind::Action
+                });
+                if !ok {
+                    errors.add(
+                        &format!("actions[{i}].action_id"),
+                        "unknown",
+                        "not an action of the plan this budget executes",
+                    );
+                }
+            }
+        }
+    }
+    errors.finish()
+}
+
+fn share_rows(line_id: Uuid, shares: &[ActionShare]) -> Vec<ShareRow> {
+    shares
+        .iter()
+        .map(|a| ShareRow {
+            line_id,
+            action_id: a.action_id,
+            share_bp: a.share_bp,
+        })
+        .collect()
+}
+
+/// Adds a line to a draft budget (staff, admins). Needs the budget's `If-Match`.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
+    ("If-Match" = String, Header, description = "ETag of the budget")),
+    request_body = NewLine, responses(
+    (status = 201, description = "Created.", body = Line),
+    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budgets/{id}/lines")]
+pub async fn create_line(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewLine>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let precondition = Precondition::from_request(&req);
+    let input = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let checked = check_line_fields(
+        &mut errors,
+        Some(&input.code),
+        Some(&input.description),
+        Some(input.planned_cents),
+        Some(input.source_text.as_deref()),
+        input.actions.as_deref(),
+    );
+    errors.finish()?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let line = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let budget = repo::find_budget(conn, id, true).await?;
+            precondition.check(budget.version, IfMatch::Required)?;
+            frozen(&budget)?;
+            let source_text = checked.source_text.clone().flatten();
+            check_line_refs(
+                conn,
+                &budget,
+                input.kind,
+                Some(input.category_id),
+                input.source_member_category_id,
+                source_text.as_deref(),
+                input.actions.as_deref(),
+            )
+            .await?;
+            let now = Utc::now();
+            let position = match input.position {
+                Some(p) => p,
+                None => repo::next_position(conn, id).await?,
+            };
+            let row = LineRow {
+                id: Uuid::now_v7(),
+                budget_id: id,
+                line_key: Uuid::now_v7(),
+                code: checked.code.clone().unwrap_or_default(),
+                kind: input.kind,
+                category_id: input.category_id,
+                description: checked.description.clone().unwrap_or_default(),
+                planned_cents: input.planned_cents,
+                source_member_category_id: input.source_member_category_id,
+                source_text,
+                position,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            let row = repo::insert_line(conn, &row)
+                .await
+                .map_err(|e| on_unique(e, "budget_lines_code_key", "code_taken", CODE_TAKEN))?;
+            if let Some(s) = input.actions.as_deref().filter(|s| !s.is_empty()) {
+                repo::set_shares(conn, row.id, &share_rows(row.id, s)).await?;
+            }
+            repo::touch_budget(conn, id).await?;
+            let line = line_dto(conn, budget.fiscal_year, row).await?;
+            audit::created(conn, &caller, "budget_line", line.id, &line).await?;
+            Ok(line)
+        })
+        .await?;
+    Ok(etag::created(
+        format!("/api/v1/budget-lines/{}", line.id),
+        1,
+        &line,
+    ))
+}
+
+/// One line, with its execution.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id")), responses(
+    (status = 200, description = "The line.", body = Line),
+    (status = 304, description = "Not modified."),
+    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budget-lines/{id}")]
+pub async fn get_line(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    let mut conn = state.conn().await?;
+    let (line, budget) = visible_line(&mut conn, &caller, id.into_inner()).await?;
+    let version = line.version;
+    let dto = line_dto(&mut conn, budget.fiscal_year, line).await?;
+    // The tag follows the line's content; its execution totals change without it.
+    Ok(etag::respond(&req, version, &dto))
+}
+
+/// Changes a line of a draft budget (staff, admins). Needs `If-Match`: two people editing
+/// the same line never lose an update.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id"),
+    ("If-Match" = String, Header, description = "ETag from a GET")),
+    request_body = LinePatch, responses(
+    (status = 200, description = "Changed.", body = Line),
+    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/budget-lines/{id}")]
+pub async fn update_line(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<LinePatch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let precondition = Precondition::from_request(&req);
+    let patch = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let checked = check_line_fields(
+        &mut errors,
+        patch.code.as_deref(),
+        patch.description.as_deref(),
+        patch.planned_cents,
+        patch.source_text.as_ref().map(Option::as_deref),
+        patch.actions.as_deref(),
+    );
+    errors.finish()?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let (line, version) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (found, _) = visible_line(conn, &caller, id).await?;
+            let budget = repo::find_budget(conn, found.budget_id, true).await?;
+            let current = repo::find_line(conn, id, true).await?;
+            precondition.check(current.version, IfMatch::Required)?;
+            frozen(&budget)?;
+            let source_category = patch
+                .source_member_category_id
+                .unwrap_or(current.source_member_category_id);
+            let source_text = checked
+                .source_text
+                .clone()
+                .unwrap_or(current.source_text.clone());
+            let current_shares: Vec<ActionShare> = repo::shares_of(conn, &[id])
+                .await?
+                .into_iter()
+                .map(|s| ActionShare {
+                    action_id: s.action_id,
+                    share_bp: s.share_bp,
+                })
+                .collect();
+            let shares = patch.actions.clone().unwrap_or(current_shares);
+            check_line_refs(
+                conn,
+                &budget,
+                current.kind,
+                patch.category_id,
+                source_category,
+                source_text.as_deref(),
+                Some(&shares),
+            )
+            .await?;
+            let before = line_dto(conn, budget.fiscal_year, current).await?;
+            let changes = LineChanges {
+                code: checked.code.clone(),
+                category_id: patch.category_id,
+                description: checked.description.clone(),
+                planned_cents: patch.planned_cents,
+                source_member_category_id: patch.source_member_category_id,
+                source_text: checked.source_text.clone(),
+                position: patch.position,
+            };
+            let updated = repo::update_line(conn, id, &changes)
+                .await
+                .map_err(|e| on_unique(e, "budget_lines_code_key", "code_taken", CODE_TAKEN))?;
+            if let Some(s) = &patch.actions {
+                repo::set_shares(conn, id, &share_rows(id, s)).await?;
+            }
+            repo::touch_budget(conn, budget.id).await?;
+            let version = updated.version;
+            let after = line_dto(conn, budget.fiscal_year, updated).await?;
+            audit::updated(conn, &caller, "budget_line", id, &before, &after).await?;
+            Ok((after, version))
+        })
+        .await?;
+    Ok(etag::updated(version, &line))
+}
+
+/// Deletes a line of a draft budget (staff, admins). Needs `If-Match`.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id"),
+    ("If-Match" = String, Header, description = "ETag from a GET")), responses(
+    (status = 204, description = "Deleted."),
+    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/api/v1/budget-lines/{id}")]
+pub async fn delete_line(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let precondition = Precondition::from_request(&req);
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let (found, _) = visible_line(conn, &caller, id).await?;
+        let budget = repo::find_budget(conn, found.budget_id, true).await?;
+        let current = repo::find_line(conn, id, true).await?;
+        precondition.check(current.version, IfMatch::Required)?;
+        frozen(&budget)?;
+        let before = line_dto(conn, budget.fiscal_year, current).await?;
+        repo::delete_line(conn, id).await?;
+        repo::touch_budget(conn, budget.id).await?;
+        audit::deleted(conn, &caller, "budget_line", id, &before).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------
+// Entries
+
+/// The execution entries of a line's lineage in its fiscal year, by date (or CSV): the
+/// same list from every version of the budget. Staff, admins and auditors.
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id"), PageQuery),
+    responses(
+    (status = 200, description = "A page of entries (or CSV).",
+        content((Page<Entry> = "application/json"), (String = "text/csv"))),
+    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/budget-lines/{id}/entries")]
+pub async fn list_entries(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::read(Resource::Budgets))?;
+    if !policy::reads_drafts(caller.role) {
+        return Err(not_found());
+    }
+    let (line, budget) = {
+        let mut conn = state.conn().await?;
+        visible_line(&mut conn, &caller, id.into_inner()).await?
+    };
+    let (year, key) = (budget.fiscal_year, line.line_key);
+    let db = state.clone();
+    let fetch = move |after, n| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.conn().await?;
+            Ok(repo::entries(&mut conn, year, key, None, after, n).await?)
+        }
+    };
+    let list = List {
+        resource: "budget_entries",
+        sort: "entry_date",
+        filename: "budget-entries.csv",
+    };
+    let key_of = |e: &EntryRow| (e.entry_date, e.id);
+    listing::respond(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        fetch,
+        key_of,
+        Entry::from,
+    )
+    .await
+}
+
+/// Records an execution entry (staff, admins) on a line of the fiscal year's approved
+/// budget. Entries are never edited or deleted: to correct one, record a reversing entry
+/// (`reverses_id`; its amount is the opposite, its kind the same).
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id")),
+    request_body = NewEntry, responses(
+    (status = 201, description = "Recorded.", body = Entry),
+    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_not_approved`, `already_reversed`, `not_reversible`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/budget-lines/{id}/entries")]
+pub async fn create_entry(
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewEntry>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Action::write(Resource::Budgets))?;
+    let input = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let description = errors.check("description", text::name(&input.description, 500));
+    let document_ref = errors
+        .check(
+            "document_ref",
+            text::optional_line(input.document_ref.as_deref(), 100),
+        )
+        .flatten();
+    let counterparty = errors
+        .check(
+            "counterparty",
+            text::optional_line(input.counterparty.as_deref(), 300),
+        )
+        .flatten();
+    if let Some(a) = input.amount_cents
+        && (a == 0 || !(-MAX_CENTS..=MAX_CENTS).contains(&a))
+    {
+        errors.add(
+            "amount_cents",
+            "out_of_range",
+            format!("must not be 0, and between -{MAX_CENTS} and {MAX_CENTS}"),
+        );
+    }
+    if input.reverses_id.is_none() {
+        if input.amount_cents.is_none() {
+            errors.add(
+                "amount_cents",
+                "required",
+                "required (except for a reversal)",
+            );
+        }
+        if input.kind.is_none() {
+            errors.add("kind", "required", "required (except for a reversal)");
+        }
+    }
+    let description = errors.finish_with(description)?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (line, budget) = visible_line(conn, &caller, id).await?;
+            if budget.status != BudgetStatus::Approved {
+                return Err(ApiError::conflict(
+                    "budget_not_approved",
+                    format!(
+                        "Execution is recorded against the approved budget of {}; this \
+                         version is {}.",
+                        budget.fiscal_year, budget.status
+                    ),
+                ));
+            }
+            if input.entry_date.year() != budget.fiscal_year {
+                return Err(ApiError::unprocessable(
+                    "validation_failed",
+                    "The entry's date is outside the fiscal year.",
+                )
+                .with_errors(vec![FieldError::new(
+                    "entry_date",
+                    "out_of_range",
+                    format!("must fall in {}", budget.fiscal_year),
+                )]));
+            }
+            let (kind, amount) = match input.reverses_id {
+                None => (
+                    input.kind.unwrap_or(EntryKind::Actual),
+                    input.amount_cents.unwrap_or(0),
+                ),
+                Some(target) => {
+                    let original = repo::find_entry(conn, target).await.map_err(|_| {
+                        ApiError::unprocessable("validation_failed", "No such entry.").with_errors(
+                            vec![FieldError::new("reverses_id", "unknown", "no such entry")],
+                        )
+                    })?;
+                    if original.line_key != line.line_key
+                        || original.fiscal_year != budget.fiscal_year
+                    {
+                        return Err(ApiError::unprocessable(
+                            "validation_failed",
+                            "The entry reversed belongs to another line.",
+                        )
+                        .with_errors(vec![FieldError::new(
+                            "reverses_id",
+                            "other_line",
+                            "an entry of this line",
+                        )]));
+                    }
+                    if original.reverses_id.is_some() {
+                        return Err(ApiError::conflict(
+                            "not_reversible",
+                            "This entry is itself a reversal; record a new entry instead.",
+                        ));
+                    }
+                    let opposite = -original.amount_cents;
+                    if input.amount_cents.is_some_and(|a| a != opposite)
+                        || input.kind.is_some_and(|k| k != original.kind)
+                    {
+                        return Err(ApiError::unprocessable(
+                            "validation_failed",
+                            "A reversal has the opposite amount and the same kind.",
+                        )
+                        .with_errors(vec![FieldError::new(
+                            "amount_cents",
+                            "inconsistent",
+                            format!("a reversal of this entry is {opposite} {}", original.kind),
+                        )]));
+                    }
+                    (original.kind, opposite)
+                }
+            };
+            let row = EntryRow {
+                id: Uuid::now_v7(),
+                fiscal_year: budget.fiscal_year,
+                line_key: line.line_key,
+                line_id: line.id,
+                entry_date: input.entry_date,
+                kind,
+                amount_cents: amount,
+                description: description.clone(),
+                document_ref: document_ref.clone(),
+                counterparty: counterparty.clone(),
+                reverses_id: input.reverses_id,
+                recorded_by: Some(caller.id()),
+                request_id: caller.request_id.clone(),
+                created_at: Utc::now(),
+            };
+            let row = repo::insert_entry(conn, &row).await.map_err(|e| {
+                on_unique(
+                    e,
+                    "budget_entries_reverses_id_key",
+                    "already_reversed",
+                    "This entry has been reversed already.",
+                )
+            })?;
+            let after = Entry::from(row.clone());
+            audit::created(conn, &caller, "budget_entry", row.id, &after).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/budget-lines/{id}/entries"),
+        ))
+        .json(Entry::from(row)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_codes_are_checked() {
+        assert!(check_category_code("membership_fees").is_ok());
+        assert!(check_category_code("Cuotas").is_err());
+        assert!(check_category_code("").is_err());
+    }
+}

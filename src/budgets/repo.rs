@@ -1,0 +1,449 @@
+//! Queries of budgets. A report reads one row per line (with its lineage's totals), never
+//! the entries themselves.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::model::{
+    BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind, EntryRow,
+    LineChanges, LineRow, ShareRow, TotalsRow,
+};
+use crate::schema::{
+    budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
+    budgets,
+};
+
+/// Inserts a budget.
+pub async fn insert_budget(
+    conn: &mut AsyncPgConnection,
+    row: &BudgetRow,
+) -> QueryResult<BudgetRow> {
+    diesel::insert_into(budgets::table)
+        .values(row)
+        .returning(BudgetRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One budget, locked `FOR UPDATE` when `lock`.
+pub async fn find_budget(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    lock: bool,
+) -> QueryResult<BudgetRow> {
+    let q = budgets::table.find(id).select(BudgetRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// The approved budget of a fiscal year, if any.
+pub async fn approved_of_year(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> QueryResult<Option<BudgetRow>> {
+    budgets::table
+        .filter(budgets::fiscal_year.eq(year))
+        .filter(budgets::status.eq(BudgetStatus::Approved))
+        .select(BudgetRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Budgets, newest year first, after `(fiscal_year, created_at, id)`; `public` shows only
+/// approved, superseded and closed versions.
+pub async fn list_budgets(
+    conn: &mut AsyncPgConnection,
+    year: Option<i32>,
+    status: Option<BudgetStatus>,
+    public: bool,
+    after: Option<(i32, DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<BudgetRow>> {
+    let mut q = budgets::table.select(BudgetRow::as_select()).into_boxed();
+    if let Some(y) = year {
+        q = q.filter(budgets::fiscal_year.eq(y));
+    }
+    if let Some(s) = status {
+        q = q.filter(budgets::status.eq(s));
+    }
+    if public {
+        q = q.filter(budgets::status.eq_any([
+            BudgetStatus::Approved,
+            BudgetStatus::Superseded,
+            BudgetStatus::Closed,
+        ]));
+    }
+    if let Some((y, at, id)) = after {
+        q = q.filter(
+            budgets::fiscal_year
+                .lt(y)
+                .or(budgets::fiscal_year.eq(y).and(
+                    budgets::created_at
+                        .lt(at)
+                        .or(budgets::created_at.eq(at).and(budgets::id.lt(id))),
+                )),
+        );
+    }
+    q.order((
+        budgets::fiscal_year.desc(),
+        budgets::created_at.desc(),
+        budgets::id.desc(),
+    ))
+    .limit(limit)
+    .load(conn)
+    .await
+}
+
+/// Applies changes to a budget and bumps its version.
+pub async fn update_budget(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &BudgetChanges,
+) -> QueryResult<BudgetRow> {
+    diesel::update(budgets::table.find(id))
+        .set((changes, budgets::version.eq(budgets::version + 1)))
+        .returning(BudgetRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Bumps a budget's version: its lines changed.
+pub async fn touch_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(budgets::table.find(id))
+        .set(budgets::version.eq(budgets::version + 1))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records an approval.
+pub async fn approve_budget(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    on: NaiveDate,
+    reference: &str,
+    by: Option<Uuid>,
+) -> QueryResult<BudgetRow> {
+    diesel::update(budgets::table.find(id))
+        .set((
+            budgets::status.eq(BudgetStatus::Approved),
+            budgets::approved_on.eq(on),
+            budgets::approval_reference.eq(reference),
+            budgets::approved_by.eq(by),
+            budgets::version.eq(budgets::version + 1),
+        ))
+        .returning(BudgetRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Sets a budget's status.
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: BudgetStatus,
+) -> QueryResult<BudgetRow> {
+    diesel::update(budgets::table.find(id))
+        .set((
+            budgets::status.eq(status),
+            budgets::version.eq(budgets::version + 1),
+        ))
+        .returning(BudgetRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Deletes a draft budget with its lines.
+pub async fn delete_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(budgets::table.find(id)).execute(conn).await
+}
+
+/// Every budget category, by kind and position.
+pub async fn categories(
+    conn: &mut AsyncPgConnection,
+    after: Option<(i32, String)>,
+    limit: i64,
+) -> QueryResult<Vec<CategoryRow>> {
+    let mut q = budget_categories::table
+        .select(CategoryRow::as_select())
+        .into_boxed();
+    if let Some((pos, code)) = after {
+        q = q.filter(
+            budget_categories::position
+                .gt(pos)
+                .or(budget_categories::position
+                    .eq(pos)
+                    .and(budget_categories::code.gt(code))),
+        );
+    }
+    q.order((budget_categories::position, budget_categories::code))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// One category, locked when `lock`.
+pub async fn find_category(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    lock: bool,
+) -> QueryResult<CategoryRow> {
+    let q = budget_categories::table
+        .find(id)
+        .select(CategoryRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// Inserts a category.
+pub async fn insert_category(
+    conn: &mut AsyncPgConnection,
+    row: &CategoryRow,
+) -> QueryResult<CategoryRow> {
+    diesel::insert_into(budget_categories::table)
+        .values(row)
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Applies changes to a category.
+pub async fn update_category(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &CategoryChanges,
+) -> QueryResult<CategoryRow> {
+    diesel::update(budget_categories::table.find(id))
+        .set((
+            changes,
+            budget_categories::version.eq(budget_categories::version + 1),
+        ))
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Inserts lines and their shares.
+pub async fn insert_lines(
+    conn: &mut AsyncPgConnection,
+    lines: &[LineRow],
+    shares: &[ShareRow],
+) -> QueryResult<()> {
+    for chunk in lines.chunks(1000) {
+        diesel::insert_into(budget_lines::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in shares.chunks(5000) {
+        diesel::insert_into(budget_line_actions::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One line, locked when `lock`.
+pub async fn find_line(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<LineRow> {
+    let q = budget_lines::table.find(id).select(LineRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// The lines of a budget by position and code, after `(position, code)`.
+pub async fn lines(
+    conn: &mut AsyncPgConnection,
+    budget_id: Uuid,
+    after: Option<(i32, String)>,
+    limit: i64,
+) -> QueryResult<Vec<LineRow>> {
+    let mut q = budget_lines::table
+        .filter(budget_lines::budget_id.eq(budget_id))
+        .select(LineRow::as_select())
+        .into_boxed();
+    if let Some((pos, code)) = after {
+        q = q.filter(
+            budget_lines::position.gt(pos).or(budget_lines::position
+                .eq(pos)
+                .and(budget_lines::code.gt(code))),
+        );
+    }
+    q.order((budget_lines::position, budget_lines::code))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Every line of a budget.
+pub async fn all_lines(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryResult<Vec<LineRow>> {
+    lines(conn, budget_id, None, i64::MAX).await
+}
+
+/// The next free position among a budget's lines.
+pub async fn next_position(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryResult<i32> {
+    let max: Option<i32> = budget_lines::table
+        .filter(budget_lines::budget_id.eq(budget_id))
+        .select(diesel::dsl::max(budget_lines::position))
+        .first(conn)
+        .await?;
+    Ok(max.map_or(0, |m| m.saturating_add(10)))
+}
+
+/// Inserts a line.
+pub async fn insert_line(conn: &mut AsyncPgConnection, row: &LineRow) -> QueryResult<LineRow> {
+    diesel::insert_into(budget_lines::table)
+        .values(row)
+        .returning(LineRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Applies changes to a line and bumps its version.
+pub async fn update_line(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &LineChanges,
+) -> QueryResult<LineRow> {
+    diesel::update(budget_lines::table.find(id))
+        .set((changes, budget_lines::version.eq(budget_lines::version + 1)))
+        .returning(LineRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Deletes a line.
+pub async fn delete_line(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(budget_lines::table.find(id))
+        .execute(conn)
+        .await
+}
+
+/// The shares of some lines.
+pub async fn shares_of(
+    conn: &mut AsyncPgConnection,
+    line_ids: &[Uuid],
+) -> QueryResult<Vec<ShareRow>> {
+    budget_line_actions::table
+        .filter(budget_line_actions::line_id.eq_any(line_ids))
+        .select(ShareRow::as_select())
+        .order((budget_line_actions::line_id, budget_line_actions::action_id))
+        .load(conn)
+        .await
+}
+
+/// The shares of every line of a budget.
+pub async fn budget_shares(
+    conn: &mut AsyncPgConnection,
+    budget_id: Uuid,
+) -> QueryResult<Vec<ShareRow>> {
+    budget_line_actions::table
+        .inner_join(budget_lines::table)
+        .filter(budget_lines::budget_id.eq(budget_id))
+        .select(ShareRow::as_select())
+        .order((budget_line_actions::line_id, budget_line_actions::action_id))
+        .load(conn)
+        .await
+}
+
+/// Replaces the shares of a line.
+pub async fn set_shares(
+    conn: &mut AsyncPgConnection,
+    line_id: Uuid,
+    rows: &[ShareRow],
+) -> QueryResult<()> {
+    diesel::delete(budget_line_actions::table.filter(budget_line_actions::line_id.eq(line_id)))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(budget_line_actions::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The execution totals of a fiscal year's line lineages.
+pub async fn totals(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    keys: &[Uuid],
+) -> QueryResult<Vec<TotalsRow>> {
+    budget_line_totals::table
+        .filter(budget_line_totals::fiscal_year.eq(year))
+        .filter(budget_line_totals::line_key.eq_any(keys))
+        .select(TotalsRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The line lineages of a fiscal year that have entries.
+pub async fn keys_with_entries(conn: &mut AsyncPgConnection, year: i32) -> QueryResult<Vec<Uuid>> {
+    budget_line_totals::table
+        .filter(budget_line_totals::fiscal_year.eq(year))
+        .filter(budget_line_totals::entries.gt(0))
+        .select(budget_line_totals::line_key)
+        .load(conn)
+        .await
+}
+
+/// Inserts an entry (the totals follow, by trigger, in the same transaction).
+pub async fn insert_entry(conn: &mut AsyncPgConnection, row: &EntryRow) -> QueryResult<EntryRow> {
+    diesel::insert_into(budget_entries::table)
+        .values(row)
+        .returning(EntryRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One entry.
+pub async fn find_entry(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<EntryRow> {
+    budget_entries::table
+        .find(id)
+        .select(EntryRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// The entries of a line lineage in a fiscal year, by date, after `(entry_date, id)`.
+pub async fn entries(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    line_key: Uuid,
+    kind: Option<EntryKind>,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    let mut q = budget_entries::table
+        .filter(budget_entries::fiscal_year.eq(year))
+        .filter(budget_entries::line_key.eq(line_key))
+        .select(EntryRow::as_select())
+        .into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(budget_entries::kind.eq(k));
+    }
+    if let Some((d, id)) = after {
+        q = q.filter(
+            budget_entries::entry_date
+                .gt(d)
+                .or(budget_entries::entry_date
+                    .eq(d)
+                    .and(budget_entries::id.gt(id))),
+        );
+    }
+    q.order((budget_entries::entry_date, budget_entries::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}

@@ -4,15 +4,20 @@
 //! database in the same statement that checks the token's revocation, so deactivation,
 //! role changes, password changes and revocation take effect at once.
 
-use std::{future::Future, pin::Pin};
+use std::{
+    future::{Future, Ready, ready},
+    pin::Pin,
+};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::{
+    model::UserPrincipal,
     policy::{self, Action, Role},
     repo,
-    tokens::PrincipalKind,
+    tokens::{Claims, PrincipalKind},
 };
 use crate::{AppState, error::ApiError};
 
@@ -98,82 +103,145 @@ impl FromRequest for Caller {
             if let Some(caller) = req.extensions().get::<Caller>() {
                 return Ok(caller.clone());
             }
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?
-                .clone();
-            let header = req
-                .headers()
-                .get(actix_web::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| unauthorized("no bearer token"))?;
-            let token = header
-                .strip_prefix("Bearer ")
-                .or_else(|| header.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| unauthorized("not a bearer token"))?;
-            // Verified already (same request, same header) when a middleware needed the caller.
-            let verified = req.extensions().get::<super::tokens::Claims>().cloned();
-            let claims = match verified {
-                Some(claims) => claims,
-                None => state
-                    .keys
-                    .verify(token)
-                    .map_err(|e| unauthorized(&e.to_string()))?,
-            };
-            let request_id = req
-                .extensions()
-                .get::<crate::http::RequestId>()
-                .map(|r| r.as_str().to_owned());
-            let mut conn = state.conn().await?;
-            let caller = match claims.kind {
-                PrincipalKind::User => {
-                    let row = repo::load_user_principal(&mut conn, claims.sub, claims.jti)
-                        .await?
-                        .ok_or_else(|| unauthorized("user not found"))?;
-                    if !row.active || row.revoked || row.session_epoch != claims.epoch {
-                        return Err(unauthorized("token no longer valid"));
-                    }
-                    Caller {
-                        principal: Principal::User(claims.sub),
-                        role: row.role,
-                        member_id: row.member_id,
-                        funder_id: row.funder_id,
-                        scopes: narrow(&claims.scope, row.role),
-                        jti: claims.jti,
-                        request_id: request_id.clone(),
-                    }
-                }
-                PrincipalKind::Client => {
-                    let row = repo::load_client_principal(&mut conn, claims.sub, claims.jti)
-                        .await?
-                        .ok_or_else(|| unauthorized("client not found"))?;
-                    if row.revoked_client || row.revoked {
-                        return Err(unauthorized("token no longer valid"));
-                    }
-                    let scopes: Vec<String> = claims
-                        .scope
-                        .split_whitespace()
-                        .filter(|s| row.scopes.iter().any(|c| c == s))
-                        .map(str::to_owned)
-                        .collect();
-                    Caller {
-                        principal: Principal::Client(claims.sub),
-                        role: Role::Partner,
-                        member_id: None,
-                        funder_id: row.funder_id,
-                        scopes,
-                        jti: claims.jti,
-                        request_id: request_id.clone(),
-                    }
-                }
-            };
-            req.extensions_mut().insert(caller.clone());
-            req.extensions_mut()
-                .insert(CallerSubject(caller.id().to_string()));
-            Ok(caller)
+            let bearer = Bearer::extract(&req)?;
+            let mut conn = bearer.state.conn().await?;
+            bearer.check(&mut conn).await
         })
+    }
+}
+
+/// A bearer token whose signature and claims are verified, but whose principal has not been
+/// checked against the database yet: not a caller until [`Bearer::check`] (one statement) or
+/// [`Bearer::admit_user`] (with the principal read in the same statement as the data the
+/// handler needs, saving a round trip) says so. A handler taking a `Bearer` must admit it
+/// before it checks permissions, changes anything or answers with anything it read.
+pub struct Bearer {
+    claims: Claims,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+}
+
+impl FromRequest for Bearer {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::extract(req))
+    }
+}
+
+impl Bearer {
+    /// The verified token of a request; 401 without a valid one.
+    fn extract(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?
+            .clone();
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| unauthorized("no bearer token"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("not a bearer token"))?;
+        // Verified already (same request, same header) when a middleware needed the caller.
+        let verified = req.extensions().get::<Claims>().cloned();
+        let claims = match verified {
+            Some(claims) => claims,
+            None => state
+                .keys
+                .verify(token)
+                .map_err(|e| unauthorized(&e.to_string()))?,
+        };
+        Ok(Self {
+            claims,
+            state,
+            req: req.clone(),
+        })
+    }
+
+    /// The user id and token id of a user's token (`None` for an API client's).
+    pub fn user(&self) -> Option<(Uuid, Uuid)> {
+        (self.claims.kind == PrincipalKind::User).then_some((self.claims.sub, self.claims.jti))
+    }
+
+    /// Reads the principal (one statement: the user or API client, and the token's
+    /// revocation) and admits it, or 401.
+    pub async fn check(self, conn: &mut AsyncPgConnection) -> Result<Caller, ApiError> {
+        match self.claims.kind {
+            PrincipalKind::User => {
+                let row = repo::load_user_principal(conn, self.claims.sub, self.claims.jti).await?;
+                self.admit_user(row)
+            }
+            PrincipalKind::Client => {
+                let row = repo::load_client_principal(conn, self.claims.sub, self.claims.jti)
+                    .await?
+                    .ok_or_else(|| unauthorized("client not found"))?;
+                if row.revoked_client || row.revoked {
+                    return Err(unauthorized("token no longer valid"));
+                }
+                let scopes: Vec<String> = self
+                    .claims
+                    .scope
+                    .split_whitespace()
+                    .filter(|s| row.scopes.iter().any(|c| c == s))
+                    .map(str::to_owned)
+                    .collect();
+                let caller = Caller {
+                    principal: Principal::Client(self.claims.sub),
+                    role: Role::Partner,
+                    member_id: None,
+                    funder_id: row.funder_id,
+                    scopes,
+                    jti: self.claims.jti,
+                    request_id: self.request_id(),
+                };
+                Ok(self.admit(caller))
+            }
+        }
+    }
+
+    /// Admits a user's token given its principal as read from the database now (what
+    /// [`repo::load_user_principal`] reads, possibly in the same statement as other data):
+    /// the user exists and is active, the token is not revoked and its session epoch is
+    /// current; otherwise 401.
+    pub fn admit_user(self, row: Option<UserPrincipal>) -> Result<Caller, ApiError> {
+        if self.claims.kind != PrincipalKind::User {
+            return Err(unauthorized("not a user token"));
+        }
+        let row = row.ok_or_else(|| unauthorized("user not found"))?;
+        if !row.active || row.revoked || row.session_epoch != self.claims.epoch {
+            return Err(unauthorized("token no longer valid"));
+        }
+        let caller = Caller {
+            principal: Principal::User(self.claims.sub),
+            role: row.role,
+            member_id: row.member_id,
+            funder_id: row.funder_id,
+            scopes: narrow(&self.claims.scope, row.role),
+            jti: self.claims.jti,
+            request_id: self.request_id(),
+        };
+        Ok(self.admit(caller))
+    }
+
+    fn request_id(&self) -> Option<String> {
+        self.req
+            .extensions()
+            .get::<crate::http::RequestId>()
+            .map(|r| r.as_str().to_owned())
+    }
+
+    /// Keeps the caller for the rest of the request (and its subject for the logs).
+    fn admit(self, caller: Caller) -> Caller {
+        let mut extensions = self.req.extensions_mut();
+        extensions.insert(caller.clone());
+        extensions.insert(CallerSubject(caller.id().to_string()));
+        caller
     }
 }
 

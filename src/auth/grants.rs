@@ -184,7 +184,7 @@ pub async fn password(
         }
     };
     let (user, rehash) = user;
-    let scopes = grant_scopes(scope.as_deref(), &policy::scopes_for(user.role))?;
+    let scopes = grant_scopes(scope.as_deref(), policy::scopes_for(user.role))?;
     let scope = scopes.join(" ");
     let refresh = conn
         .transaction::<_, ApiError, _>(async move |conn| {

@@ -222,8 +222,19 @@ pub fn reads_drafts(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Staff | Role::Auditor)
 }
 
-/// Every scope a role may hold (what a user's token carries unless narrowed).
-pub fn scopes_for(role: Role) -> Vec<String> {
+/// Every scope a role may hold (what a user's token carries unless narrowed). Built once
+/// per role: the caller check narrows every request's token against it.
+pub fn scopes_for(role: Role) -> &'static [String] {
+    static SCOPES: std::sync::LazyLock<[Vec<String>; Role::ALL.len()]> =
+        std::sync::LazyLock::new(|| Role::ALL.map(build_scopes));
+    let index = Role::ALL
+        .iter()
+        .position(|r| *r == role)
+        .unwrap_or_default();
+    &SCOPES[index]
+}
+
+fn build_scopes(role: Role) -> Vec<String> {
     let mut scopes = Vec::new();
     for resource in Resource::ALL {
         for action in [Action::read(resource), Action::write(resource)] {

@@ -35,6 +35,8 @@ pub struct KeySet {
     keys: Vec<Key>,
     issuer: String,
     audience: String,
+    /// The checks every access token passes (built once: verification runs on every request).
+    validation: Validation,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -92,6 +94,7 @@ impl KeySet {
             keys,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            validation: validation(issuer, audience),
         })
     }
 
@@ -103,6 +106,7 @@ impl KeySet {
             keys: Vec::new(),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            validation: validation(issuer, audience),
         })
     }
 
@@ -151,16 +155,7 @@ impl KeySet {
             .iter()
             .find(|k| k.kid == kid)
             .ok_or(TokenError::UnknownKey)?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECS;
-        validation.required_spec_claims = ["exp", "nbf", "iat", "iss", "aud", "sub"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect::<HashSet<_>>();
-        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         let now = chrono::Utc::now().timestamp();
         if data.claims.iat > now + LEEWAY_SECS as i64 {
@@ -178,6 +173,21 @@ impl KeySet {
     pub fn audience(&self) -> &str {
         &self.audience
     }
+}
+
+/// HS256 only; `iss` and `aud` must be ours; `exp`, `nbf`, `iat`, `iss`, `aud` and `sub` are
+/// required; `exp` and `nbf` are checked with [`LEEWAY_SECS`].
+fn validation(issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECS;
+    validation.required_spec_claims = ["exp", "nbf", "iat", "iss", "aud", "sub"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<HashSet<_>>();
+    validation
 }
 
 /// Why a token was refused (logged, never sent in detail).

@@ -19,6 +19,7 @@ use super::{
         MemberSize, MemberStatus, StatusChangeRow,
     },
 };
+use crate::auth::model::UserPrincipal;
 use crate::schema::{
     member_contacts, member_dues, member_segments, member_status_changes, members,
 };
@@ -216,13 +217,11 @@ pub async fn list(
     q.limit(limit).load(conn).await
 }
 
-/// One member with its category name, segments and good standing: one statement, and a
-/// prepared one (it reads the `member_cards` view, so it carries no SQL fragment).
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
-    use crate::schema::member_cards as c;
-    c::table
-        .find(id)
-        .select((
+/// The columns of `member_cards` that make a [`MemberFull`].
+macro_rules! member_card_columns {
+    () => {{
+        use crate::schema::member_cards as c;
+        (
             (
                 c::id,
                 c::legal_name,
@@ -250,9 +249,49 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberF
             c::category_name,
             c::segments,
             c::in_good_standing,
+        )
+    }};
+}
+
+/// One member with its category name, segments and good standing: one statement, and a
+/// prepared one (it reads the `member_cards` view, so it carries no SQL fragment).
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
+    crate::schema::member_cards::table
+        .find(id)
+        .select(member_card_columns!())
+        .first(conn)
+        .await
+}
+
+/// The caller check of a user's token and one member, in one prepared statement: the user
+/// behind the token and whether the token was revoked (what
+/// [`crate::auth::repo::load_user_principal`] reads), with the member (what [`find`] reads)
+/// left-joined to it. `None` when the user does not exist; `Some((user, None))` when the
+/// member does not. Half the statements of a check followed by a read, and one round trip.
+pub async fn find_with_user_principal(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    jti: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<(UserPrincipal, Option<MemberFull>)>> {
+    use crate::schema::{member_cards as c, revoked_access_tokens, users};
+    users::table
+        .left_join(c::table.on(c::id.eq(id)))
+        .filter(users::id.eq(user_id))
+        .select((
+            (
+                users::role,
+                users::member_id,
+                users::funder_id,
+                users::active,
+                users::session_epoch,
+                diesel::dsl::exists(revoked_access_tokens::table.find(jti)),
+            ),
+            member_card_columns!().nullable(),
         ))
         .first(conn)
         .await
+        .optional()
 }
 
 /// One member row, locked until the transaction ends.

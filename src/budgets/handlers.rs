@@ -641,12 +641,12 @@ async fn action_names(
 /// entries (per-line totals are kept as entries are recorded).
 async fn report_of(conn: &mut AsyncPgConnection, budget: BudgetRow) -> Result<Report, ApiError> {
     let lines = repo::all_lines(conn, budget.id).await?;
-    let keys: Vec<Uuid> = lines.iter().map(|l| l.line_key).collect();
-    let totals: HashMap<Uuid, model::TotalsRow> = repo::totals(conn, budget.fiscal_year, &keys)
-        .await?
-        .into_iter()
-        .map(|t| (t.line_key, t))
-        .collect();
+    let totals: HashMap<Uuid, model::TotalsRow> =
+        repo::budget_totals(conn, budget.id, budget.fiscal_year)
+            .await?
+            .into_iter()
+            .map(|t| (t.line_key, t))
+            .collect();
     let mut shares: HashMap<Uuid, Vec<(Uuid, i32)>> = HashMap::new();
     let mut action_ids = HashSet::new();
     for s in repo::budget_shares(conn, budget.id).await? {
@@ -663,6 +663,11 @@ async fn report_of(conn: &mut AsyncPgConnection, budget: BudgetRow) -> Result<Re
         .collect();
     let approved = repo::approved_of_year(conn, budget.fiscal_year).await?;
     let approved_planned: HashMap<Uuid, i64> = match &approved {
+        // The approved version itself: its own lines.
+        Some(a) if a.id == budget.id => lines
+            .iter()
+            .map(|l| (l.line_key, l.planned_cents))
+            .collect(),
         Some(a) => repo::all_lines(conn, a.id)
             .await?
             .into_iter()

@@ -289,7 +289,13 @@ pub async fn lines(
 
 /// Every line of a budget.
 pub async fn all_lines(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryResult<Vec<LineRow>> {
-    lines(conn, budget_id, None, i64::MAX).await
+    // Not the boxed keyset query: this one is prepared once per connection.
+    budget_lines::table
+        .filter(budget_lines::budget_id.eq(budget_id))
+        .select(LineRow::as_select())
+        .order((budget_lines::position, budget_lines::code))
+        .load(conn)
+        .await
 }
 
 /// The next free position among a budget's lines.
@@ -383,6 +389,24 @@ pub async fn totals(
     budget_line_totals::table
         .filter(budget_line_totals::fiscal_year.eq(year))
         .filter(budget_line_totals::line_key.eq_any(keys))
+        .select(TotalsRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The execution totals of every line of a budget (one join, whatever the number of lines).
+pub async fn budget_totals(
+    conn: &mut AsyncPgConnection,
+    budget_id: Uuid,
+    year: i32,
+) -> QueryResult<Vec<TotalsRow>> {
+    budget_line_totals::table
+        .inner_join(
+            budget_lines::table.on(budget_lines::line_key
+                .eq(budget_line_totals::line_key)
+                .and(budget_lines::budget_id.eq(budget_id))),
+        )
+        .filter(budget_line_totals::fiscal_year.eq(year))
         .select(TotalsRow::as_select())
         .load(conn)
         .await

@@ -220,7 +220,8 @@ CREATE TABLE budget_line_totals (
     actual_cents bigint NOT NULL DEFAULT 0,
     entries bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (fiscal_year, line_key)
-);
+) WITH (fillfactor = 50); -- room on each page for HOT updates: every entry updates its row
+
 
 CREATE FUNCTION agrupa_budget_line_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1285,7 +1285,16 @@ async fn delete_node(
             ));
         }
         let before = node_dto(conn, current).await?;
-        repo::delete_node(conn, id).await?;
+        repo::delete_node(conn, id).await.map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => ApiError::conflict(
+                "node_in_use",
+                "Budget lines are tied to this action; change their shares first.",
+            ),
+            other => other.into(),
+        })?;
         repo::touch_plan(conn, plan.id).await?;
         audit::deleted(conn, &caller, "plan_node", id, &before).await
     })

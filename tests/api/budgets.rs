@@ -852,3 +852,41 @@ async fn the_demo_budget_2025_is_approved_and_consistent_with_the_register() {
     assert!(r["totals"]["expense"]["actual_cents"].as_i64().unwrap() > 0);
     assert!(r["axes"].as_array().unwrap().len() >= 5, "{}", r["axes"]);
 }
+
+#[tokio::test]
+async fn a_plan_action_that_budget_lines_use_is_not_deleted() {
+    let f = fixture().await;
+    let t = &f.admin.token;
+    let draft = f.app.import_plan(t, &plan_doc("")).await;
+    let draft_id = draft["id"].as_str().unwrap();
+    let ids = f.app.plan_ids(t, draft_id).await;
+    let res = f
+        .app
+        .post_json(
+            t,
+            "/api/v1/budgets",
+            &json!({"fiscal_year": 2027, "title": "Borrador", "plan_id": draft_id}),
+        )
+        .await;
+    let b = json_of(res).await["id"].as_str().unwrap().to_owned();
+    f.line(
+        &b,
+        f.expense(
+            "G-1",
+            100,
+            json!([{"action_id": ids["E1.2.1.1"], "share_bp": 10000}]),
+        ),
+    )
+    .await;
+    let res = f
+        .app
+        .send_as(
+            "DELETE",
+            t,
+            &format!("/api/v1/actions/{}", ids["E1.2.1.1"]),
+            Some("*"),
+            None,
+        )
+        .await;
+    assert_problem(res, 409, "node_in_use").await;
+}

@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// Registers the probes.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(healthz).service(readyz);
 }
 

@@ -82,7 +82,7 @@ impl AppState {
 
 /// Registers every API route. The same function feeds the router and the OpenAPI document,
 /// so the two cannot disagree.
-pub fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     health::configure(cfg);
     cfg.service(http::metrics::metrics);
     auth::configure(cfg);
@@ -100,7 +100,7 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
-        .configure(configure_routes)
+        .configure(|cfg| configure_routes(cfg))
         .split_for_parts();
     openapi::finish(&mut api);
     api
@@ -248,6 +248,10 @@ impl Application {
 
         let spec = openapi_spec();
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&spec));
+        // Serialised once and shared by the workers (a copy of the spec per worker cost
+        // megabytes of memory each).
+        let spec_json = web::Bytes::from(serde_json::to_vec(&spec)?);
+        drop(spec);
         let keys = token_keys(&config)?;
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(auth::password::dummy_hash)
             .await?
@@ -268,19 +272,32 @@ impl Application {
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let mut server = actix_web::HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
-                .configure(configure_routes)
-                .split_for_parts();
-            app.app_data(state.clone())
+            // The same routes as the OpenAPI document, registered without collecting it.
+            App::new()
+                .configure(|cfg: &mut web::ServiceConfig| configure_routes(cfg))
+                .app_data(state.clone())
                 .app_data(routes.clone())
                 .app_data(extract::form_config(body_limit))
                 .app_data(extract::payload_config(body_limit))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
+                .route(
+                    "/api-docs/openapi.json",
+                    web::get().to({
+                        let body = spec_json.clone();
+                        move || {
+                            let body = body.clone();
+                            async move {
+                                HttpResponse::Ok()
+                                    .content_type("application/json")
+                                    .body(body)
+                            }
+                        }
+                    }),
+                )
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
-                        .url("/api-docs/openapi.json", spec.clone()),
+                        .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"])),
                 )
                 .route(
                     "/swagger-ui",

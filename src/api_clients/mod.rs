@@ -6,7 +6,7 @@ pub mod model;
 pub mod repo;
 
 /// Registers the API client endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(handlers::list_clients)
         .service(handlers::create_client)
         .service(handlers::get_client)

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Registers the audit endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(handlers::list_events);
 }
 

@@ -17,6 +17,6 @@ pub use caller::{Caller, Principal};
 pub use policy::{Action, Resource, Role};
 
 /// Registers the OAuth endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(handlers::token).service(handlers::revoke);
 }

@@ -21,7 +21,7 @@ use crate::{
 use model::{BudgetRow, BudgetStatus, LineRow, ShareRow};
 
 /// Registers the budget endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     use handlers::*;
     cfg.service(list_categories)
         .service(create_category)

@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod patch;
 pub mod rate_limit;
 pub mod request_id;
+pub mod routes;
 pub mod telemetry;
 
 pub use request_id::RequestId;

@@ -19,7 +19,7 @@ use crate::{
 use model::{MemberStatus, StatusChangeRow, check_transition};
 
 /// Registers the member endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     use handlers::*;
     // `stats` before `{id}`: both are GET /api/v1/members/<segment>.
     cfg.service(member_stats)

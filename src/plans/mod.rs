@@ -20,7 +20,7 @@ use crate::{
 use model::{PlanRow, PlanStatus};
 
 /// Registers the plan endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     use handlers::*;
     // `import` before `{id}`: both are /api/v1/plans/<segment>.
     cfg.service(import_plan)

@@ -8,7 +8,7 @@ pub mod model;
 pub mod repo;
 
 /// Registers the reference data endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     use handlers::*;
     cfg.service(list_categories)
         .service(create_category)

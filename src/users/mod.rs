@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// Registers the user endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(handlers::list_users)
         .service(handlers::create_user)
         .service(handlers::get_user)

@@ -90,6 +90,13 @@ BEGIN
     ) THEN
         PERFORM agrupa_budget_frozen('the budget is frozen');
     END IF;
+    IF OLD.status NOT IN ('draft', 'proposed') AND (
+        NEW.approved_on, NEW.approval_reference, NEW.approved_by
+    ) IS DISTINCT FROM (
+        OLD.approved_on, OLD.approval_reference, OLD.approved_by
+    ) THEN
+        PERFORM agrupa_budget_frozen('an approval is never rewritten');
+    END IF;
     IF NEW.status <> OLD.status AND (OLD.status, NEW.status) NOT IN (
         ('draft', 'proposed'), ('proposed', 'draft'), ('draft', 'approved'),
         ('proposed', 'approved'), ('approved', 'superseded'), ('approved', 'closed')

@@ -489,6 +489,13 @@ pub async fn update_budget(
             }
             if let Some(p) = patch.plan_id {
                 check_plan(conn, p).await?;
+                if p != current.plan_id && !repo::budget_shares(conn, id).await?.is_empty() {
+                    return Err(ApiError::conflict(
+                        "plan_in_use",
+                        "Lines share their amounts among this plan's actions; clear their \
+                         actions before changing the plan.",
+                    ));
+                }
             }
             let changes = BudgetChanges {
                 title: title.clone(),
@@ -1097,6 +1104,36 @@ async fn check_line_refs(
     errors.finish()
 }
 
+/// 422 when the planned total of a kind would pass what the report can add up: the lines
+/// of the budget (but `except`), plus `planned`.
+async fn check_total(
+    conn: &mut AsyncPgConnection,
+    budget_id: Uuid,
+    kind: LineKind,
+    except: Option<Uuid>,
+    planned: i64,
+) -> Result<(), ApiError> {
+    let total: i128 = repo::all_lines(conn, budget_id)
+        .await?
+        .iter()
+        .filter(|l| l.kind == kind && Some(l.id) != except)
+        .map(|l| i128::from(l.planned_cents))
+        .sum::<i128>()
+        + i128::from(planned);
+    if total > i128::from(i64::MAX) {
+        return Err(ApiError::unprocessable(
+            "value_out_of_range",
+            format!("The budget's planned {kind} would pass what can be added up."),
+        )
+        .with_errors(vec![FieldError::new(
+            "planned_cents",
+            "out_of_range",
+            "the budget's total would overflow",
+        )]));
+    }
+    Ok(())
+}
+
 fn share_rows(line_id: Uuid, shares: &[ActionShare]) -> Vec<ShareRow> {
     shares
         .iter()
@@ -1157,6 +1194,7 @@ pub async fn create_line(
                 input.actions.as_deref(),
             )
             .await?;
+            check_total(conn, id, input.kind, None, input.planned_cents).await?;
             let now = Utc::now();
             let position = match input.position {
                 Some(p) => p,
@@ -1214,8 +1252,10 @@ pub async fn get_line(
     let (line, budget) = visible_line(&mut conn, &caller, id.into_inner()).await?;
     let version = line.version;
     let dto = line_dto(&mut conn, budget.fiscal_year, line).await?;
-    // The tag follows the line's content; its execution totals change without it.
-    Ok(etag::respond(&req, version, &dto))
+    // The tag follows the line's content (for If-Match); its execution totals change without
+    // it, so the line is always sent, never a 304.
+    let _ = &req;
+    Ok(etag::updated(version, &dto))
 }
 
 /// Changes a line of a draft budget (staff, admins). Needs `If-Match`: two people editing
@@ -1285,6 +1325,9 @@ pub async fn update_line(
                 Some(&shares),
             )
             .await?;
+            if let Some(p) = patch.planned_cents {
+                check_total(conn, budget.id, current.kind, Some(id), p).await?;
+            }
             let before = line_dto(conn, budget.fiscal_year, current).await?;
             let changes = LineChanges {
                 code: checked.code.clone(),
@@ -1457,7 +1500,10 @@ pub async fn create_entry(
     let mut conn = state.conn().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (line, budget) = visible_line(conn, &caller, id).await?;
+            let (line, _) = visible_line(conn, &caller, id).await?;
+            // Held until the entry commits: an approval cannot supersede the budget (or drop
+            // this line) under an entry being recorded.
+            let budget = repo::share_budget(conn, line.budget_id).await?;
             if budget.status != BudgetStatus::Approved {
                 return Err(ApiError::conflict(
                     "budget_not_approved",

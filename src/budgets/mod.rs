@@ -66,6 +66,15 @@ pub async fn approve(
             ),
         ));
     }
+    if let Some(plan_id) = budget.plan_id {
+        let plan = crate::plans::repo::share_plan(conn, plan_id).await?;
+        if plan.status == crate::plans::model::PlanStatus::Draft {
+            return Err(ApiError::conflict(
+                "plan_not_approved",
+                "The budget executes a plan that is still a draft; approve the plan first.",
+            ));
+        }
+    }
     let current = repo::approved_of_year(conn, budget.fiscal_year).await?;
     match (&current, budget.revises_id) {
         (Some(c), Some(revised)) if c.id == revised => {

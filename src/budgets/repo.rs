@@ -41,6 +41,17 @@ pub async fn find_budget(
     }
 }
 
+/// One budget, locked `FOR SHARE`: its status cannot change (approval, supersession) until
+/// the transaction ends, while other shares go on.
+pub async fn share_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<BudgetRow> {
+    budgets::table
+        .find(id)
+        .select(BudgetRow::as_select())
+        .for_share()
+        .first(conn)
+        .await
+}
+
 /// The approved budget of a fiscal year, if any.
 pub async fn approved_of_year(
     conn: &mut AsyncPgConnection,

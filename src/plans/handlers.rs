@@ -324,6 +324,29 @@ pub async fn update_plan(
                 patch.end_year.unwrap_or(current.end_year),
             );
             check_period(&mut problems, "", start, end);
+            if (start, end) != (current.start_year, current.end_year) {
+                // Nothing the plan holds may fall outside its new years.
+                let years = start..=end;
+                for n in repo::plan_nodes(conn, id).await? {
+                    for d in [n.start_date, n.end_date].into_iter().flatten() {
+                        if !years.contains(&chrono::Datelike::year(&d)) {
+                            problems.add(
+                                "end_year",
+                                "outside",
+                                format!("action {} has a date ({d}) outside {start}–{end}", n.code),
+                            );
+                        }
+                    }
+                }
+                let (_, targets, _) = repo::plan_indicators(conn, id).await?;
+                if targets.iter().any(|t| !years.contains(&t.year)) {
+                    problems.add(
+                        "end_year",
+                        "outside",
+                        format!("indicator targets fall outside {start}–{end}"),
+                    );
+                }
+            }
             problems_into(problems)?;
             let changes = PlanChanges {
                 title,
@@ -368,7 +391,16 @@ pub async fn delete_plan(
         let current = repo::find_plan(conn, id, true).await?;
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&current)?;
-        repo::delete_plan(conn, id).await?;
+        repo::delete_plan(conn, id).await.map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => ApiError::conflict(
+                "plan_in_use",
+                "Budgets (or a revision) refer to this plan; change them first.",
+            ),
+            other => other.into(),
+        })?;
         audit::record(
             conn,
             &caller,
@@ -1030,6 +1062,12 @@ async fn create_child(
             let (plan, parent_node) = resolve_parent(conn, &caller, parent, child).await?;
             let plan = repo::find_plan(conn, plan.id, true).await?;
             frozen(&plan)?;
+            if repo::count_nodes(conn, plan.id).await? >= document::MAX_NODES as i64 {
+                return Err(ApiError::conflict(
+                    "plan_too_large",
+                    format!("A plan has at most {} nodes.", document::MAX_NODES),
+                ));
+            }
             let mut problems = Problems::default();
             let (code, title, description) = check_node_fields(
                 &mut problems,
@@ -1136,7 +1174,10 @@ async fn get_node(
     let (row, _) = visible_node(&mut conn, &caller, id, kind).await?;
     let version = row.version;
     let node = node_dto(&mut conn, row).await?;
-    Ok(etag::respond(&req, version, &node))
+    // The tag follows the node's version (for If-Match); `overdue` changes with the date
+    // without it, so the node is always sent, never a 304.
+    let _ = &req;
+    Ok(etag::updated(version, &node))
 }
 
 async fn update_node(
@@ -1924,7 +1965,9 @@ pub async fn create_measurement(
     let mut conn = state.conn().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (ind, plan) = visible_indicator(conn, &caller, id).await?;
+            let (ind, _) = visible_indicator(conn, &caller, id).await?;
+            // Held until the measurement commits: the plan cannot be superseded under it.
+            let plan = repo::share_plan(conn, ind.plan_id).await?;
             if !matches!(plan.status, PlanStatus::Draft | PlanStatus::Approved) {
                 return Err(ApiError::conflict(
                     "plan_frozen",

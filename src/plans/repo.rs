@@ -81,6 +81,25 @@ pub async fn find_plan(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
     }
 }
 
+/// One plan, locked `FOR SHARE`: its status cannot change until the transaction ends.
+pub async fn share_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<PlanRow> {
+    plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .for_share()
+        .first(conn)
+        .await
+}
+
+/// How many nodes a plan has.
+pub async fn count_nodes(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<i64> {
+    plan_nodes::table
+        .filter(plan_nodes::plan_id.eq(plan_id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Plans, newest first, after `(created_at, id)`; `public` hides drafts.
 pub async fn list_plans(
     conn: &mut AsyncPgConnection,

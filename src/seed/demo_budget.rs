@@ -50,7 +50,10 @@ struct Line {
 /// whether it was added.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let id = stable_id("budget", "Presupuesto 2025");
-    if repo::find_budget(conn, id, false).await.is_ok() {
+    // Already there, or the cluster has its own approved 2025 budget: leave it alone.
+    if repo::find_budget(conn, id, false).await.is_ok()
+        || repo::approved_of_year(conn, YEAR).await?.is_some()
+    {
         return Ok(false);
     }
     let plan_id = stable_id("plan", "Plan Estratégico 2024–2027");

@@ -890,3 +890,45 @@ async fn a_plan_action_that_budget_lines_use_is_not_deleted() {
         .await;
     assert_problem(res, 409, "node_in_use").await;
 }
+
+#[tokio::test]
+async fn a_budget_executes_an_approved_plan_and_keeps_it_while_lines_use_it() {
+    let f = fixture().await;
+    let t = &f.admin.token;
+    let draft = f.app.import_plan(t, &plan_doc("")).await;
+    let draft_id = draft["id"].as_str().unwrap();
+    let res = f
+        .app
+        .post_json(
+            t,
+            "/api/v1/budgets",
+            &json!({"fiscal_year": 2027, "title": "Borrador", "plan_id": draft_id}),
+        )
+        .await;
+    let b = json_of(res).await["id"].as_str().unwrap().to_owned();
+    f.line(&b, f.income("I-1", 100)).await;
+    assert_problem(f.approve(&b).await, 409, "plan_not_approved").await;
+    // Lines that share amounts among the plan's actions keep the budget on that plan.
+    let (approved, _) = f.approved(2025).await;
+    let rev = json_of(
+        f.app
+            .post_json(
+                t,
+                &format!("/api/v1/budgets/{approved}/revisions"),
+                &json!({}),
+            )
+            .await,
+    )
+    .await;
+    let res = f
+        .app
+        .send_as(
+            "PATCH",
+            t,
+            &format!("/api/v1/budgets/{}", rev["id"].as_str().unwrap()),
+            Some("*"),
+            Some(&json!({"plan_id": draft_id})),
+        )
+        .await;
+    assert_problem(res, 409, "plan_in_use").await;
+}

@@ -940,3 +940,32 @@ async fn the_demo_plan_has_7_axes_17_areas_17_objectives_and_57_actions() {
     let p = progress["progress"].as_f64().unwrap();
     assert!(p > 0.0 && p < 100.0, "{p}");
 }
+
+#[tokio::test]
+async fn a_plan_keeps_its_actions_and_targets_inside_its_years() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
+    let id = plan["id"].as_str().unwrap();
+    let res = app
+        .send_as(
+            "PATCH",
+            &admin.token,
+            &format!("/api/v1/plans/{id}"),
+            Some("*"),
+            Some(&json!({"start_year": 2025})),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert!(body["errors"].to_string().contains("E1.1.1.1"), "{body}");
+    let res = app
+        .send_as(
+            "PATCH",
+            &admin.token,
+            &format!("/api/v1/plans/{id}"),
+            Some("*"),
+            Some(&json!({"end_year": 2028})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}

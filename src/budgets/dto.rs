@@ -147,7 +147,7 @@ pub struct BudgetQuery {
 /// The approval of a budget version (admins, until assemblies exist).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewApproval {
+pub struct BudgetApproval {
     /// The approval's reference (e.g. the assembly's minutes).
     #[schema(min_length = 1, max_length = 500)]
     pub reference: String,
@@ -157,7 +157,7 @@ pub struct NewApproval {
 
 /// A budget category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Category {
+pub struct BudgetCategory {
     /// Id.
     pub id: Uuid,
     /// Income or expense.
@@ -172,7 +172,7 @@ pub struct Category {
     pub position: i32,
 }
 
-impl From<CategoryRow> for Category {
+impl From<CategoryRow> for BudgetCategory {
     fn from(r: CategoryRow) -> Self {
         Self {
             id: r.id,
@@ -203,7 +203,7 @@ impl CsvRow for CategoryRow {
 /// A new budget category (admins).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewCategory {
+pub struct NewBudgetCategory {
     /// Income or expense.
     pub kind: LineKind,
     /// Stable code (lowercase letters, digits, `_`, `-`).
@@ -223,7 +223,7 @@ pub struct NewCategory {
 /// Changes to a budget category (admins).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CategoryPatch {
+pub struct BudgetCategoryPatch {
     /// Name.
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
@@ -718,7 +718,7 @@ pub struct LineChange {
 /// What this version adds, removes and changes against another, lines matched across
 /// versions.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Diff {
+pub struct BudgetDiff {
     /// This version.
     pub budget_id: Uuid,
     /// The other.

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::{
     dto::{
-        ActionReport, ActionShare, Amounts, AxisReport, Budget, BudgetPatch, BudgetQuery, Category,
-        CategoryPatch, CategoryReport, Diff, DiffQuery, Entry, Line, LineChange, LinePatch,
-        LineRef, LineReport, NewApproval, NewBudget, NewCategory, NewEntry, NewLine, PageQuery,
-        Report, Totals,
+        ActionReport, ActionShare, Amounts, AxisReport, Budget, BudgetApproval, BudgetCategory,
+        BudgetCategoryPatch, BudgetDiff, BudgetPatch, BudgetQuery, CategoryReport, DiffQuery,
+        Entry, Line, LineChange, LinePatch, LineRef, LineReport, NewBudget, NewBudgetCategory,
+        NewEntry, NewLine, PageQuery, Report, Totals,
     },
     model::{
         self, BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind,
@@ -137,7 +137,7 @@ async fn line_dto(conn: &mut AsyncPgConnection, year: i32, row: LineRow) -> Resu
 /// Budget categories (income and expense), in order.
 #[utoipa::path(tag = "budgets", params(PageQuery),
     responses((status = 200, description = "A page of categories (or CSV).",
-        content((Page<Category> = "application/json"), (String = "text/csv")))))]
+        content((Page<BudgetCategory> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/budget-categories")]
 pub async fn list_categories(
     req: HttpRequest,
@@ -168,20 +168,20 @@ pub async fn list_categories(
         query.cursor.as_deref(),
         fetch,
         key_of,
-        Category::from,
+        BudgetCategory::from,
     )
     .await
 }
 
 /// Adds a budget category (admins).
-#[utoipa::path(tag = "budgets", request_body = NewCategory, responses(
-    (status = 201, description = "Created.", body = Category),
+#[utoipa::path(tag = "budgets", request_body = NewBudgetCategory, responses(
+    (status = 201, description = "Created.", body = BudgetCategory),
     (status = 409, description = "`category_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budget-categories")]
 pub async fn create_category(
     caller: Caller,
-    body: Json<NewCategory>,
+    body: Json<NewBudgetCategory>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;
@@ -212,7 +212,7 @@ pub async fn create_category(
                     "A budget category with this code exists.",
                 )
             })?;
-            let after = Category::from(row.clone());
+            let after = BudgetCategory::from(row.clone());
             audit::created(conn, &caller, "budget_category", row.id, &after).await?;
             Ok(row)
         })
@@ -220,7 +220,7 @@ pub async fn create_category(
     Ok(etag::created(
         format!("/api/v1/budget-categories/{}", row.id),
         row.version,
-        &Category::from(row),
+        &BudgetCategory::from(row),
     ))
 }
 
@@ -243,10 +243,10 @@ fn check_category_code(raw: &str) -> Result<String, String> {
 }
 
 /// Renames or reorders a budget category (admins).
-#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Category id"),
+#[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "BudgetCategory id"),
     ("If-Match" = Option<String>, Header, description = "ETag")),
-    request_body = CategoryPatch, responses(
-    (status = 200, description = "Changed.", body = Category),
+    request_body = BudgetCategoryPatch, responses(
+    (status = 200, description = "Changed.", body = BudgetCategory),
     (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -255,7 +255,7 @@ pub async fn update_category(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: Json<CategoryPatch>,
+    body: Json<BudgetCategoryPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Reference))?;
@@ -278,12 +278,15 @@ pub async fn update_category(
             let current = repo::find_category(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Optional)?;
             let updated = repo::update_category(conn, id, &changes).await?;
-            let (before, after) = (Category::from(current), Category::from(updated.clone()));
+            let (before, after) = (
+                BudgetCategory::from(current),
+                BudgetCategory::from(updated.clone()),
+            );
             audit::updated(conn, &caller, "budget_category", id, &before, &after).await?;
             Ok(updated)
         })
         .await?;
-    Ok(etag::updated(row.version, &Category::from(row)))
+    Ok(etag::updated(row.version, &BudgetCategory::from(row)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -558,7 +561,7 @@ pub async fn delete_budget(
 /// `If-Match`.
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
     ("If-Match" = String, Header, description = "ETag from a GET of the budget")),
-    request_body = NewApproval, responses(
+    request_body = BudgetApproval, responses(
     (status = 200, description = "Approved.", body = Budget),
     (status = 403, description = "Not an admin.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -571,7 +574,7 @@ pub async fn approve_budget(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: Json<NewApproval>,
+    body: Json<BudgetApproval>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Budgets))?;
@@ -857,7 +860,7 @@ fn comparable(l: &LineRow, shares: &[ShareRow]) -> BTreeMap<&'static str, serde_
 /// versions.
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"), DiffQuery),
     responses(
-    (status = 200, description = "The differences.", body = Diff),
+    (status = 200, description = "The differences.", body = BudgetDiff),
     (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/budgets/{id}/diff")]
@@ -891,7 +894,7 @@ pub async fn diff_budgets(
             .sum::<i128>()
             .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     };
-    let mut diff = Diff {
+    let mut diff = BudgetDiff {
         budget_id: id,
         against: query.against,
         added: Vec::new(),

@@ -61,6 +61,19 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )
         .with_errors(vec![FieldError::new("body", "malformed", e.to_string())])
     })?;
+    // Every request body of this API is an object; serde would also read a struct from an
+    // array (`[null, null]`), which is never what a client means.
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "The request body must be a JSON object.",
+        )
+        .with_errors(vec![FieldError::new(
+            "body",
+            "invalid",
+            "expected a JSON object",
+        )]));
+    }
     normalise(&mut value);
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();

@@ -858,7 +858,7 @@ pub struct NodeChange {
 /// The differences between two plan versions, nodes matched by code: what this version
 /// (`plan_id`) adds, removes and changes against the other (`against`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Diff {
+pub struct PlanDiff {
     /// This version.
     pub plan_id: Uuid,
     /// The version compared against.

@@ -12,10 +12,11 @@ use uuid::Uuid;
 use super::{
     document::{self, PlanDocument, Problems, check_action, check_labels, check_period},
     dto::{
-        ActionInput, ActionQuery, Diff, DiffQuery, FieldChange, Indicator, IndicatorPatch,
+        ActionInput, ActionQuery, DiffQuery, FieldChange, Indicator, IndicatorPatch,
         IndicatorProgress, IndicatorQuery, Measurement, NewApproval, NewIndicator, NewMeasurement,
-        NewNode, NewPlan, Node, NodeChange, NodePatch, NodeRef, PageQuery, Plan, PlanPatch,
-        PlanQuery, Progress, ProgressNode, StatusCounts, Target, Tree, TreeNode, YearAttainment,
+        NewNode, NewPlan, Node, NodeChange, NodePatch, NodeRef, PageQuery, Plan, PlanDiff,
+        PlanPatch, PlanQuery, Progress, ProgressNode, StatusCounts, Target, Tree, TreeNode,
+        YearAttainment,
     },
     model::{
         self, ActionStatus, IndicatorChanges, IndicatorRow, MeasurementRow, NodeChanges, NodeKind,
@@ -860,7 +861,7 @@ pub async fn import_plan(
 /// matched by code.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id"), DiffQuery),
     responses(
-    (status = 200, description = "The differences.", body = Diff),
+    (status = 200, description = "The differences.", body = PlanDiff),
     (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}/diff")]
 pub async fn diff_plans(
@@ -897,7 +898,7 @@ pub async fn diff_plans(
     let theirs_by: HashMap<&str, &Content> =
         theirs.iter().map(|(c, _, _, v)| (c.as_str(), v)).collect();
     let mine_codes: HashSet<&str> = mine.iter().map(|(c, ..)| c.as_str()).collect();
-    let mut diff = Diff {
+    let mut diff = PlanDiff {
         plan_id: id,
         against: query.against,
         added: Vec::new(),

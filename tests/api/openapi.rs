@@ -95,3 +95,48 @@ async fn swagger_ui_is_served_without_network_and_redirects_without_slash() {
     assert_eq!(redirect.status(), 308);
     assert_eq!(redirect.headers().get("location").unwrap(), "/swagger-ui/");
 }
+
+/// utoipa keys schemas by type name: two request or response types with the same name in
+/// two modules would silently share one schema in the document (this happened once).
+#[test]
+fn schema_type_names_are_unique_across_modules() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut seen = std::collections::HashMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut derives_schema = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                derives_schema = true;
+            } else if derives_schema
+                && (line.starts_with("pub struct ") || line.starts_with("pub enum "))
+            {
+                let name = line
+                    .split_whitespace()
+                    .nth(2)
+                    .unwrap()
+                    .trim_end_matches(['{', '<']);
+                if let Some(other) = seen.insert(name.to_owned(), file.clone()) {
+                    panic!("{name} in {} and {}", other.display(), file.display());
+                }
+                derives_schema = false;
+            }
+        }
+    }
+    assert!(seen.len() > 50, "{} schema types found", seen.len());
+}

@@ -817,7 +817,13 @@ pub async fn budget_report(
     }
     let mut conn = state.conn().await?;
     let budget = visible_budget(&mut conn, &caller, id.into_inner()).await?;
-    let report = report_of(&mut conn, budget).await?;
+    // One snapshot: lines, totals and the approved version read as of one moment.
+    let report = conn
+        .build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| report_of(conn, budget).await)
+        .await?;
     drop(conn);
     if csv::wants_csv(&req) {
         return Ok(csv::attachment("budget-report.csv", &report.lines));

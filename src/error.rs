@@ -72,6 +72,19 @@ impl FieldErrors {
         values.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a checked value is missing")))
     }
 
+    /// `Ok(())` when nothing was recorded, else 422 with `code`, `detail(how many)` and
+    /// every problem (for documents checked as a whole, e.g. a plan import).
+    pub fn finish_as(
+        self,
+        code: &'static str,
+        detail: impl FnOnce(usize) -> String,
+    ) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError::unprocessable(code, detail(self.0.len())).with_errors(self.0))
+    }
+
     /// `Ok(())` when nothing was recorded, else 422 `validation_failed` with every problem.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -1429,7 +1429,7 @@ pub async fn list_entries(
         let db = db.clone();
         async move {
             let mut conn = db.conn().await?;
-            Ok(repo::entries(&mut conn, year, key, None, after, n).await?)
+            Ok(repo::entries(&mut conn, year, key, after, n).await?)
         }
     };
     let list = List {
@@ -1509,9 +1509,10 @@ pub async fn create_entry(
     let mut conn = state.conn().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (line, _) = visible_line(conn, &caller, id).await?;
-            // Held until the entry commits: an approval cannot supersede the budget (or drop
-            // this line) under an entry being recorded.
+            // Writers (staff, admins) see every line; the budget is read once, locked: held
+            // until the entry commits, an approval cannot supersede the budget (or drop this
+            // line) under an entry being recorded.
+            let line = repo::find_line(conn, id, false).await?;
             let budget = repo::share_budget(conn, line.budget_id).await?;
             if budget.status != BudgetStatus::Approved {
                 return Err(ApiError::conflict(

@@ -7,8 +7,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::model::{
-    BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind, EntryRow,
-    LineChanges, LineRow, ShareRow, TotalsRow,
+    BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryRow, LineChanges,
+    LineRow, ShareRow, TotalsRow,
 };
 use crate::schema::{
     budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
@@ -456,7 +456,6 @@ pub async fn entries(
     conn: &mut AsyncPgConnection,
     year: i32,
     line_key: Uuid,
-    kind: Option<EntryKind>,
     after: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<EntryRow>> {
@@ -465,9 +464,6 @@ pub async fn entries(
         .filter(budget_entries::line_key.eq(line_key))
         .select(EntryRow::as_select())
         .into_boxed();
-    if let Some(k) = kind {
-        q = q.filter(budget_entries::kind.eq(k));
-    }
     if let Some((d, id)) = after {
         q = q.filter(
             budget_entries::entry_date

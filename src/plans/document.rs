@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     domain::text,
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldErrors},
 };
 
 /// Most nodes in one plan.
@@ -191,24 +191,8 @@ struct References {
     staff: Vec<(String, Uuid)>,
 }
 
-/// Collects problems by path.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<FieldError>);
-
-impl Problems {
-    /// Records a problem at `path`.
-    pub fn add(&mut self, path: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(path, code, message));
-    }
-
-    /// Keeps the value, or records the error at `path`.
-    pub fn check<T>(&mut self, path: &str, r: Result<T, String>) -> Option<T> {
-        r.map_err(|m| self.add(path, "invalid", m)).ok()
-    }
-}
-
 /// Checks plan header fields (shared by creation, patches and documents).
-pub fn check_period(problems: &mut Problems, prefix: &str, start: i32, end: i32) {
+pub fn check_period(problems: &mut FieldErrors, prefix: &str, start: i32, end: i32) {
     if !(1900..=2200).contains(&start) {
         problems.add(
             &format!("{prefix}start_year"),
@@ -226,7 +210,7 @@ pub fn check_period(problems: &mut Problems, prefix: &str, start: i32, end: i32)
 }
 
 /// Checks level names.
-pub fn check_labels(problems: &mut Problems, prefix: &str, labels: &Labels) -> Labels {
+pub fn check_labels(problems: &mut FieldErrors, prefix: &str, labels: &Labels) -> Labels {
     let mut one = |field: &str, v: &str| {
         problems
             .check(&format!("{prefix}labels.{field}"), text::name(v, 50))
@@ -241,7 +225,7 @@ pub fn check_labels(problems: &mut Problems, prefix: &str, labels: &Labels) -> L
 }
 
 /// Checks a weight (0–10000).
-pub fn check_weight(problems: &mut Problems, path: &str, weight: i32) {
+pub fn check_weight(problems: &mut FieldErrors, path: &str, weight: i32) {
     if !(0..=10_000).contains(&weight) {
         problems.add(path, "out_of_range", "must be between 0 and 10000");
     }
@@ -254,7 +238,7 @@ pub fn check_weight(problems: &mut Problems, path: &str, weight: i32) {
     reason = "each argument is one field of an action"
 )]
 pub fn check_action(
-    problems: &mut Problems,
+    problems: &mut FieldErrors,
     prefix: &str,
     plan: &PlanRow,
     start: Option<NaiveDate>,
@@ -309,7 +293,7 @@ pub fn check_action(
 }
 
 /// Checks targets: years within the plan, each once, finite values.
-pub fn check_targets(problems: &mut Problems, prefix: &str, plan: &PlanRow, targets: &[Target]) {
+pub fn check_targets(problems: &mut FieldErrors, prefix: &str, plan: &PlanRow, targets: &[Target]) {
     let mut seen = HashSet::new();
     for (i, t) in targets.iter().enumerate() {
         let path = format!("{prefix}targets[{i}]");
@@ -332,7 +316,7 @@ pub fn check_targets(problems: &mut Problems, prefix: &str, plan: &PlanRow, targ
 struct Builder<'a> {
     plan: &'a PlanRow,
     now: DateTime<Utc>,
-    problems: Problems,
+    problems: FieldErrors,
     refs: References,
     codes: HashMap<String, String>,
     rows: Rows,
@@ -559,7 +543,7 @@ impl Builder<'_> {
 }
 
 /// The plan row of a document's header (a draft), with its problems recorded.
-pub fn header(problems: &mut Problems, doc: &PlanDocument, plan_id: Uuid) -> PlanRow {
+pub fn header(problems: &mut FieldErrors, doc: &PlanDocument, plan_id: Uuid) -> PlanRow {
     let now = Utc::now();
     let title = problems.check("title", text::name(&doc.title, 300));
     let description = problems.check(
@@ -602,7 +586,7 @@ pub async fn build(
     plan_id: Uuid,
     check_references: bool,
 ) -> Result<Rows, ApiError> {
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let plan = header(&mut problems, doc, plan_id);
     let now = plan.created_at;
     let mut b = Builder {
@@ -658,19 +642,33 @@ pub async fn build(
     finish(problems, rows)
 }
 
-fn finish(problems: Problems, rows: Rows) -> Result<Rows, ApiError> {
-    if problems.0.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ApiError::unprocessable(
-            "invalid_plan_document",
-            format!(
-                "The plan document has {} problem(s); nothing was created.",
-                problems.0.len()
-            ),
-        )
-        .with_errors(problems.0))
+fn finish(problems: FieldErrors, rows: Rows) -> Result<Rows, ApiError> {
+    problems.finish_as("invalid_plan_document", |n| {
+        format!("The plan document has {n} problem(s); nothing was created.")
+    })?;
+    Ok(rows)
+}
+
+/// The nodes by parent (`None`: the axes), each list by position and code: the order of
+/// the tree, the progress report and the document.
+pub fn children_of(nodes: &[NodeRow]) -> HashMap<Option<Uuid>, Vec<&NodeRow>> {
+    let mut children: HashMap<Option<Uuid>, Vec<&NodeRow>> = HashMap::new();
+    for n in nodes {
+        children.entry(n.parent_id).or_default().push(n);
     }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
+    }
+    children
+}
+
+/// The targets of each indicator, as the API shows them.
+pub fn targets_by(targets: &[TargetRow]) -> HashMap<Uuid, Vec<Target>> {
+    let mut by: HashMap<Uuid, Vec<Target>> = HashMap::new();
+    for t in targets {
+        by.entry(t.indicator_id).or_default().push(Target::from(*t));
+    }
+    by
 }
 
 /// A plan's rows, indexed for writing the document.
@@ -691,13 +689,7 @@ pub fn export(
     targets: &[TargetRow],
     measurements: &[MeasurementRow],
 ) -> PlanDocument {
-    let mut children: HashMap<Option<Uuid>, Vec<&NodeRow>> = HashMap::new();
-    for n in nodes {
-        children.entry(n.parent_id).or_default().push(n);
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
-    }
+    let children = children_of(nodes);
     let mut by_action: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for p in participants {
         by_action.entry(p.action_id).or_default().push(p.member_id);
@@ -706,13 +698,7 @@ pub fn export(
     for i in indicators {
         ind_by_node.entry(i.node_id).or_default().push(i);
     }
-    let mut targets_by: HashMap<Uuid, Vec<Target>> = HashMap::new();
-    for t in targets {
-        targets_by
-            .entry(t.indicator_id)
-            .or_default()
-            .push(Target::from(*t));
-    }
+    let targets_by = targets_by(targets);
     let mut measures_by: HashMap<Uuid, Vec<&MeasurementRow>> = HashMap::new();
     for m in measurements {
         measures_by.entry(m.indicator_id).or_default().push(m);

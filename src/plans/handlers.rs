@@ -10,7 +10,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use super::{
-    document::{self, PlanDocument, Problems, check_action, check_labels, check_period},
+    document::{
+        self, PlanDocument, check_action, check_labels, check_period, children_of, targets_by,
+    },
     dto::{
         ActionInput, ActionQuery, DiffQuery, FieldChange, Indicator, IndicatorPatch,
         IndicatorProgress, IndicatorQuery, Measurement, NewApproval, NewIndicator, NewMeasurement,
@@ -29,7 +31,7 @@ use crate::{
     audit::{self, Change},
     auth::{Action, Caller, Resource, Role, policy},
     domain::text,
-    error::{ApiError, on_unique},
+    error::{ApiError, FieldErrors, on_unique},
     http::{
         csv::{self, CsvRow},
         etag::{self, IfMatch, Precondition},
@@ -47,19 +49,6 @@ fn today() -> NaiveDate {
 
 fn not_found() -> ApiError {
     ApiError::not_found("The resource does not exist.")
-}
-
-fn problems_into(problems: Problems) -> Result<(), ApiError> {
-    if problems.0.is_empty() {
-        Ok(())
-    } else {
-        let fields: Vec<String> = problems.0.iter().map(|e| e.field.clone()).collect();
-        Err(ApiError::unprocessable(
-            "validation_failed",
-            format!("Some fields are invalid: {}.", fields.join(", ")),
-        )
-        .with_errors(problems.0))
-    }
 }
 
 /// The plan if the caller may see it (drafts: staff, admins, auditors), else 404.
@@ -130,7 +119,7 @@ async fn check_action_refs(
     conn: &mut AsyncPgConnection,
     input: &ActionInput,
 ) -> Result<(), ApiError> {
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     if let Some(Some(r)) = input.responsible_id
         && !repo::active_staff(conn, &[r]).await?.contains(&r)
     {
@@ -152,7 +141,7 @@ async fn check_action_refs(
             }
         }
     }
-    problems_into(problems)
+    problems.finish()
 }
 
 fn frozen(plan: &PlanRow) -> Result<(), ApiError> {
@@ -231,9 +220,9 @@ pub async fn create_plan(
         labels: input.labels.unwrap_or_default(),
         axes: Vec::new(),
     };
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let row = document::header(&mut problems, &doc, Uuid::now_v7());
-    problems_into(problems)?;
+    problems.finish()?;
     let mut conn = state.conn().await?;
     let plan = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -291,7 +280,7 @@ pub async fn update_plan(
     let patch = body.into_inner();
     let id = id.into_inner();
     // What can be checked without the plan first, so a bad body is a 422 whatever the tag.
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let title = patch
         .title
         .as_deref()
@@ -312,14 +301,14 @@ pub async fn update_plan(
         .labels
         .as_ref()
         .map(|l| check_labels(&mut problems, "", l));
-    problems_into(problems)?;
+    problems.finish()?;
     let mut conn = state.conn().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current = repo::find_plan(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Required)?;
             frozen(&current)?;
-            let mut problems = Problems::default();
+            let mut problems = FieldErrors::default();
             let (start, end) = (
                 patch.start_year.unwrap_or(current.start_year),
                 patch.end_year.unwrap_or(current.end_year),
@@ -348,7 +337,7 @@ pub async fn update_plan(
                     );
                 }
             }
-            problems_into(problems)?;
+            problems.finish()?;
             let changes = PlanChanges {
                 title,
                 description,
@@ -448,9 +437,9 @@ pub async fn approve_plan(
     }
     let precondition = Precondition::from_request(&req);
     let input = body.into_inner();
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let reference = problems.check("reference", text::name(&input.reference, 500));
-    problems_into(problems)?;
+    problems.finish()?;
     let reference = reference.unwrap_or_default();
     let on = input.approved_on.unwrap_or_else(today);
     let id = id.into_inner();
@@ -544,25 +533,6 @@ async fn load_whole(
         targets,
         measurements,
     })
-}
-
-fn children_of(nodes: &[NodeRow]) -> HashMap<Option<Uuid>, Vec<&NodeRow>> {
-    let mut children: HashMap<Option<Uuid>, Vec<&NodeRow>> = HashMap::new();
-    for n in nodes {
-        children.entry(n.parent_id).or_default().push(n);
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
-    }
-    children
-}
-
-fn targets_by(targets: &[TargetRow]) -> HashMap<Uuid, Vec<Target>> {
-    let mut by: HashMap<Uuid, Vec<Target>> = HashMap::new();
-    for t in targets {
-        by.entry(t.indicator_id).or_default().push(Target::from(*t));
-    }
-    by
 }
 
 /// The whole plan nested in one answer: axes → areas → objectives → actions, each with
@@ -1033,7 +1003,7 @@ async fn list_children(
 
 /// The node fields of a creation or a patch, checked.
 fn check_node_fields(
-    problems: &mut Problems,
+    problems: &mut FieldErrors,
     code: Option<&str>,
     title: Option<&str>,
     description: Option<Option<&str>>,
@@ -1069,7 +1039,7 @@ async fn create_child(
                     format!("A plan has at most {} nodes.", document::MAX_NODES),
                 ));
             }
-            let mut problems = Problems::default();
+            let mut problems = FieldErrors::default();
             let (code, title, description) = check_node_fields(
                 &mut problems,
                 Some(&body.code),
@@ -1143,7 +1113,7 @@ async fn create_child(
                     row.planned_budget_cents,
                 );
             }
-            problems_into(problems)?;
+            problems.finish()?;
             if let Some(a) = &action {
                 check_action_refs(conn, a).await?;
             }
@@ -1192,7 +1162,7 @@ async fn update_node(
     caller.require(Action::write(Resource::Plans))?;
     let precondition = Precondition::from_request(&req);
     // What can be checked without the node first, so a bad body is a 422 whatever the tag.
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let (code, title, description) = check_node_fields(
         &mut problems,
         patch.code.as_deref(),
@@ -1216,7 +1186,7 @@ async fn update_node(
             );
         }
     }
-    problems_into(problems)?;
+    problems.finish()?;
     let mut conn = state.conn().await?;
     let (node, version) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -1225,7 +1195,7 @@ async fn update_node(
             let plan = repo::find_plan(conn, found.plan_id, true).await?;
             let current = repo::find_node(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Required)?;
-            let mut problems = Problems::default();
+            let mut problems = FieldErrors::default();
             let mut changes = NodeChanges {
                 code,
                 title,
@@ -1278,7 +1248,7 @@ async fn update_node(
                     ),
                 ));
             }
-            problems_into(problems)?;
+            problems.finish()?;
             if let Some(a) = &action {
                 check_action_refs(conn, a).await?;
             }
@@ -1708,7 +1678,7 @@ pub async fn create_indicator(
                 })?;
             let plan = repo::find_plan(conn, node.plan_id, true).await?;
             frozen(&plan)?;
-            let mut problems = Problems::default();
+            let mut problems = FieldErrors::default();
             if !node.kind.has_indicators() {
                 problems.add(
                     "node_id",
@@ -1721,7 +1691,7 @@ pub async fn create_indicator(
             problems.check("baseline", check_value(input.baseline));
             let targets = input.targets.clone().unwrap_or_default();
             document::check_targets(&mut problems, "", &plan, &targets);
-            problems_into(problems)?;
+            problems.finish()?;
             let now = Utc::now();
             let row = IndicatorRow {
                 id: Uuid::now_v7(),
@@ -1801,7 +1771,7 @@ pub async fn update_indicator(
     let precondition = Precondition::from_request(&req);
     let patch = body.into_inner();
     let id = id.into_inner();
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let name = patch
         .name
         .as_deref()
@@ -1813,7 +1783,7 @@ pub async fn update_indicator(
     if let Some(b) = patch.baseline {
         problems.check("baseline", check_value(b));
     }
-    problems_into(problems)?;
+    problems.finish()?;
     let mut conn = state.conn().await?;
     let (ind, version) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -1822,11 +1792,11 @@ pub async fn update_indicator(
             let current = repo::find_indicator(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Required)?;
             frozen(&plan)?;
-            let mut problems = Problems::default();
+            let mut problems = FieldErrors::default();
             if let Some(t) = &patch.targets {
                 document::check_targets(&mut problems, "", &plan, t);
             }
-            problems_into(problems)?;
+            problems.finish()?;
             let before = indicator_dto(conn, current).await?;
             let changes = IndicatorChanges {
                 name,
@@ -1957,11 +1927,11 @@ pub async fn create_measurement(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Plans))?;
     let input = body.into_inner();
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     problems.check("value", check_value(input.value));
     let source = problems.check("source", text::optional_line(input.source.as_deref(), 300));
     let note = problems.check("note", text::optional(input.note.as_deref(), 2000));
-    problems_into(problems)?;
+    problems.finish()?;
     let id = id.into_inner();
     let mut conn = state.conn().await?;
     let row = conn

@@ -24,8 +24,7 @@ use super::{
     repo,
 };
 use crate::{
-    AppState,
-    audit::{self, Change},
+    AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
     domain::text,
     error::{ApiError, FieldError, FieldErrors, on_unique},
@@ -539,18 +538,7 @@ pub async fn delete_budget(
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&current)?;
         repo::delete_budget(conn, id).await?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "budget",
-                resource_id: id,
-                before: Some(&Budget::from(current)),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "budget", id, &Budget::from(current)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

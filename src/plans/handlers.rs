@@ -391,18 +391,7 @@ pub async fn delete_plan(
             ),
             other => other.into(),
         })?;
-        audit::record(
-            conn,
-            &caller,
-            Change {
-                action: "deleted",
-                resource_type: "plan",
-                resource_id: id,
-                before: Some(&Plan::from(current)),
-                after: None,
-            },
-        )
-        .await
+        audit::deleted(conn, &caller, "plan", id, &Plan::from(current)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

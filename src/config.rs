@@ -15,6 +15,8 @@
 //! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections per instance |
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
+//! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
+//! | `AGRUPA_DOCUMENT_DIR` | unset | directory for application documents; unset = kept in PostgreSQL |
 //! | `AGRUPA_SHUTDOWN_TIMEOUT_SECS` | `20` | how long in-flight requests may finish after SIGTERM/SIGINT |
 //! | `AGRUPA_JWT_KEYS` | generated (development) | token signing keys `kid:base64secret[,kid:base64secret…]` (≥ 32 bytes each); the first signs, all verify; required in production |
 //! | `AGRUPA_JWT_ISSUER` | `agrupa` | `iss` of access tokens |
@@ -82,6 +84,10 @@ pub struct Config {
     pub db_timeout: Duration,
     /// `AGRUPA_BODY_LIMIT`.
     pub body_limit: usize,
+    /// `AGRUPA_DOCUMENT_MAX_BYTES`.
+    pub document_max_bytes: usize,
+    /// `AGRUPA_DOCUMENT_DIR`; `None` keeps documents in PostgreSQL.
+    pub document_dir: Option<PathBuf>,
     /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`.
     pub shutdown_timeout: Duration,
     /// `AGRUPA_JWT_KEYS` (secret).
@@ -125,6 +131,8 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("db_timeout", &self.db_timeout)
             .field("body_limit", &self.body_limit)
+            .field("document_max_bytes", &self.document_max_bytes)
+            .field("document_dir", &self.document_dir)
             .field("jwt_keys", &self.jwt_keys.as_ref().map(|_| "***"))
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
@@ -148,6 +156,8 @@ impl Default for Config {
             db_pool_size: 16,
             db_timeout: Duration::from_millis(3000),
             body_limit: 1024 * 1024,
+            document_max_bytes: 10 * 1024 * 1024,
+            document_dir: None,
             shutdown_timeout: Duration::from_secs(20),
             jwt_keys: None,
             jwt_issuer: "agrupa".into(),
@@ -208,6 +218,9 @@ impl Config {
                 .map_or(d.db_timeout, |ms| Duration::from_millis(ms as u64)),
             body_limit: parse_opt(&get, "AGRUPA_BODY_LIMIT", 1024, 1 << 30)?
                 .unwrap_or(d.body_limit),
+            document_max_bytes: parse_opt(&get, "AGRUPA_DOCUMENT_MAX_BYTES", 1, 1 << 30)?
+                .unwrap_or(d.document_max_bytes),
+            document_dir: get("AGRUPA_DOCUMENT_DIR").map(PathBuf::from),
             shutdown_timeout: parse_opt(&get, "AGRUPA_SHUTDOWN_TIMEOUT_SECS", 0, 3600)?
                 .map_or(d.shutdown_timeout, |s| Duration::from_secs(s as u64)),
             jwt_keys: get("AGRUPA_JWT_KEYS"),

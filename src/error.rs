@@ -85,6 +85,11 @@ impl FieldErrors {
         Err(ApiError::unprocessable(code, detail(self.0.len())).with_errors(self.0))
     }
 
+    /// Whether no problem was found yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// `Ok(())` when nothing was recorded, else 422 `validation_failed` with every problem.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod funding;
 pub mod health;
 pub mod http;
 pub mod members;
@@ -93,6 +94,7 @@ pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     members::configure(cfg);
     plans::configure(cfg);
     budgets::configure(cfg);
+    funding::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.

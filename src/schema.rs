@@ -439,6 +439,188 @@ diesel::joinable!(indicators -> plans (plan_id));
 diesel::joinable!(indicator_targets -> indicators (indicator_id));
 diesel::joinable!(indicator_measurements -> indicators (indicator_id));
 
+diesel::table! {
+    funders (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        tax_id -> Nullable<Text>,
+        website -> Nullable<Text>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calls (id) {
+        id -> Uuid,
+        funder_id -> Uuid,
+        title -> Text,
+        programme -> Nullable<Text>,
+        bdns_code -> Nullable<Text>,
+        journal_reference -> Nullable<Text>,
+        journal_url -> Nullable<Text>,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        max_grant_cents -> Nullable<Int8>,
+        cofinancing_rate_bp -> Int4,
+        execution_starts_on -> Nullable<Date>,
+        execution_ends_on -> Nullable<Date>,
+        justification_due_on -> Nullable<Date>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    call_cost_categories (call_id, category_id) {
+        call_id -> Uuid,
+        category_id -> Uuid,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Uuid,
+        funder_id -> Uuid,
+        title -> Text,
+        reference -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        total_cents -> Int8,
+        obligations -> Nullable<Text>,
+        justification_due_on -> Nullable<Date>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agreement_instalments (id) {
+        id -> Uuid,
+        agreement_id -> Uuid,
+        fiscal_year -> Int4,
+        amount_cents -> Int8,
+        justification_due_on -> Nullable<Date>,
+        budget_line_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Uuid,
+        call_id -> Uuid,
+        title -> Text,
+        summary -> Nullable<Text>,
+        lead_member_id -> Nullable<Uuid>,
+        status -> Text,
+        eligible_cost_cents -> Int8,
+        requested_cents -> Int8,
+        own_funding_cents -> Int8,
+        other_aid_cents -> Int8,
+        granted_cents -> Nullable<Int8>,
+        submitted_at -> Nullable<Timestamptz>,
+        decided_on -> Nullable<Date>,
+        justification_due_on -> Nullable<Date>,
+        version -> Int8,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    application_participants (application_id, member_id) {
+        application_id -> Uuid,
+        member_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    application_actions (application_id, action_id) {
+        application_id -> Uuid,
+        action_id -> Uuid,
+        amount_cents -> Int8,
+    }
+}
+
+diesel::table! {
+    application_lines (application_id, line_id) {
+        application_id -> Uuid,
+        line_id -> Uuid,
+        amount_cents -> Int8,
+    }
+}
+
+diesel::table! {
+    application_transitions (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        from_status -> Text,
+        to_status -> Text,
+        comment -> Nullable<Text>,
+        granted_cents -> Nullable<Int8>,
+        actor_id -> Uuid,
+        actor_kind -> Text,
+        actor_role -> Text,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    application_income (application_id, fiscal_year) {
+        application_id -> Uuid,
+        fiscal_year -> Int4,
+        amount_cents -> Int8,
+        line_key -> Nullable<Uuid>,
+        budget_id -> Nullable<Uuid>,
+        pending -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    application_documents (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage -> Text,
+        description -> Nullable<Text>,
+        uploaded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    application_document_blobs (document_id) {
+        document_id -> Uuid,
+        content -> Bytea,
+    }
+}
+
+diesel::joinable!(calls -> funders (funder_id));
+diesel::joinable!(agreements -> funders (funder_id));
+diesel::joinable!(agreement_instalments -> agreements (agreement_id));
+diesel::joinable!(agreement_instalments -> budget_lines (budget_line_id));
+diesel::joinable!(applications -> calls (call_id));
+diesel::joinable!(application_participants -> applications (application_id));
+diesel::joinable!(application_actions -> applications (application_id));
+diesel::joinable!(application_actions -> plan_nodes (action_id));
+diesel::joinable!(application_lines -> applications (application_id));
+diesel::joinable!(application_lines -> budget_lines (line_id));
+diesel::joinable!(application_transitions -> applications (application_id));
+diesel::joinable!(application_income -> applications (application_id));
+diesel::joinable!(application_documents -> applications (application_id));
+diesel::joinable!(application_document_blobs -> application_documents (document_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
@@ -467,4 +649,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     budget_line_actions,
     budget_entries,
     budget_line_totals,
+    funders,
+    calls,
+    call_cost_categories,
+    agreements,
+    agreement_instalments,
+    applications,
+    application_participants,
+    application_actions,
+    application_lines,
+    application_transitions,
+    application_income,
+    application_documents,
+    application_document_blobs,
 );

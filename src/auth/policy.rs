@@ -100,11 +100,14 @@ pub enum Resource {
     /// Budgets and their execution (members read approved budgets; partners what their
     /// institution funds).
     Budgets,
+    /// Funders, calls, agreements and subsidy applications (partners read what concerns
+    /// their institution and record its decisions).
+    Funding,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
@@ -112,6 +115,7 @@ impl Resource {
         Resource::Members,
         Resource::Plans,
         Resource::Budgets,
+        Resource::Funding,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -124,6 +128,7 @@ impl Resource {
             Resource::Members => "members",
             Resource::Plans => "plans",
             Resource::Budgets => "budgets",
+            Resource::Funding => "funding",
         }
     }
 }
@@ -176,7 +181,7 @@ impl Action {
 /// The role matrix. Anything not listed is denied.
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
-    use Resource::{ApiClients, Audit, Budgets, Members, Plans, Reference, Users};
+    use Resource::{ApiClients, Audit, Budgets, Funding, Members, Plans, Reference, Users};
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
         (_, Audit, Write) => false,
@@ -202,6 +207,13 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Staff, Budgets, _) => true,
         (Role::Member | Role::Partner, Budgets, Read) => true,
         (Role::Member | Role::Partner, Budgets, Write) => false,
+        // Funding: staff run it; representatives read the applications of their
+        // organisation; partners read what concerns their institution and write only its
+        // decisions on applications and their documents (object-level rules in `funding`).
+        (Role::Staff, Funding, _) => true,
+        (Role::Member, Funding, Read) => true,
+        (Role::Member, Funding, Write) => false,
+        (Role::Partner, Funding, _) => true,
     }
 }
 
@@ -214,6 +226,12 @@ pub fn runs_register(role: Role) -> bool {
 /// Whether the role reads the whole register in full (confidential fields included).
 pub fn reads_whole_register(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Staff | Role::Auditor)
+}
+
+/// Whether the role runs funding: creates funders, calls, agreements and applications and
+/// makes the cluster's moves of an application.
+pub fn runs_funding(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Staff)
 }
 
 /// Whether the role reads plan and budget versions that are not approved yet, and
@@ -285,7 +303,9 @@ mod tests {
                 "reference:read",
                 "members:read",
                 "plans:read",
-                "budgets:read"
+                "budgets:read",
+                "funding:read",
+                "funding:write"
             ]
         );
     }

@@ -691,6 +691,56 @@ pub struct Report {
     pub axes: Vec<AxisReport>,
     /// Expense of lines tied to no action.
     pub unallocated: Amounts,
+    /// Income by funding source: member fees (per category), each agreement, each grant,
+    /// and other income; adds up to the income total.
+    pub income_by_source: Vec<IncomeSource>,
+    /// Accepted grants of this fiscal year not yet in any version of the budget (no draft
+    /// existed when they were accepted): the variance a revision has to take in.
+    pub pending_income: Vec<PendingIncome>,
+}
+
+/// Where income comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncomeSourceKind {
+    /// Member fees (of one member category).
+    Fees,
+    /// An agreement (convenio).
+    Agreement,
+    /// A subsidy (an application's grant).
+    Grant,
+    /// Anything else (by the line's source text, or its category).
+    Other,
+}
+
+/// The income of one funding source.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IncomeSource {
+    /// Fees, agreement, grant or other.
+    pub kind: IncomeSourceKind,
+    /// The member category, agreement or application.
+    pub source_id: Option<Uuid>,
+    /// Its name.
+    pub name: String,
+    /// Amounts of its lines.
+    pub amounts: Amounts,
+}
+
+/// An accepted grant whose income is not in the budget yet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PendingIncome {
+    /// The application.
+    pub application_id: Uuid,
+    /// Its title.
+    pub title: String,
+    /// The grant's income for this fiscal year, euro cents.
+    pub amount_cents: i64,
+    /// The income line it was expected on (its lineage), if it named one.
+    pub line_key: Option<Uuid>,
+    /// What this version plans on that line, euro cents.
+    pub planned_cents: Option<i64>,
+    /// Grant minus what is planned on that line (the whole grant without a line), euro cents.
+    pub variance_cents: i64,
 }
 
 /// A line added or removed between two versions.

@@ -14,8 +14,8 @@ use super::{
     dto::{
         ActionReport, ActionShare, Amounts, AxisReport, Budget, BudgetApproval, BudgetCategory,
         BudgetCategoryPatch, BudgetDiff, BudgetPatch, BudgetQuery, CategoryReport, DiffQuery,
-        Entry, Line, LineChange, LinePatch, LineRef, LineReport, NewBudget, NewBudgetCategory,
-        NewEntry, NewLine, PageQuery, Report, Totals,
+        Entry, IncomeSource, IncomeSourceKind, Line, LineChange, LinePatch, LineRef, LineReport,
+        NewBudget, NewBudgetCategory, NewEntry, NewLine, PageQuery, PendingIncome, Report, Totals,
     },
     model::{
         self, BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind,
@@ -73,10 +73,25 @@ async fn visible_budget(
     Ok(budget)
 }
 
-/// Whether the caller sees a budget's lines: partners only see the lines their institution
-/// funds, and no line is tied to a funder yet (the funding module adds that link).
+/// Whether the caller sees every line of a budget: partners only see the lines their
+/// institution funds (see [`funded_keys`]), and no whole-budget report.
 fn sees_lines(caller: &Caller) -> bool {
     caller.role != Role::Partner
+}
+
+/// For partners, the line lineages their funder funds (agreement instalments, applications
+/// to its calls); `None` for callers who see every line.
+async fn funded_keys(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+) -> Result<Option<Vec<Uuid>>, ApiError> {
+    if sees_lines(caller) {
+        return Ok(None);
+    }
+    Ok(Some(match caller.funder_id {
+        Some(f) => repo::funded_line_keys(conn, f).await?,
+        None => Vec::new(),
+    }))
 }
 
 /// A line and its budget, if the caller may see them.
@@ -86,7 +101,10 @@ async fn visible_line(
     id: Uuid,
 ) -> Result<(LineRow, BudgetRow), ApiError> {
     let line = repo::find_line(conn, id, false).await?;
-    if !sees_lines(caller) {
+    if funded_keys(conn, caller)
+        .await?
+        .is_some_and(|keys| !keys.contains(&line.line_key))
+    {
         return Err(not_found());
     }
     let budget = visible_budget(conn, caller, line.budget_id).await?;
@@ -762,6 +780,8 @@ async fn report_of(conn: &mut AsyncPgConnection, budget: BudgetRow) -> Result<Re
         });
     }
     axis_reports.sort_by(|a, b| a.code.cmp(&b.code));
+    let (income_by_source, pending_income) =
+        income_sources(conn, &budget, &lines, &figures, &categories).await?;
     let balance = |a: i64, b: i64| a.checked_sub(b).ok_or_else(|| overflow(model::Overflow));
     Ok(Report {
         approved_budget_id: approved.map(|a| a.id),
@@ -777,7 +797,100 @@ async fn report_of(conn: &mut AsyncPgConnection, budget: BudgetRow) -> Result<Re
         actions: action_reports,
         axes: axis_reports,
         unallocated: amounts(sums.unallocated)?,
+        income_by_source,
+        pending_income,
     })
+}
+
+/// Income by funding source (fees per member category, each agreement, each grant, other
+/// income by its source text or category), and the grants whose income is still pending.
+async fn income_sources(
+    conn: &mut AsyncPgConnection,
+    budget: &BudgetRow,
+    lines: &[LineRow],
+    figures: &[LineFigures],
+    categories: &HashMap<Uuid, CategoryRow>,
+) -> Result<(Vec<IncomeSource>, Vec<PendingIncome>), ApiError> {
+    let keys: Vec<Uuid> = lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Income)
+        .map(|l| l.line_key)
+        .collect();
+    let mut linked: HashMap<Uuid, (IncomeSourceKind, Uuid, String)> = HashMap::new();
+    for (key, agreement, id, name) in repo::income_sources(conn, budget.fiscal_year, &keys).await? {
+        let kind = if agreement {
+            IncomeSourceKind::Agreement
+        } else {
+            IncomeSourceKind::Grant
+        };
+        // An agreement wins over a grant that names the same line; otherwise the first.
+        let e = linked.entry(key).or_insert((kind, id, name.clone()));
+        if kind == IncomeSourceKind::Agreement && e.0 != kind {
+            *e = (kind, id, name);
+        }
+    }
+    let mut fee_names: HashMap<Uuid, String> = HashMap::new();
+    let fee_ids: Vec<Uuid> = lines
+        .iter()
+        .filter_map(|l| l.source_member_category_id)
+        .collect();
+    if !fee_ids.is_empty() {
+        use crate::schema::member_categories;
+        fee_names.extend(
+            member_categories::table
+                .filter(member_categories::id.eq_any(&fee_ids))
+                .select((member_categories::id, member_categories::name))
+                .load::<(Uuid, String)>(conn)
+                .await?,
+        );
+    }
+    let mut sources: BTreeMap<(IncomeSourceKind, String, Option<Uuid>), Figures> = BTreeMap::new();
+    for (l, f) in lines.iter().zip(figures) {
+        if l.kind != LineKind::Income {
+            continue;
+        }
+        let key = if let Some(c) = l.source_member_category_id {
+            let name = fee_names.get(&c).cloned().unwrap_or_default();
+            (IncomeSourceKind::Fees, name, Some(c))
+        } else if let Some((kind, id, name)) = linked.get(&l.line_key) {
+            (*kind, name.clone(), Some(*id))
+        } else {
+            let name = l.source_text.clone().unwrap_or_else(|| {
+                categories
+                    .get(&l.category_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default()
+            });
+            (IncomeSourceKind::Other, name, None)
+        };
+        sources.entry(key).or_default().add(f.figures).map_err(overflow)?;
+    }
+    let mut by_source = Vec::with_capacity(sources.len());
+    for ((kind, name, source_id), f) in sources {
+        by_source.push(IncomeSource {
+            kind,
+            source_id,
+            name,
+            amounts: Amounts::of(f).ok_or_else(|| overflow(model::Overflow))?,
+        });
+    }
+    let planned: HashMap<Uuid, i64> = lines.iter().map(|l| (l.line_key, l.planned_cents)).collect();
+    let pending = repo::pending_income(conn, budget.fiscal_year)
+        .await?
+        .into_iter()
+        .map(|(application_id, title, amount_cents, line_key)| {
+            let planned_cents = line_key.and_then(|k| planned.get(&k).copied());
+            PendingIncome {
+                application_id,
+                title,
+                amount_cents,
+                line_key,
+                planned_cents,
+                variance_cents: amount_cents.saturating_sub(planned_cents.unwrap_or(0)),
+            }
+        })
+        .collect();
+    Ok((by_source, pending))
 }
 
 /// The budget report: per line and per category planned, committed, actual, remaining and
@@ -957,20 +1070,20 @@ pub async fn list_lines(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Budgets))?;
-    let budget = {
+    let (budget, only) = {
         let mut conn = state.conn().await?;
-        visible_budget(&mut conn, &caller, id.into_inner()).await?
+        let budget = visible_budget(&mut conn, &caller, id.into_inner()).await?;
+        (budget, funded_keys(&mut conn, &caller).await?)
     };
-    let (budget_id, year, shown) = (budget.id, budget.fiscal_year, sees_lines(&caller));
+    let (budget_id, year) = (budget.id, budget.fiscal_year);
+    let only = std::sync::Arc::new(only);
     let db = state.clone();
     let fetch = move |after, n| {
         let db = db.clone();
+        let only = only.clone();
         async move {
-            if !shown {
-                return Ok(Vec::new());
-            }
             let mut conn = db.conn().await?;
-            let rows = repo::lines(&mut conn, budget_id, after, n).await?;
+            let rows = repo::lines(&mut conn, budget_id, only.as_deref(), after, n).await?;
             with_details(&mut conn, year, rows).await
         }
     };

@@ -264,11 +264,32 @@ pub fn check_shares(shares: &[(Uuid, i32)]) -> Result<(), String> {
 /// add up to `amount` exactly: each gets the floor of its exact part, and the cents left go
 /// to the largest remainders (ties: the order given).
 pub fn allocate(amount: i64, shares: &[(Uuid, i32)]) -> Vec<(Uuid, i64)> {
-    let whole = i128::from(WHOLE_BP);
-    let mut parts: Vec<(Uuid, i128, i128)> = shares
+    let weights: Vec<(Uuid, i128)> = shares
         .iter()
-        .map(|(id, bp)| {
-            let exact = i128::from(amount) * i128::from(*bp);
+        .map(|(id, bp)| (*id, i128::from(*bp)))
+        .collect();
+    split_by(amount, &weights, i128::from(WHOLE_BP))
+}
+
+/// Splits `amount` cents in proportion to `weights` (e.g. the parts of a request each line
+/// gets), exactly as [`allocate`] does; nothing when the weights add up to zero.
+pub fn split(amount: i64, weights: &[(Uuid, i64)]) -> Vec<(Uuid, i64)> {
+    let weights: Vec<(Uuid, i128)> = weights
+        .iter()
+        .map(|(id, w)| (*id, i128::from(*w)))
+        .collect();
+    let whole: i128 = weights.iter().map(|w| w.1).sum();
+    if whole <= 0 {
+        return Vec::new();
+    }
+    split_by(amount, &weights, whole)
+}
+
+fn split_by(amount: i64, weights: &[(Uuid, i128)], whole: i128) -> Vec<(Uuid, i64)> {
+    let mut parts: Vec<(Uuid, i128, i128)> = weights
+        .iter()
+        .map(|(id, w)| {
+            let exact = i128::from(amount) * w;
             (*id, exact.div_euclid(whole), exact.rem_euclid(whole))
         })
         .collect();

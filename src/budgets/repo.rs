@@ -278,6 +278,7 @@ pub async fn find_line(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
 pub async fn lines(
     conn: &mut AsyncPgConnection,
     budget_id: Uuid,
+    only_keys: Option<&[Uuid]>,
     after: Option<(i32, String)>,
     limit: i64,
 ) -> QueryResult<Vec<LineRow>> {
@@ -285,6 +286,9 @@ pub async fn lines(
         .filter(budget_lines::budget_id.eq(budget_id))
         .select(LineRow::as_select())
         .into_boxed();
+    if let Some(keys) = only_keys {
+        q = q.filter(budget_lines::line_key.eq_any(keys.to_vec()));
+    }
     if let Some((pos, code)) = after {
         q = q.filter(
             budget_lines::position.gt(pos).or(budget_lines::position
@@ -477,4 +481,119 @@ pub async fn entries(
         .limit(limit)
         .load(conn)
         .await
+}
+
+/// Where income lines of a fiscal year come from, besides member fees: agreements whose
+/// instalment of that year names a line of the lineage, and grants whose income was booked
+/// on it or that named it. Rows `(line_key, is_agreement, source id, source name)`.
+pub async fn income_sources(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    keys: &[Uuid],
+) -> QueryResult<Vec<(Uuid, bool, Uuid, String)>> {
+    use crate::schema::{
+        agreement_instalments, agreements, application_income, application_lines, applications,
+    };
+    let mut rows: Vec<(Uuid, bool, Uuid, String)> = agreement_instalments::table
+        .inner_join(budget_lines::table)
+        .inner_join(agreements::table)
+        .filter(agreement_instalments::fiscal_year.eq(year))
+        .filter(budget_lines::line_key.eq_any(keys))
+        .select((budget_lines::line_key, agreements::id, agreements::title))
+        .load::<(Uuid, Uuid, String)>(conn)
+        .await?
+        .into_iter()
+        .map(|(k, id, t)| (k, true, id, t))
+        .collect();
+    let booked: Vec<(Option<Uuid>, Uuid, String)> = application_income::table
+        .inner_join(applications::table)
+        .filter(application_income::fiscal_year.eq(year))
+        .filter(application_income::line_key.eq_any(keys))
+        .select((application_income::line_key, applications::id, applications::title))
+        .load(conn)
+        .await?;
+    rows.extend(
+        booked
+            .into_iter()
+            .filter_map(|(k, id, t)| k.map(|k| (k, false, id, t))),
+    );
+    let named: Vec<(Uuid, Uuid, String)> = application_lines::table
+        .inner_join(budget_lines::table.inner_join(budgets::table))
+        .inner_join(applications::table)
+        .filter(budgets::fiscal_year.eq(year))
+        .filter(budget_lines::line_key.eq_any(keys))
+        .filter(budget_lines::kind.eq(super::model::LineKind::Income))
+        .select((budget_lines::line_key, applications::id, applications::title))
+        .load(conn)
+        .await?;
+    rows.extend(named.into_iter().map(|(k, id, t)| (k, false, id, t)));
+    Ok(rows)
+}
+
+/// Accepted grants of a fiscal year whose income is pending (no draft budget existed when
+/// they were accepted): `(application, title, amount, line_key)`.
+pub async fn pending_income(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> QueryResult<Vec<(Uuid, String, i64, Option<Uuid>)>> {
+    use crate::schema::{application_income, applications};
+    application_income::table
+        .inner_join(applications::table)
+        .filter(application_income::fiscal_year.eq(year))
+        .filter(application_income::pending)
+        .select((
+            applications::id,
+            applications::title,
+            application_income::amount_cents,
+            application_income::line_key,
+        ))
+        .order(applications::id)
+        .load(conn)
+        .await
+}
+
+/// The line lineages a funder funds: lines its agreements' instalments name, and lines of
+/// the applications made to its calls (named by them, or where their income was booked),
+/// once the funder has received them.
+pub async fn funded_line_keys(conn: &mut AsyncPgConnection, funder_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    use crate::schema::{
+        agreement_instalments, agreements, application_income, application_lines, applications,
+        calls,
+    };
+    let mut keys: Vec<Uuid> = agreement_instalments::table
+        .inner_join(budget_lines::table)
+        .inner_join(agreements::table)
+        .filter(agreements::funder_id.eq(funder_id))
+        .select(budget_lines::line_key)
+        .load(conn)
+        .await?;
+    let apps = applications::table
+        .inner_join(calls::table)
+        .filter(calls::funder_id.eq(funder_id))
+        .filter(applications::status.ne("draft"))
+        .select(applications::id);
+    keys.extend(
+        application_lines::table
+            .inner_join(budget_lines::table)
+            .filter(application_lines::application_id.eq_any(apps))
+            .select(budget_lines::line_key)
+            .load::<Uuid>(conn)
+            .await?,
+    );
+    let apps = applications::table
+        .inner_join(calls::table)
+        .filter(calls::funder_id.eq(funder_id))
+        .select(applications::id);
+    keys.extend(
+        application_income::table
+            .filter(application_income::application_id.eq_any(apps))
+            .select(application_income::line_key)
+            .load::<Option<Uuid>>(conn)
+            .await?
+            .into_iter()
+            .flatten(),
+    );
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
 }

@@ -1,0 +1,231 @@
+//! Application documents: one interface over where the bytes live (PostgreSQL or a
+//! directory on disk, chosen by `AGRUPA_DOCUMENT_DIR`), the content check, and the SHA-256
+//! every document is stored with and checked against on download.
+
+use std::path::{Path, PathBuf};
+
+use diesel_async::AsyncPgConnection;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{model::DocumentRow, repo};
+use crate::error::ApiError;
+
+/// Where document bytes are kept.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// In `application_document_blobs`, in the same transaction as the metadata.
+    Database,
+    /// One file per document in this directory (written before the metadata commits).
+    Disk(PathBuf),
+}
+
+impl Store {
+    /// The store the configuration selects.
+    pub fn configured(dir: Option<&Path>) -> Self {
+        dir.map_or(Store::Database, |d| Store::Disk(d.to_path_buf()))
+    }
+
+    /// The stored name of the store (`database`, `disk`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Store::Database => "database",
+            Store::Disk(_) => "disk",
+        }
+    }
+
+    /// Keeps the bytes of document `id`.
+    pub async fn put(
+        &self,
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        bytes: &[u8],
+    ) -> Result<(), ApiError> {
+        match self {
+            Store::Database => Ok(repo::insert_blob(conn, id, bytes).await?),
+            Store::Disk(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(ApiError::internal)?;
+                let tmp = dir.join(format!("{id}.part"));
+                tokio::fs::write(&tmp, bytes)
+                    .await
+                    .map_err(ApiError::internal)?;
+                tokio::fs::rename(&tmp, dir.join(id.to_string()))
+                    .await
+                    .map_err(ApiError::internal)
+            }
+        }
+    }
+
+    /// Removes the bytes of a document whose metadata did not commit (disk only; the
+    /// database rolls back by itself).
+    pub async fn discard(&self, id: Uuid) {
+        if let Store::Disk(dir) = self
+            && let Err(e) = tokio::fs::remove_file(dir.join(id.to_string())).await
+        {
+            tracing::warn!(document = %id, error = %e, "could not remove an orphan document");
+        }
+    }
+
+    /// The bytes of a document, from the store it was written to, checked against its
+    /// SHA-256 (a mismatch is a 500 and is logged: the stored copy was altered).
+    pub async fn get(
+        conn: &mut AsyncPgConnection,
+        dir: Option<&Path>,
+        row: &DocumentRow,
+    ) -> Result<Vec<u8>, ApiError> {
+        let bytes = match (row.storage.as_str(), dir) {
+            ("disk", Some(dir)) => tokio::fs::read(dir.join(row.id.to_string()))
+                .await
+                .map_err(ApiError::internal)?,
+            ("disk", None) => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "document {} is on disk but AGRUPA_DOCUMENT_DIR is not set",
+                    row.id
+                )));
+            }
+            _ => repo::blob(conn, row.id).await?,
+        };
+        if sha256_hex(&bytes) != row.sha256 {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "document {} does not match its SHA-256",
+                row.id
+            )));
+        }
+        Ok(bytes)
+    }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The content types accepted, with the signature their content must start with (`None`:
+/// text, checked as UTF-8 without NUL bytes).
+const ACCEPTED: &[(&str, Option<&[u8]>)] = &[
+    ("application/pdf", Some(b"%PDF-")),
+    ("image/png", Some(b"\x89PNG\r\n\x1a\n")),
+    ("image/jpeg", Some(b"\xff\xd8\xff")),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some(b"PK\x03\x04"),
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some(b"PK\x03\x04"),
+    ),
+    (
+        "application/vnd.oasis.opendocument.text",
+        Some(b"PK\x03\x04"),
+    ),
+    (
+        "application/vnd.oasis.opendocument.spreadsheet",
+        Some(b"PK\x03\x04"),
+    ),
+    ("text/plain", None),
+    ("text/csv", None),
+];
+
+/// Checks a declared content type against the list and the content; returns the
+/// normalised type. 415 for a type not accepted, 422 `content_mismatch` when the bytes are
+/// not what the type says.
+pub fn check_content(declared: &str, bytes: &[u8]) -> Result<&'static str, ApiError> {
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some((name, magic)) = ACCEPTED.iter().find(|(n, _)| *n == essence) else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_document_type",
+            format!(
+                "Documents are PDF, PNG, JPEG, OOXML or OpenDocument text and spreadsheets, \
+                 plain text or CSV; not `{essence}`."
+            ),
+        ));
+    };
+    let matches = match magic {
+        Some(m) => bytes.starts_with(m),
+        None => std::str::from_utf8(bytes).is_ok_and(|t| !t.contains('\0')),
+    };
+    if !matches {
+        return Err(ApiError::unprocessable(
+            "content_mismatch",
+            format!("The file's content is not {name}."),
+        ));
+    }
+    Ok(name)
+}
+
+/// A file name safe to keep and to send back: the last path component, without control
+/// characters, at most 255 characters.
+pub fn clean_filename(raw: &str) -> Option<String> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
+    let name = name.trim().to_owned();
+    (!name.is_empty() && name != "." && name != "..").then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_must_match_its_type() {
+        assert_eq!(
+            check_content("application/pdf", b"%PDF-1.7\n...").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            check_content(
+                "Text/Plain; charset=utf-8",
+                "Memoria técnica ñ 🎬".as_bytes()
+            )
+            .unwrap(),
+            "text/plain"
+        );
+        assert_eq!(
+            check_content("application/pdf", b"MZ\x90\x00")
+                .unwrap_err()
+                .code(),
+            "content_mismatch"
+        );
+        assert_eq!(
+            check_content("text/plain", b"a\0b").unwrap_err().code(),
+            "content_mismatch"
+        );
+        assert_eq!(
+            check_content("application/x-msdownload", b"MZ")
+                .unwrap_err()
+                .code(),
+            check_content("application/zip", b"PK\x03\x04")
+                .unwrap_err()
+                .code()
+        );
+    }
+
+    #[test]
+    fn checksums_and_names() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            clean_filename("C:\\docs\\memoria.pdf").as_deref(),
+            Some("memoria.pdf")
+        );
+        assert_eq!(
+            clean_filename("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(clean_filename(".."), None);
+        assert_eq!(clean_filename("  "), None);
+    }
+}

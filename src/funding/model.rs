@@ -1,0 +1,488 @@
+//! Rows of the funding tables, the application state machine and the funding arithmetic.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::schema::{
+    agreement_instalments, agreements, application_actions, application_documents,
+    application_income, application_lines, application_transitions, applications, calls, funders,
+};
+
+crate::text_enum!(
+    /// What kind of institution a funder is.
+    FunderKind {
+        /// A national ministry.
+        Ministry => "ministry",
+        /// A regional government or agency.
+        RegionalGovernment => "regional_government",
+        /// A city council.
+        CityCouncil => "city_council",
+        /// The European Union.
+        Eu => "eu",
+        /// A private funder (a foundation, a company).
+        Private => "private",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+crate::text_enum!(
+    /// Where a call stands, derived from its opening and closing instants.
+    CallStatus {
+        /// Announced, not open yet.
+        Forecast => "forecast",
+        /// Applications are accepted.
+        Open => "open",
+        /// The submission window has ended.
+        Closed => "closed",
+    }
+);
+
+crate::text_enum!(
+    /// Where a subsidy application stands.
+    ApplicationStatus {
+        /// Being prepared by the cluster.
+        Draft => "draft",
+        /// Submitted to the funder.
+        Submitted => "submitted",
+        /// The funder is assessing it.
+        UnderReview => "under_review",
+        /// The funder asked for changes; the cluster edits and submits again.
+        ChangesRequested => "changes_requested",
+        /// Granted in full.
+        Granted => "granted",
+        /// Granted for less than requested.
+        PartiallyGranted => "partially_granted",
+        /// Refused.
+        Rejected => "rejected",
+        /// The cluster accepted the grant: the money is income of the years it funds.
+        Accepted => "accepted",
+        /// The cluster renounced the grant.
+        Renounced => "renounced",
+        /// The cluster has sent its justification of the spending.
+        JustificationSubmitted => "justification_submitted",
+        /// The funder accepted the justification.
+        Justified => "justified",
+        /// The file is closed.
+        Closed => "closed",
+        /// The cluster withdrew it before a decision.
+        Withdrawn => "withdrawn",
+    }
+);
+
+/// Who makes a move of the state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The cluster's staff (internal moves: submit, accept, justify, withdraw).
+    Cluster,
+    /// The funder's partner users, or staff recording the funder's decision for it.
+    Funder,
+}
+
+impl ApplicationStatus {
+    /// Who may move an application from `self` to `to`; `None` when the move is illegal.
+    /// This table and the database trigger `agrupa_applications_guard` list the same edges.
+    pub fn edge(self, to: ApplicationStatus) -> Option<Side> {
+        use ApplicationStatus::*;
+        match (self, to) {
+            (Draft, Submitted)
+            | (ChangesRequested, Submitted)
+            | (Granted | PartiallyGranted, Accepted | Renounced)
+            | (Accepted, JustificationSubmitted)
+            | (Draft | Submitted, Withdrawn) => Some(Side::Cluster),
+            (Submitted, UnderReview)
+            | (UnderReview, ChangesRequested | Granted | PartiallyGranted | Rejected)
+            | (JustificationSubmitted, Justified)
+            | (Justified, Closed) => Some(Side::Funder),
+            _ => None,
+        }
+    }
+
+    /// The statuses reachable from `self`.
+    pub fn next(self) -> Vec<ApplicationStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.edge(*to).is_some())
+            .collect()
+    }
+
+    /// Whether the cluster may still change the application's content.
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            ApplicationStatus::Draft | ApplicationStatus::ChangesRequested
+        )
+    }
+
+    /// Whether the application holds a grant (its money counts against double funding).
+    pub fn holds_grant(self) -> bool {
+        use ApplicationStatus::*;
+        matches!(
+            self,
+            Granted | PartiallyGranted | Accepted | JustificationSubmitted | Justified | Closed
+        )
+    }
+
+    /// Statuses that hold a grant.
+    pub fn granted_statuses() -> Vec<ApplicationStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.holds_grant())
+            .collect()
+    }
+
+    /// Whether the funder has ever received it (partners see it from then on).
+    pub fn seen_by_funder(self) -> bool {
+        self != ApplicationStatus::Draft
+    }
+}
+
+/// A funder.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = funders, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct FunderRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: FunderKind,
+    pub tax_id: Option<String>,
+    pub website: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to a funder.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = funders)]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct FunderChanges {
+    pub name: Option<String>,
+    pub kind: Option<FunderKind>,
+    pub tax_id: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+}
+
+/// A call for subsidies.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = calls, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct CallRow {
+    pub id: Uuid,
+    pub funder_id: Uuid,
+    pub title: String,
+    pub programme: Option<String>,
+    pub bdns_code: Option<String>,
+    pub journal_reference: Option<String>,
+    pub journal_url: Option<String>,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub max_grant_cents: Option<i64>,
+    pub cofinancing_rate_bp: i32,
+    pub execution_starts_on: Option<NaiveDate>,
+    pub execution_ends_on: Option<NaiveDate>,
+    pub justification_due_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CallRow {
+    /// The status at `now`.
+    pub fn status_at(&self, now: DateTime<Utc>) -> CallStatus {
+        if now < self.opens_at {
+            CallStatus::Forecast
+        } else if now < self.closes_at {
+            CallStatus::Open
+        } else {
+            CallStatus::Closed
+        }
+    }
+}
+
+/// Changes to a call.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = calls)]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct CallChanges {
+    pub title: Option<String>,
+    pub programme: Option<Option<String>>,
+    pub bdns_code: Option<Option<String>>,
+    pub journal_reference: Option<Option<String>>,
+    pub journal_url: Option<Option<String>>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub max_grant_cents: Option<Option<i64>>,
+    pub cofinancing_rate_bp: Option<i32>,
+    pub execution_starts_on: Option<Option<NaiveDate>>,
+    pub execution_ends_on: Option<Option<NaiveDate>>,
+    pub justification_due_on: Option<Option<NaiveDate>>,
+}
+
+/// An agreement (convenio).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreements, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct AgreementRow {
+    pub id: Uuid,
+    pub funder_id: Uuid,
+    pub title: String,
+    pub reference: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub total_cents: i64,
+    pub obligations: Option<String>,
+    pub justification_due_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to an agreement.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = agreements)]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct AgreementChanges {
+    pub title: Option<String>,
+    pub reference: Option<Option<String>>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub total_cents: Option<i64>,
+    pub obligations: Option<Option<String>>,
+    pub justification_due_on: Option<Option<NaiveDate>>,
+}
+
+/// A yearly instalment of an agreement.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_instalments, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct InstalmentRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub fiscal_year: i32,
+    pub amount_cents: i64,
+    pub justification_due_on: Option<NaiveDate>,
+    pub budget_line_id: Option<Uuid>,
+}
+
+/// A subsidy application.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = applications, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub call_id: Uuid,
+    pub title: String,
+    pub summary: Option<String>,
+    pub lead_member_id: Option<Uuid>,
+    pub status: ApplicationStatus,
+    pub eligible_cost_cents: i64,
+    pub requested_cents: i64,
+    pub own_funding_cents: i64,
+    pub other_aid_cents: i64,
+    pub granted_cents: Option<i64>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_on: Option<NaiveDate>,
+    pub justification_due_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to an application (content while editable; decisions through transitions).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = applications)]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct ApplicationChanges {
+    pub call_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub summary: Option<Option<String>>,
+    pub lead_member_id: Option<Option<Uuid>>,
+    pub eligible_cost_cents: Option<i64>,
+    pub requested_cents: Option<i64>,
+    pub own_funding_cents: Option<i64>,
+    pub other_aid_cents: Option<i64>,
+    pub status: Option<ApplicationStatus>,
+    pub granted_cents: Option<Option<i64>>,
+    pub submitted_at: Option<Option<DateTime<Utc>>>,
+    pub decided_on: Option<Option<NaiveDate>>,
+    pub justification_due_on: Option<Option<NaiveDate>>,
+}
+
+/// The part of an application's requested amount for one plan action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_actions, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct ApplicationActionRow {
+    pub application_id: Uuid,
+    pub action_id: Uuid,
+    pub amount_cents: i64,
+}
+
+/// The part of an application's requested amount for one budget line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_lines, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct ApplicationLineRow {
+    pub application_id: Uuid,
+    pub line_id: Uuid,
+    pub amount_cents: i64,
+}
+
+/// One move of an application.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_transitions, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct TransitionRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub from_status: ApplicationStatus,
+    pub to_status: ApplicationStatus,
+    pub comment: Option<String>,
+    pub granted_cents: Option<i64>,
+    pub actor_id: Uuid,
+    pub actor_kind: String,
+    pub actor_role: String,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The income an accepted grant brings to one fiscal year.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_income, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct IncomeRow {
+    pub application_id: Uuid,
+    pub fiscal_year: i32,
+    pub amount_cents: i64,
+    pub line_key: Option<Uuid>,
+    pub budget_id: Option<Uuid>,
+    pub pending: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A document's metadata.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_documents, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `funding` and the DTOs"
+)]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage: String,
+    pub description: Option<String>,
+    pub uploaded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `part × numerator / denominator`, rounded down (0 when the denominator is 0). Exact in
+/// 128 bits; the result never exceeds `part` when `numerator <= denominator`.
+pub fn scale(part: i64, numerator: i64, denominator: i64) -> i64 {
+    if denominator <= 0 {
+        return 0;
+    }
+    let exact = i128::from(part) * i128::from(numerator) / i128::from(denominator);
+    i64::try_from(exact).unwrap_or(i64::MAX)
+}
+
+/// Whether `requested` is within `rate_bp` basis points of `eligible`
+/// (requested × 10,000 ≤ rate × eligible, exactly).
+pub fn within_rate(requested: i64, eligible: i64, rate_bp: i32) -> bool {
+    i128::from(requested) * 10_000 <= i128::from(eligible) * i128::from(rate_bp)
+}
+
+/// The most a call lets an application ask: its maximum grant and its rate of the eligible
+/// cost, whichever is lower.
+pub fn ceiling(call: &CallRow, eligible: i64) -> i64 {
+    let by_rate = scale(eligible, i64::from(call.cofinancing_rate_bp), 10_000);
+    call.max_grant_cents.map_or(by_rate, |m| m.min(by_rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ApplicationStatus::*;
+
+    #[test]
+    fn the_machine_has_the_documented_edges() {
+        let legal: Vec<(ApplicationStatus, ApplicationStatus)> = ApplicationStatus::ALL
+            .iter()
+            .flat_map(|f| f.next().into_iter().map(move |t| (*f, t)))
+            .collect();
+        assert_eq!(legal.len(), 16);
+        assert_eq!(Draft.next(), vec![Submitted, Withdrawn]);
+        assert_eq!(
+            UnderReview.next(),
+            vec![ChangesRequested, Granted, PartiallyGranted, Rejected]
+        );
+        for end in [Rejected, Renounced, Closed, Withdrawn] {
+            assert!(end.next().is_empty(), "{end} is final");
+        }
+        assert_eq!(Submitted.edge(UnderReview), Some(Side::Funder));
+        assert_eq!(Granted.edge(Accepted), Some(Side::Cluster));
+        assert_eq!(Draft.edge(Granted), None);
+    }
+
+    #[test]
+    fn rates_are_exact() {
+        // 80% of 1,000.01 € is 800.008 €: 800.00 € fits, 800.01 € does not.
+        assert!(within_rate(80_000, 100_001, 8_000));
+        assert!(!within_rate(80_001, 100_001, 8_000));
+        assert!(within_rate(i64::MAX / 2, i64::MAX / 2, 10_000));
+        assert_eq!(scale(7, 1, 3), 2);
+        assert_eq!(
+            scale(1_000_000_000_000_000, 1_000_000_000_000_000, 1),
+            i64::MAX
+        );
+        assert_eq!(scale(5, 1, 0), 0);
+    }
+}

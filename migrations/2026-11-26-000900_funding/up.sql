@@ -211,7 +211,8 @@ CREATE TABLE application_transitions (
     comment text CHECK (length(comment) <= 5000),
     granted_cents bigint,
     actor_id uuid NOT NULL,
-    actor_kind text NOT NULL CHECK (actor_kind IN ('user', 'api_client')),
+    -- `system`: the demo seed.
+    actor_kind text NOT NULL CHECK (actor_kind IN ('user', 'api_client', 'system')),
     actor_role text NOT NULL,
     request_id text,
     created_at timestamptz NOT NULL DEFAULT now()

@@ -723,6 +723,7 @@ pub struct IncomeSource {
     /// Its name.
     pub name: String,
     /// Amounts of its lines.
+    #[serde(flatten)]
     pub amounts: Amounts,
 }
 

@@ -863,7 +863,11 @@ async fn income_sources(
             });
             (IncomeSourceKind::Other, name, None)
         };
-        sources.entry(key).or_default().add(f.figures).map_err(overflow)?;
+        sources
+            .entry(key)
+            .or_default()
+            .add(f.figures)
+            .map_err(overflow)?;
     }
     let mut by_source = Vec::with_capacity(sources.len());
     for ((kind, name, source_id), f) in sources {
@@ -874,7 +878,10 @@ async fn income_sources(
             amounts: Amounts::of(f).ok_or_else(|| overflow(model::Overflow))?,
         });
     }
-    let planned: HashMap<Uuid, i64> = lines.iter().map(|l| (l.line_key, l.planned_cents)).collect();
+    let planned: HashMap<Uuid, i64> = lines
+        .iter()
+        .map(|l| (l.line_key, l.planned_cents))
+        .collect();
     let pending = repo::pending_income(conn, budget.fiscal_year)
         .await?
         .into_iter()

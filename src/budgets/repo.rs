@@ -509,7 +509,11 @@ pub async fn income_sources(
         .inner_join(applications::table)
         .filter(application_income::fiscal_year.eq(year))
         .filter(application_income::line_key.eq_any(keys))
-        .select((application_income::line_key, applications::id, applications::title))
+        .select((
+            application_income::line_key,
+            applications::id,
+            applications::title,
+        ))
         .load(conn)
         .await?;
     rows.extend(
@@ -523,7 +527,11 @@ pub async fn income_sources(
         .filter(budgets::fiscal_year.eq(year))
         .filter(budget_lines::line_key.eq_any(keys))
         .filter(budget_lines::kind.eq(super::model::LineKind::Income))
-        .select((budget_lines::line_key, applications::id, applications::title))
+        .select((
+            budget_lines::line_key,
+            applications::id,
+            applications::title,
+        ))
         .load(conn)
         .await?;
     rows.extend(named.into_iter().map(|(k, id, t)| (k, false, id, t)));
@@ -555,7 +563,10 @@ pub async fn pending_income(
 /// The line lineages a funder funds: lines its agreements' instalments name, and lines of
 /// the applications made to its calls (named by them, or where their income was booked),
 /// once the funder has received them.
-pub async fn funded_line_keys(conn: &mut AsyncPgConnection, funder_id: Uuid) -> QueryResult<Vec<Uuid>> {
+pub async fn funded_line_keys(
+    conn: &mut AsyncPgConnection,
+    funder_id: Uuid,
+) -> QueryResult<Vec<Uuid>> {
     use crate::schema::{
         agreement_instalments, agreements, application_income, application_lines, applications,
         calls,

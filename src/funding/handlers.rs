@@ -70,14 +70,12 @@ fn sees_funder(scope: Scope, funder_id: Uuid) -> bool {
     match scope {
         Scope::All | Scope::Member(_) => true,
         Scope::Funder(f) => f == funder_id,
-        Scope::Nothing => false,
     }
 }
 
 /// The funder filter of the call and agreement lists: the partner's own, or what was asked.
 fn funder_filter(scope: Scope, asked: Option<Uuid>) -> Result<Option<Uuid>, ()> {
     match (scope, asked) {
-        (Scope::Nothing, _) => Err(()),
         (Scope::Funder(f), Some(a)) if a != f => Err(()),
         (Scope::Funder(f), _) => Ok(Some(f)),
         (_, asked) => Ok(asked),
@@ -96,7 +94,8 @@ fn check_tax_id(raw: &str) -> Result<String, String> {
     let vat = v.len() >= 4
         && v.len() <= 15
         && v.chars().take(2).all(|c| c.is_ascii_uppercase())
-        && v.chars().skip(2).all(|c| c.is_ascii_alphanumeric());
+        && v.chars().skip(2).all(|c| c.is_ascii_alphanumeric())
+        && v.chars().skip(2).any(|c| c.is_ascii_digit());
     if vat {
         Ok(v)
     } else {
@@ -2000,10 +1999,9 @@ pub async fn deadlines(
         .unwrap_or(from);
     let scope = scope(&caller);
     let mut items = Vec::new();
-    if scope != Scope::Nothing {
-        let mut conn = state.conn().await?;
-        collect_deadlines(&mut conn, scope, from, to, &mut items).await?;
-    }
+    let mut conn = state.conn().await?;
+    collect_deadlines(&mut conn, scope, from, to, &mut items).await?;
+    drop(conn);
     items.sort_by(|a: &Deadline, b: &Deadline| {
         (a.date, a.at, a.kind, &a.title).cmp(&(b.date, b.at, b.kind, &b.title))
     });

@@ -64,8 +64,9 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
 pub fn scope(caller: &Caller) -> Scope {
     match caller.role {
         Role::Admin | Role::Staff | Role::Auditor => Scope::All,
-        Role::Partner => caller.funder_id.map_or(Scope::Nothing, Scope::Funder),
-        Role::Member => caller.member_id.map_or(Scope::Nothing, Scope::Member),
+        // Without a funder or an organisation, the nil id matches nothing.
+        Role::Partner => Scope::Funder(caller.funder_id.unwrap_or_default()),
+        Role::Member => Scope::Member(caller.member_id.unwrap_or_default()),
     }
 }
 

@@ -25,8 +25,6 @@ pub enum Scope {
     Funder(Uuid),
     /// A member representative: applications its organisation leads or takes part in.
     Member(Uuid),
-    /// A partner without a funder, a representative without an organisation: nothing.
-    Nothing,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,7 +382,6 @@ pub async fn sees_application(
 ) -> QueryResult<bool> {
     Ok(match scope {
         Scope::All => true,
-        Scope::Nothing => false,
         Scope::Funder(f) => f == funder_id && app.status.seen_by_funder(),
         Scope::Member(m) => {
             app.lead_member_id == Some(m)
@@ -423,7 +420,6 @@ pub async fn list_applications(
         .into_boxed();
     match scope {
         Scope::All => {}
-        Scope::Nothing => return Ok(Vec::new()),
         Scope::Funder(f) => {
             q = q
                 .filter(

@@ -35,6 +35,8 @@ pub struct Seeded {
     pub plans: usize,
     /// Budgets added.
     pub budgets: usize,
+    /// Funding sets (funders, calls, agreement, applications) added.
+    pub funding: usize,
 }
 
 impl Seeded {
@@ -920,6 +922,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         }
         out.plans = usize::from(super::demo_plan::seed(conn).await?);
         out.budgets = usize::from(super::demo_budget::seed(conn).await?);
+        out.funding = usize::from(super::demo_funding::seed(conn).await?);
         Ok(out)
     })
     .await

@@ -199,6 +199,17 @@ impl TestApp {
         diesel::sql_query(sql).execute(&mut conn).await.unwrap();
     }
 
+    /// Runs SQL on the test's database and returns the error message, if any.
+    pub async fn sql_result(&self, sql: &str) -> Result<(), String> {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        diesel::sql_query(sql)
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs SQL on the server's maintenance database.
     pub async fn admin_sql(&self, sql: &str) {
         use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -521,5 +532,157 @@ impl TestApp {
             walk(a, &mut out);
         }
         out
+    }
+}
+
+/// Funding fixtures.
+impl TestApp {
+    /// Creates a user with `role` and extra fields (`member_id`, `funder_id`) and signs in.
+    pub async fn user_with(
+        &self,
+        admin: &TestUser,
+        role: &str,
+        extra: serde_json::Value,
+    ) -> TestUser {
+        let email = format!("{role}-{}@test.agrupa.local", uuid::Uuid::new_v4().simple());
+        let password = "una contraseña bastante larga".to_owned();
+        let mut body = serde_json::json!({
+            "email": email, "display_name": format!("Usuaria {role}"), "role": role, "password": password,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = self.post_json(&admin.token, "/api/v1/users", &body).await;
+        assert_eq!(res.status(), 201, "create {role}");
+        let user: serde_json::Value = res.json().await.unwrap();
+        let tokens = self.login(&email, &password).await;
+        TestUser {
+            id: user["id"].as_str().unwrap().to_owned(),
+            email,
+            password,
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates a funder and returns its id.
+    pub async fn funder(&self, token: &str, name: &str) -> String {
+        let res = self
+            .post_json(
+                token,
+                "/api/v1/funders",
+                &serde_json::json!({"name": name, "kind": "ministry"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create funder {name}");
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a call of `funder` open from `opens` to `closes` days from now (80%
+    /// co-financing, at most 100,000 €), with `extra` fields, and returns its id.
+    pub async fn call(
+        &self,
+        token: &str,
+        funder: &str,
+        opens: i64,
+        closes: i64,
+        extra: serde_json::Value,
+    ) -> String {
+        let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        let mut body = serde_json::json!({
+            "funder_id": funder, "title": "Ayudas a Agrupaciones Empresariales Innovadoras",
+            "programme": "Programa AEI", "opens_at": at(opens), "closes_at": at(closes),
+            "max_grant_cents": 10_000_000, "cofinancing_rate_bp": 8000,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = self.post_json(token, "/api/v1/calls", &body).await;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "create call: {body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a draft application to `call` (eligible 10,000 €: 8,000 requested, 2,000 own)
+    /// with `extra` fields, and returns it.
+    pub async fn application(
+        &self,
+        token: &str,
+        call: &str,
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "call_id": call, "title": "Dinamización del clúster audiovisual",
+            "eligible_cost_cents": 1_000_000, "requested_cents": 800_000,
+            "own_funding_cents": 200_000, "other_aid_cents": 0,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = self.post_json(token, "/api/v1/applications", &body).await;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "create application: {body}");
+        body
+    }
+
+    /// Asks for a move of an application.
+    pub async fn transition(
+        &self,
+        token: &str,
+        application: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.post_json(
+            token,
+            &format!("/api/v1/applications/{application}/transitions"),
+            &body,
+        )
+        .await
+    }
+
+    /// Uploads a document as `multipart/form-data` (`file` and, if given, `description`).
+    pub async fn upload(
+        &self,
+        token: &str,
+        application: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+        description: Option<&str>,
+    ) -> reqwest::Response {
+        let boundary = "agrupa-test-boundary-7d1f";
+        let mut body = Vec::new();
+        if let Some(d) = description {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n{d}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.client
+            .post(self.url(&format!("/api/v1/applications/{application}/documents")))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 }

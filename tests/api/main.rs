@@ -7,6 +7,7 @@ mod auth;
 mod budgets;
 mod contract;
 mod errors;
+mod funding;
 mod health;
 mod helpers;
 mod members;

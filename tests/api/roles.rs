@@ -13,6 +13,9 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
     const ALL_200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:200";
     const W200: &str = "admin:200 staff:200 member:403 partner:403 auditor:403 client:403";
     const W201: &str = "admin:201 staff:201 member:403 partner:403 auditor:403 client:403";
+    const R200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:403";
+    const OWN_FUNDER: &str = "admin:200 staff:200 member:200 partner:404 auditor:200 client:403";
+    const OWN_APP: &str = "admin:200 staff:200 member:404 partner:404 auditor:200 client:403";
     const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
     BTreeMap::from([
         ("GET /api/v1/budget-categories", Some(ALL_200)),
@@ -57,6 +60,44 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
         ),
         ("POST /api/v1/budget-lines/{id}/entries", Some(W201)),
+        // Funding: partner users here belong to no funder and the API client holds no
+        // funding scope; members here represent no organisation.
+        ("GET /api/v1/funders", Some(R200)),
+        ("POST /api/v1/funders", Some(W201)),
+        ("GET /api/v1/funders/{id}", Some(R200)),
+        ("PATCH /api/v1/funders/{id}", Some(W200)),
+        ("GET /api/v1/calls", Some(R200)),
+        ("POST /api/v1/calls", Some(W201)),
+        ("GET /api/v1/calls/{id}", Some(OWN_FUNDER)),
+        ("PATCH /api/v1/calls/{id}", Some(W200)),
+        ("GET /api/v1/agreements", Some(R200)),
+        ("POST /api/v1/agreements", Some(W201)),
+        ("GET /api/v1/agreements/{id}", Some(OWN_FUNDER)),
+        ("PATCH /api/v1/agreements/{id}", Some(W200)),
+        ("GET /api/v1/applications", Some(R200)),
+        ("POST /api/v1/applications", Some(W201)),
+        ("GET /api/v1/applications/{id}", Some(OWN_APP)),
+        ("PATCH /api/v1/applications/{id}", Some(W200)),
+        (
+            "POST /api/v1/applications/{id}/transitions",
+            Some("admin:200 staff:200 member:403 partner:404 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/applications/{id}/history", Some(OWN_APP)),
+        ("GET /api/v1/applications/{id}/documents", Some(OWN_APP)),
+        // The matrix sends JSON: the upload wants multipart (415) once the caller may upload.
+        (
+            "POST /api/v1/applications/{id}/documents",
+            Some("admin:415 staff:415 member:403 partner:404 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/applications/{id}/documents/{document_id}",
+            Some(OWN_APP),
+        ),
+        (
+            "GET /api/v1/applications/{id}/documents/{document_id}/content",
+            Some(OWN_APP),
+        ),
+        ("GET /api/v1/deadlines", Some(R200)),
         ("GET /api/v1/plans", Some(ALL_200)),
         ("POST /api/v1/plans", Some(W201)),
         ("POST /api/v1/plans/import", Some(W201)),
@@ -557,7 +598,61 @@ impl Fixture<'_> {
         })
     }
 
+    /// The path and body of a funding route (`f:` objects made in the test's setup).
+    async fn funding_path(&self, key: &str) -> Option<(String, Value)> {
+        let f = |k: &str| self.plans[&format!("f:{k}")].clone();
+        let (_, template) = key.split_once(' ').unwrap();
+        let n = self.next();
+        let empty = json!({});
+        let object = |k: &str| Some(template.replace("{id}", &f(k)));
+        let path = match template {
+            "/api/v1/funders"
+            | "/api/v1/calls"
+            | "/api/v1/agreements"
+            | "/api/v1/applications"
+            | "/api/v1/deadlines" => Some(template.to_owned()),
+            t if t.starts_with("/api/v1/funders/") => object("funder"),
+            t if t.starts_with("/api/v1/calls/") => object("call"),
+            t if t.starts_with("/api/v1/agreements/") => object("agreement"),
+            "/api/v1/applications/{id}/transitions" => {
+                let a = self
+                    .app
+                    .application(&self.admin.token, &f("call"), empty.clone())
+                    .await;
+                Some(template.replace("{id}", a["id"].as_str().unwrap()))
+            }
+            t if t.starts_with("/api/v1/applications/") => Some(
+                template
+                    .replace("{id}", &f("application"))
+                    .replace("{document_id}", &f("document")),
+            ),
+            _ => None,
+        }?;
+        let body = match key {
+            "POST /api/v1/funders" => json!({"name": format!("Entidad {n}"), "kind": "private"}),
+            "PATCH /api/v1/funders/{id}" => json!({"website": "https://www.mintur.gob.es"}),
+            "POST /api/v1/calls" => json!({"funder_id": f("funder"), "title": "Convocatoria",
+                "opens_at": "2030-01-01T09:00:00+01:00", "closes_at": "2030-02-01T14:00:00+01:00",
+                "cofinancing_rate_bp": 5000}),
+            "PATCH /api/v1/calls/{id}" => json!({"programme": "Programa AEI"}),
+            "POST /api/v1/agreements" => {
+                json!({"funder_id": f("funder"), "title": format!("Convenio {n}"),
+                "starts_on": "2030-01-01", "ends_on": "2030-12-31", "total_cents": 100})
+            }
+            "PATCH /api/v1/agreements/{id}" => json!({"obligations": "Memoria anual"}),
+            "POST /api/v1/applications" => json!({"call_id": f("call"), "title": "Solicitud",
+                "eligible_cost_cents": 100, "requested_cents": 50, "own_funding_cents": 50, "other_aid_cents": 0}),
+            "PATCH /api/v1/applications/{id}" => json!({"summary": "Resumen ñ"}),
+            "POST /api/v1/applications/{id}/transitions" => json!({"to": "submitted"}),
+            _ => empty,
+        };
+        Some((path, body))
+    }
+
     async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
+        if let Some(found) = self.funding_path(key).await {
+            return found;
+        }
         if let Some(found) = self.plan_path(key).await {
             return found;
         }
@@ -778,6 +873,43 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         ("draft_line", draft_line),
     ] {
         fixture.plans.insert(format!("b:{k}"), v);
+    }
+    let funder = app
+        .funder(&admin.token, "Ministerio de Industria y Turismo")
+        .await;
+    let call = app.call(&admin.token, &funder, -1, 30, json!({})).await;
+    let agreement = id_of(
+        app.post_json(
+            &admin.token,
+            "/api/v1/agreements",
+            &json!({"funder_id": funder, "title": "Convenio 2023/2024", "starts_on": "2023-01-01",
+                "ends_on": "2024-12-31", "total_cents": 100}),
+        )
+        .await,
+    )
+    .await;
+    let application = app.application(&admin.token, &call, json!({})).await;
+    let application = application["id"].as_str().unwrap().to_owned();
+    let document = id_of(
+        app.upload(
+            &admin.token,
+            &application,
+            "memoria.txt",
+            "text/plain",
+            b"Memoria",
+            None,
+        )
+        .await,
+    )
+    .await;
+    for (k, v) in [
+        ("funder", funder),
+        ("call", call),
+        ("agreement", agreement),
+        ("application", application),
+        ("document", document),
+    ] {
+        fixture.plans.insert(format!("f:{k}"), v);
     }
     fixture.member = fixture.new_member().await;
     fixture.contact = id_of(

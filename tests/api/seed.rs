@@ -16,6 +16,7 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert_eq!(first.segments, 12);
     assert_eq!(first.plans, 1);
     assert_eq!(first.budgets, 1);
+    assert_eq!(first.funding, 1);
     let again = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert!(again.is_empty(), "idempotent: {again:?}");
 

@@ -100,9 +100,23 @@ pub async fn idempotency(
         return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
     let scope = super::caller_key(&req, &state.keys);
-    let body = match req.extract::<web::Bytes>().await {
+    // Uploads (multipart) may be as large as a document; anything else as the body limit.
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    let limit = if multipart {
+        state
+            .config
+            .document_max_bytes
+            .saturating_add(MULTIPART_OVERHEAD)
+    } else {
+        state.config.body_limit
+    };
+    let body = match read_body(req.take_payload(), limit).await {
         Ok(b) => b,
-        Err(e) => return Ok(req.error_response(e)),
+        Err(e) => return fail(req, e),
     };
     let mut hasher = Sha256::new();
     hasher.update(req.path().as_bytes());
@@ -214,6 +228,28 @@ pub async fn idempotency(
 
 /// Inserts the key as in progress, or returns what is stored (`claimed` tells which). An
 /// abandoned in-progress key (older than the lease) with the same request is taken over.
+/// Room for a multipart form's boundaries and headers beyond the document itself.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// Reads a whole request body, refusing more than `limit` bytes (413).
+async fn read_body(mut payload: Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("The request body could not be read: {e}."),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 async fn claim(state: &AppState, scope: &str, key: &str, hash: &[u8]) -> Result<Stored, ApiError> {
     let mut conn = state.conn().await?;
     let stored: Option<Stored> = diesel::sql_query(

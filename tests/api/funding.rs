@@ -1492,3 +1492,80 @@ async fn the_demo_funding_is_consistent_with_the_demo_plan_and_budget() {
     assert_eq!(grant["planned_cents"], a["granted_cents"]);
     assert!(r["pending_income"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_retried_upload_with_an_idempotency_key_stores_one_document() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let funder = app.funder(&admin.token, "Ministerio").await;
+    let call = app.call(&admin.token, &funder, -1, 10, json!({})).await;
+    let a = id(&app.application(&admin.token, &call, json!({})).await);
+    // Larger than the JSON body limit (1 MiB), within the document limit (10 MiB).
+    let pdf = [b"%PDF-1.7\n".to_vec(), vec![b'0'; 2 * 1024 * 1024]].concat();
+    let boundary = "b-7d1f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memoria.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&pdf);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/applications/{a}/documents")))
+            .bearer_auth(&admin.token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("idempotency-key", "subida-memoria-1")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        ids.push(res.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert_eq!(ids[0], ids[1]);
+    let listed: Value = app
+        .get_as(&admin.token, &format!("/api/v1/applications/{a}/documents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn two_grants_decided_at_once_cannot_both_overfund_an_action() {
+    let w = world().await;
+    let action = &w.actions["E1.2.1.1"];
+    let serve = json!({"actions": [{"action_id": action, "amount_cents": 600_000}]});
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let a = id(&w
+            .app
+            .application(&w.admin.token, &w.call, serve.clone())
+            .await);
+        for to in ["submitted", "under_review"] {
+            w.app
+                .transition(&w.admin.token, &a, json!({"to": to}))
+                .await;
+        }
+        apps.push(a);
+    }
+    let (r1, r2) = tokio::join!(
+        w.app
+            .transition(&w.partner_a.token, &apps[0], json!({"to": "granted"})),
+        w.app
+            .transition(&w.partner_a.token, &apps[1], json!({"to": "granted"})),
+    );
+    let mut statuses = [r1.status().as_u16(), r2.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let granted: Value = w
+        .get(&w.admin.token, "/api/v1/applications?status=granted")
+        .await;
+    assert_eq!(granted["items"].as_array().unwrap().len(), 1);
+}

@@ -333,8 +333,7 @@ pub struct CallPatch {
 pub struct CallQuery {
     /// Only this funder's calls.
     pub funder_id: Option<Uuid>,
-    /// Only calls in this status now (`forecast` is not filtered by the list: use `open`
-    /// or `closed`, or none).
+    /// Only calls in this status now.
     pub status: Option<CallStatus>,
     /// Page size (1–100, default 25).
     #[param(minimum = 1, maximum = 100)]

@@ -24,8 +24,8 @@ use super::{
     },
     model::{
         AgreementChanges, AgreementRow, ApplicationActionRow, ApplicationChanges,
-        ApplicationLineRow, ApplicationRow, ApplicationStatus, CallChanges, CallRow, CallStatus,
-        DocumentRow, FunderChanges, FunderRow, InstalmentRow, TransitionRow,
+        ApplicationLineRow, ApplicationRow, ApplicationStatus, CallChanges, CallRow, DocumentRow,
+        FunderChanges, FunderRow, InstalmentRow, TransitionRow,
     },
     repo::{self, ApplicationFilter, CallFilter, Scope},
     scope,
@@ -345,13 +345,10 @@ pub async fn list_calls(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Funding))?;
     let funder = funder_filter(scope(&caller), query.funder_id);
-    let now = Utc::now();
     let filter = CallFilter {
         funder_id: funder.ok().flatten(),
-        open_at: (query.status == Some(CallStatus::Open)).then_some(now),
-        closing_after: (query.status == Some(CallStatus::Forecast)).then_some(now),
+        status: query.status.map(|s| (s, Utc::now())),
     };
-    let status = query.status;
     let nothing = funder.is_err();
     let db = state.clone();
     let fetch = move |after, n| {
@@ -362,10 +359,6 @@ pub async fn list_calls(
             }
             let mut conn = db.conn().await?;
             let rows = repo::list_calls(&mut conn, filter, after, n).await?;
-            let rows = rows
-                .into_iter()
-                .filter(|c| status.is_none_or(|s| c.status_at(now) == s))
-                .collect();
             call_views(&mut conn, rows).await
         }
     };

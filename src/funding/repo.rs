@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::model::{
     AgreementChanges, AgreementRow, ApplicationActionRow, ApplicationChanges, ApplicationLineRow,
-    ApplicationRow, ApplicationStatus, CallChanges, CallRow, DocumentRow, FunderChanges, FunderRow,
-    IncomeRow, InstalmentRow, TransitionRow,
+    ApplicationRow, ApplicationStatus, CallChanges, CallRow, CallStatus, DocumentRow,
+    FunderChanges, FunderRow, IncomeRow, InstalmentRow, TransitionRow,
 };
 use crate::schema::{
     agreement_instalments, agreements, application_actions, application_document_blobs,
@@ -128,10 +128,8 @@ pub async fn find_call(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
 pub struct CallFilter {
     /// Only this funder's calls.
     pub funder_id: Option<Uuid>,
-    /// Only calls open at this instant.
-    pub open_at: Option<DateTime<Utc>>,
-    /// Only calls closing after this instant (not closed yet).
-    pub closing_after: Option<DateTime<Utc>>,
+    /// Only calls in this status at the instant given.
+    pub status: Option<(CallStatus, DateTime<Utc>)>,
 }
 
 /// Calls, most recently closing first, after the key `(closes_at, id)`.
@@ -145,11 +143,13 @@ pub async fn list_calls(
     if let Some(f) = filter.funder_id {
         q = q.filter(calls::funder_id.eq(f));
     }
-    if let Some(at) = filter.open_at {
-        q = q.filter(calls::opens_at.le(at).and(calls::closes_at.gt(at)));
-    }
-    if let Some(at) = filter.closing_after {
-        q = q.filter(calls::closes_at.gt(at));
+    match filter.status {
+        Some((CallStatus::Forecast, at)) => q = q.filter(calls::opens_at.gt(at)),
+        Some((CallStatus::Open, at)) => {
+            q = q.filter(calls::opens_at.le(at).and(calls::closes_at.gt(at)));
+        }
+        Some((CallStatus::Closed, at)) => q = q.filter(calls::closes_at.le(at)),
+        None => {}
     }
     if let Some((at, id)) = after {
         q = q.filter(

@@ -1569,3 +1569,60 @@ async fn two_grants_decided_at_once_cannot_both_overfund_an_action() {
         .await;
     assert_eq!(granted["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_funder_s_system_follows_and_decides_its_applications_by_api_client() {
+    let w = world().await;
+    let res = w
+        .app
+        .post_json(
+            &w.admin.token,
+            "/api/v1/api-clients",
+            &json!({"name": "Sede electrónica del Ministerio",
+            "funder_id": w.ministry, "scopes": ["funding:read", "funding:write"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client: Value = res.json().await.unwrap();
+    let tokens: Value = w
+        .app
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("client_secret", client["client_secret"].as_str().unwrap()),
+        ])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap();
+    let a = w.app_in("submitted").await;
+    let listed = w.get(token, "/api/v1/applications?status=submitted").await;
+    assert_eq!(listed["items"][0]["id"], a.as_str());
+    let res = w
+        .app
+        .transition(token, &a, json!({"to": "under_review"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let history = w
+        .get(&w.admin.token, &format!("/api/v1/applications/{a}/history"))
+        .await;
+    assert_eq!(history["items"][1]["actor_kind"], "api_client");
+    assert_eq!(history["items"][1]["actor_id"], client["id"]);
+    // The forecast and open filters are the call's status now.
+    let forecast = w
+        .app
+        .call(&w.admin.token, &w.ministry, 3, 30, json!({}))
+        .await;
+    let listed = w.get(token, "/api/v1/calls?status=forecast").await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [forecast.as_str()]);
+    let listed = w.get(token, "/api/v1/calls?status=open").await;
+    assert_eq!(listed["items"][0]["id"], w.call.as_str());
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}

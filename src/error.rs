@@ -443,6 +443,16 @@ impl From<diesel::result::Error> for ApiError {
                 )
                 .with_source(err)
             }
+            // Raised by the trigger that keeps subsidy applications on their state machine.
+            E::DatabaseError(K::CheckViolation, ref info)
+                if info.constraint_name() == Some("application_state_machine") =>
+            {
+                Self::conflict(
+                    "illegal_transition",
+                    "A subsidy application only moves along its state machine.",
+                )
+                .with_source(err)
+            }
             E::DatabaseError(K::CheckViolation, ref info) => Self::unprocessable(
                 "constraint_violated",
                 format!(

@@ -162,6 +162,10 @@ BEGIN
         PERFORM agrupa_application_frozen(
             format('an application does not move from %s to %s', OLD.status, NEW.status));
     END IF;
+    IF NEW.status = OLD.status AND (NEW.granted_cents, NEW.decided_on, NEW.justification_due_on)
+        IS DISTINCT FROM (OLD.granted_cents, OLD.decided_on, OLD.justification_due_on) THEN
+        PERFORM agrupa_application_frozen('a decision changes only with a move of the application');
+    END IF;
     IF OLD.status NOT IN ('draft', 'changes_requested') AND (
         NEW.call_id, NEW.title, NEW.summary, NEW.lead_member_id, NEW.eligible_cost_cents,
         NEW.requested_cents, NEW.own_funding_cents, NEW.other_aid_cents
@@ -205,7 +209,7 @@ CREATE INDEX application_lines_line ON application_lines (line_id);
 -- Every move of an application, kept forever.
 CREATE TABLE application_transitions (
     id uuid PRIMARY KEY,
-    application_id uuid NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+    application_id uuid NOT NULL REFERENCES applications (id),
     from_status text NOT NULL,
     to_status text NOT NULL,
     comment text CHECK (length(comment) <= 5000),
@@ -218,6 +222,14 @@ CREATE TABLE application_transitions (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX application_transitions_application ON application_transitions (application_id, created_at, id);
+
+CREATE FUNCTION agrupa_application_transitions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the history of an application is never changed'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'application_state_machine';
+END $$;
+CREATE TRIGGER application_transitions_append_only BEFORE UPDATE OR DELETE ON application_transitions
+    FOR EACH ROW EXECUTE FUNCTION agrupa_application_transitions_append_only();
 
 -- The income a granted and accepted application brings to each fiscal year: the income
 -- line it created or updated in that year's draft budget, or (no draft) a pending variance

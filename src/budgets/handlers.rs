@@ -412,6 +412,9 @@ pub async fn create_budget(
         .transaction::<_, ApiError, _>(async |conn| {
             check_plan(conn, row.plan_id).await?;
             let row = repo::insert_budget(conn, &row).await?;
+            // Grants accepted while the year had no draft are booked on the new one.
+            super::apply_pending_income(conn, &caller, &row).await?;
+            let row = repo::find_budget(conn, row.id, false).await?;
             let after = Budget::from(row.clone());
             audit::created(conn, &caller, "budget", row.id, &after).await?;
             Ok(row)

@@ -527,6 +527,7 @@ pub async fn income_sources(
         .filter(budgets::fiscal_year.eq(year))
         .filter(budget_lines::line_key.eq_any(keys))
         .filter(budget_lines::kind.eq(super::model::LineKind::Income))
+        .filter(applications::status.eq_any(GRANT_STATUSES))
         .select((
             budget_lines::line_key,
             applications::id,
@@ -537,6 +538,16 @@ pub async fn income_sources(
     rows.extend(named.into_iter().map(|(k, id, t)| (k, false, id, t)));
     Ok(rows)
 }
+
+/// The statuses of an application that holds a grant (see `funding::model`).
+const GRANT_STATUSES: [&str; 6] = [
+    "granted",
+    "partially_granted",
+    "accepted",
+    "justification_submitted",
+    "justified",
+    "closed",
+];
 
 /// Accepted grants of a fiscal year whose income is pending (no draft budget existed when
 /// they were accepted): `(application, title, amount, line_key)`.
@@ -581,7 +592,7 @@ pub async fn funded_line_keys(
     let apps = applications::table
         .inner_join(calls::table)
         .filter(calls::funder_id.eq(funder_id))
-        .filter(applications::status.ne("draft"))
+        .filter(applications::submitted_at.is_not_null())
         .select(applications::id);
     keys.extend(
         application_lines::table
@@ -607,4 +618,110 @@ pub async fn funded_line_keys(
     keys.sort();
     keys.dedup();
     Ok(keys)
+}
+
+/// The line of a budget with this lineage key.
+pub async fn line_by_key(
+    conn: &mut AsyncPgConnection,
+    budget_id: Uuid,
+    key: Uuid,
+) -> QueryResult<Option<LineRow>> {
+    budget_lines::table
+        .filter(budget_lines::budget_id.eq(budget_id))
+        .filter(budget_lines::line_key.eq(key))
+        .select(LineRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// What other grants have booked on a line lineage in a fiscal year, euro cents.
+pub async fn booked_on(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    key: Uuid,
+    except: Uuid,
+) -> QueryResult<i64> {
+    use crate::schema::application_income;
+    let amounts: Vec<i64> = application_income::table
+        .filter(application_income::fiscal_year.eq(year))
+        .filter(application_income::line_key.eq(key))
+        .filter(application_income::application_id.ne(except))
+        .select(application_income::amount_cents)
+        .load(conn)
+        .await?;
+    Ok(amounts.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+}
+
+/// A grant's income waiting for a draft budget of its year.
+#[derive(Debug, Clone)]
+pub struct PendingGrant {
+    /// The application.
+    pub application_id: Uuid,
+    /// Its title.
+    pub title: String,
+    /// Its funder's name.
+    pub funder: String,
+    /// The income of the year, euro cents.
+    pub amount_cents: i64,
+    /// The income line it named, if any.
+    pub line_key: Option<Uuid>,
+}
+
+/// The grants whose income of `year` is pending.
+pub async fn pending_grants(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> QueryResult<Vec<PendingGrant>> {
+    use crate::schema::{application_income, applications, calls, funders};
+    let rows: Vec<(Uuid, String, String, i64, Option<Uuid>)> = application_income::table
+        .inner_join(applications::table.inner_join(calls::table.inner_join(funders::table)))
+        .filter(application_income::fiscal_year.eq(year))
+        .filter(application_income::pending)
+        .select((
+            applications::id,
+            applications::title,
+            funders::name,
+            application_income::amount_cents,
+            application_income::line_key,
+        ))
+        .order(applications::id)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(application_id, title, funder, amount_cents, line_key)| PendingGrant {
+                application_id,
+                title,
+                funder,
+                amount_cents,
+                line_key,
+            },
+        )
+        .collect())
+}
+
+/// Marks a grant's income of a year as booked on a draft budget's line.
+pub async fn mark_booked(
+    conn: &mut AsyncPgConnection,
+    application_id: Uuid,
+    year: i32,
+    budget_id: Uuid,
+    key: Uuid,
+) -> QueryResult<()> {
+    use crate::schema::application_income;
+    diesel::update(
+        application_income::table
+            .filter(application_income::application_id.eq(application_id))
+            .filter(application_income::fiscal_year.eq(year)),
+    )
+    .set((
+        application_income::pending.eq(false),
+        application_income::budget_id.eq(Some(budget_id)),
+        application_income::line_key.eq(Some(key)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -43,10 +43,10 @@ use crate::{
         pagination::Page,
     },
     members::model::check_website,
-    plans::model::NodeKind,
+    plans::model::{NodeKind, PlanStatus},
     schema::{
         agreement_instalments, agreements, application_participants, applications, budget_lines,
-        budgets, calls, plan_nodes,
+        budgets, calls, plan_nodes, plans,
     },
 };
 
@@ -65,11 +65,21 @@ fn staff_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-/// Whether `scope` sees the calls and agreements of `funder_id`.
+/// Whether `scope` sees the calls of `funder_id` (calls are public: representatives see all).
 fn sees_funder(scope: Scope, funder_id: Uuid) -> bool {
     match scope {
         Scope::All | Scope::Member(_) => true,
         Scope::Funder(f) => f == funder_id,
+    }
+}
+
+/// Whether `scope` sees the agreements of `funder_id` (their amounts and obligations are the
+/// cluster's and the funder's business: not member representatives').
+fn sees_agreements(scope: Scope, funder_id: Uuid) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Funder(f) => f == funder_id,
+        Scope::Member(_) => false,
     }
 }
 
@@ -703,7 +713,14 @@ pub async fn list_agreements(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Funding))?;
-    let funder = funder_filter(scope(&caller), query.funder_id);
+    let scope = scope(&caller);
+    let funder = funder_filter(scope, query.funder_id).and_then(|f| {
+        if matches!(scope, Scope::Member(_)) {
+            Err(())
+        } else {
+            Ok(f)
+        }
+    });
     let db = state.clone();
     let fetch = move |after, n| {
         let db = db.clone();
@@ -907,7 +924,7 @@ pub async fn get_agreement(
     caller.require(Action::read(Resource::Funding))?;
     let mut conn = state.conn().await?;
     let row = repo::find_agreement(&mut conn, id.into_inner(), false).await?;
-    if !sees_funder(scope(&caller), row.funder_id) {
+    if !sees_agreements(scope(&caller), row.funder_id) {
         return Err(not_found());
     }
     let version = row.version;
@@ -1252,27 +1269,35 @@ async fn check_refs(
         }
     }
     let ids: Vec<Uuid> = c.actions.iter().map(|a| a.action_id).collect();
-    let actions: HashMap<Uuid, Option<i64>> = plan_nodes::table
+    let actions: HashMap<Uuid, (Option<i64>, PlanStatus)> = plan_nodes::table
+        .inner_join(plans::table)
         .filter(plan_nodes::id.eq_any(&ids))
         .filter(plan_nodes::kind.eq(NodeKind::Action))
-        .select((plan_nodes::id, plan_nodes::planned_budget_cents))
-        .load::<(Uuid, Option<i64>)>(conn)
+        .select((
+            plan_nodes::id,
+            plan_nodes::planned_budget_cents,
+            plans::status,
+        ))
+        .load::<(Uuid, Option<i64>, PlanStatus)>(conn)
         .await?
         .into_iter()
+        .map(|(id, planned, status)| (id, (planned, status)))
         .collect();
     for (i, a) in c.actions.iter().enumerate() {
+        let field = format!("actions[{i}].action_id");
         match actions.get(&a.action_id) {
-            None => errors.add(
-                &format!("actions[{i}].action_id"),
-                "unknown",
-                "no such plan action",
+            None => errors.add(&field, "unknown", "no such plan action"),
+            Some((_, status)) if *status != PlanStatus::Approved => errors.add(
+                &field,
+                "not_in_approved_plan",
+                "applications serve actions of the approved version of the plan",
             ),
-            Some(None) => errors.add(
-                &format!("actions[{i}].action_id"),
+            Some((None, _)) => errors.add(
+                &field,
                 "action_without_cost",
                 "the action has no planned budget, so its funding cannot be checked",
             ),
-            Some(Some(_)) => {}
+            Some((Some(_), _)) => {}
         }
     }
     let ids: Vec<Uuid> = c.lines.iter().map(|l| l.line_id).collect();
@@ -1879,9 +1904,11 @@ pub async fn upload_document(
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"),
     ("document_id" = Uuid, Path, description = "Document id")), responses(
     (status = 200, description = "The document.", body = Document),
+    (status = 304, description = "Not modified."),
     (status = 404, description = "No such document.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/applications/{id}/documents/{document_id}")]
 pub async fn get_document(
+    req: HttpRequest,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     state: web::Data<AppState>,
@@ -1891,7 +1918,8 @@ pub async fn get_document(
     let mut conn = state.conn().await?;
     visible_application(&mut conn, &caller, id).await?;
     let row = repo::find_document(&mut conn, id, document_id).await?;
-    Ok(HttpResponse::Ok().json(Document::from(row)))
+    // A document never changes: its tag is constant.
+    Ok(etag::respond(&req, 1, &Document::from(row)))
 }
 
 /// Downloads a document: its bytes with its content type, checked against the stored
@@ -1972,7 +2000,7 @@ pub async fn document_content(
 /// agreements ending; only what the caller sees.
 #[utoipa::path(tag = "funding", params(DeadlineQuery), responses(
     (status = 200, description = "The deadlines.", body = Deadlines),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 400, description = "`invalid_query`: `within_days` out of range.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/deadlines")]
 pub async fn deadlines(
     caller: Caller,
@@ -1982,9 +2010,15 @@ pub async fn deadlines(
     caller.require(Action::read(Resource::Funding))?;
     let days = query.within_days.unwrap_or(30);
     if !(0..=3660).contains(&days) {
-        let mut errors = FieldErrors::default();
-        errors.add("within_days", "out_of_range", "must be 0 to 3660");
-        errors.finish()?;
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`within_days` must be between 0 and 3660.",
+        )
+        .with_errors(vec![crate::error::FieldError::new(
+            "within_days",
+            "out_of_range",
+            "0..=3660",
+        )]));
     }
     let from = madrid_today();
     let to = from
@@ -2075,6 +2109,9 @@ async fn collect_deadlines(
             title,
             url: format!("/api/v1/applications/{id}"),
         });
+    }
+    if matches!(scope, Scope::Member(_)) {
+        return Ok(());
     }
     let mut q = agreements::table
         .select(AgreementRow::as_select())

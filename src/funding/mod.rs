@@ -21,11 +21,11 @@ use crate::{
     auth::{Caller, Role, policy},
     budgets::{
         self,
-        model::{BudgetStatus, LineKind, LineRow},
+        model::{BudgetStatus, LineKind},
     },
     domain::text,
     error::{ApiError, FieldError},
-    schema::{budget_categories, budget_lines, budgets as budgets_t, plan_nodes},
+    schema::{budget_lines, budgets as budgets_t, plan_nodes},
 };
 use model::{
     ApplicationChanges, ApplicationRow, ApplicationStatus, CallRow, IncomeRow, Side, TransitionRow,
@@ -185,7 +185,9 @@ pub async fn transition(
         ..Default::default()
     };
     match to {
-        ApplicationStatus::Submitted => {
+        // A first submission needs the call open; a resubmission after requested changes
+        // does not (the funder asked for it, usually after the call closed).
+        ApplicationStatus::Submitted if from == ApplicationStatus::Draft => {
             if call.status_at(now) != model::CallStatus::Open {
                 return Err(ApiError::conflict(
                     "call_not_open",
@@ -199,9 +201,11 @@ pub async fn transition(
             }
             check_limits(&call, &app, app.requested_cents)
                 .map_err(|m| ApiError::conflict("above_call_limits", m))?;
-            if app.submitted_at.is_none() {
-                changes.submitted_at = Some(Some(now));
-            }
+            changes.submitted_at = Some(Some(now));
+        }
+        ApplicationStatus::Submitted => {
+            check_limits(&call, &app, app.requested_cents)
+                .map_err(|m| ApiError::conflict("above_call_limits", m))?;
         }
         ApplicationStatus::Granted | ApplicationStatus::PartiallyGranted => {
             let granted = match (to, step.granted_cents) {
@@ -250,7 +254,7 @@ pub async fn transition(
         ApplicationStatus::Accepted => {
             let granted = app.granted_cents.unwrap_or_default();
             check_double_funding(conn, &app, granted).await?;
-            book_income(conn, &app, &call, granted).await?;
+            book_income(conn, caller, &app, &call, granted).await?;
         }
         _ => {}
     }
@@ -309,8 +313,10 @@ pub fn check_limits(call: &CallRow, app: &ApplicationRow, amount: i64) -> Result
 }
 
 /// 409 `double_funding` when a grant of `granted` would fund one of the application's plan
-/// actions above its planned cost, with the grants other applications already hold. The
-/// actions are locked, so two grants decided at once cannot both pass.
+/// actions above its planned cost, with the grants other applications already hold on the
+/// same action (by code, in any version of its plan). Each application's part of an action
+/// scales with its grant and is rounded up, so the sum is never under-counted. The actions
+/// are locked, so two grants decided at once cannot both pass.
 async fn check_double_funding(
     conn: &mut AsyncPgConnection,
     app: &ApplicationRow,
@@ -321,31 +327,52 @@ async fn check_double_funding(
         return Ok(());
     }
     let ids: Vec<Uuid> = mine.iter().map(|a| a.action_id).collect();
-    let actions: HashMap<Uuid, (String, String, Option<i64>)> = plan_nodes::table
+    let nodes: HashMap<Uuid, (Uuid, String, String, Option<i64>)> = plan_nodes::table
         .filter(plan_nodes::id.eq_any(&ids))
         .select((
             plan_nodes::id,
+            plan_nodes::plan_id,
             plan_nodes::code,
             plan_nodes::title,
             plan_nodes::planned_budget_cents,
         ))
-        .order(plan_nodes::id)
-        .for_no_key_update()
-        .load::<(Uuid, String, String, Option<i64>)>(conn)
+        .load::<(Uuid, Uuid, String, String, Option<i64>)>(conn)
         .await?
         .into_iter()
-        .map(|(id, code, title, planned)| (id, (code, title, planned)))
+        .map(|(id, plan, code, title, planned)| (id, (plan, code, title, planned)))
         .collect();
-    let others = repo::grants_on_actions(conn, &ids, app.id).await?;
+    // Every node that is the same action as one of ours, keyed by (our plan, code).
+    let mut same: HashMap<Uuid, (Uuid, String)> = HashMap::new();
+    let mut by_plan: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for (plan, code, ..) in nodes.values() {
+        by_plan.entry(*plan).or_default().push(code.clone());
+    }
+    for (plan, codes) in &by_plan {
+        for (id, code) in repo::action_twins(conn, *plan, codes).await? {
+            same.insert(id, (*plan, code));
+        }
+    }
+    let mut all: Vec<Uuid> = same.keys().copied().collect();
+    all.sort();
+    plan_nodes::table
+        .filter(plan_nodes::id.eq_any(&all))
+        .select(plan_nodes::id)
+        .order(plan_nodes::id)
+        .for_no_key_update()
+        .load::<Uuid>(conn)
+        .await?;
+    let others = repo::grants_on_actions(conn, &all, app.id).await?;
     for a in &mine {
-        let (code, title, planned) = actions.get(&a.action_id).cloned().unwrap_or_default();
+        let Some((plan, code, title, planned)) = nodes.get(&a.action_id).cloned() else {
+            continue;
+        };
         let planned = planned.unwrap_or(0);
-        let this = model::scale(a.amount_cents, granted, app.requested_cents);
+        let this = model::scale_up(a.amount_cents, granted, app.requested_cents);
         let mut total = i128::from(this);
         let mut names = Vec::new();
         for (action, other, other_title, requested, other_granted, amount) in &others {
-            if *action == a.action_id {
-                total += i128::from(model::scale(
+            if same.get(action) == Some(&(plan, code.clone())) {
+                total += i128::from(model::scale_up(
                     *amount,
                     other_granted.unwrap_or(0),
                     *requested,
@@ -355,21 +382,20 @@ async fn check_double_funding(
         }
         if total > i128::from(planned) {
             let total = i64::try_from(total).unwrap_or(i64::MAX);
+            let share = if planned > 0 {
+                format!("{}%", i128::from(total) * 100 / i128::from(planned))
+            } else {
+                "∞".into()
+            };
             let detail = format!(
-                "Action {code} «{title}» would be funded with {} of its planned {} ({}% ) by \
+                "Action {code} «{title}» would be funded with {} of its planned {} ({share}) by \
                  granted applications: this one ({}){}{}.",
                 euros(total),
                 euros(planned),
-                if planned > 0 {
-                    (i128::from(total) * 100 / i128::from(planned)).to_string()
-                } else {
-                    "∞".into()
-                },
                 euros(this),
                 if names.is_empty() { "" } else { " and " },
                 names.join(", ")
-            )
-            .replace("% )", "%)");
+            );
             return Err(ApiError::conflict("double_funding", detail.clone())
                 .with_errors(vec![FieldError::new("actions", "double_funding", detail)]));
         }
@@ -383,6 +409,7 @@ async fn check_double_funding(
 /// a pending variance against the approved budget when no draft exists.
 async fn book_income(
     conn: &mut AsyncPgConnection,
+    caller: &Caller,
     app: &ApplicationRow,
     call: &CallRow,
     granted: i64,
@@ -433,7 +460,15 @@ async fn book_income(
         .map(|(_, key, year)| (*year, *key))
         .collect();
     let funder = repo::find_funder(conn, call.funder_id, false).await?;
+    let source = format!("{}: {}", funder.name, app.title);
     for (year, amount) in by_year {
+        let grant = budgets::GrantIncome {
+            application_id: app.id,
+            title: &app.title,
+            source: &source,
+            amount_cents: amount,
+        };
+        let named_key = named.get(&year).copied();
         let draft = budgets_t::table
             .filter(budgets_t::fiscal_year.eq(year))
             .filter(budgets_t::status.eq(BudgetStatus::Draft))
@@ -444,22 +479,23 @@ async fn book_income(
             .optional()?;
         let (budget_id, line_key, pending) = match draft {
             Some(budget_id) => {
-                budgets::repo::find_budget(conn, budget_id, true).await?;
-                let key = income_line(
-                    conn,
-                    budget_id,
-                    named.get(&year).copied(),
-                    app,
-                    &funder.name,
-                    amount,
-                )
-                .await?;
-                budgets::repo::touch_budget(conn, budget_id).await?;
+                let budget = budgets::repo::find_budget(conn, budget_id, true).await?;
+                let key =
+                    budgets::book_grant_line(conn, caller, &budget, named_key, &grant).await?;
                 (Some(budget_id), Some(key), false)
             }
             None => {
+                // No draft: a variance against the approved budget, unless the line it
+                // named already plans exactly what the grants booked on it bring.
                 let approved = budgets::repo::approved_of_year(conn, year).await?;
-                (approved.map(|b| b.id), named.get(&year).copied(), true)
+                let mut pending = true;
+                if let (Some(a), Some(key)) = (&approved, named_key)
+                    && let Some(line) = budgets::repo::line_by_key(conn, a.id, key).await?
+                {
+                    let others = budgets::repo::booked_on(conn, year, key, app.id).await?;
+                    pending = others.checked_add(amount) != Some(line.planned_cents);
+                }
+                (approved.map(|b| b.id), named_key, pending)
             }
         };
         repo::insert_income(
@@ -477,64 +513,4 @@ async fn book_income(
         .await?;
     }
     Ok(())
-}
-
-/// Sets the grant's income line in a draft budget to `amount`: the line the application
-/// named when the draft has it, else a new `public_subsidies` line. Returns its line key.
-async fn income_line(
-    conn: &mut AsyncPgConnection,
-    budget_id: Uuid,
-    named: Option<Uuid>,
-    app: &ApplicationRow,
-    funder: &str,
-    amount: i64,
-) -> Result<Uuid, ApiError> {
-    if let Some(key) = named {
-        let existing = budget_lines::table
-            .filter(budget_lines::budget_id.eq(budget_id))
-            .filter(budget_lines::line_key.eq(key))
-            .select(budget_lines::id)
-            .first::<Uuid>(conn)
-            .await
-            .optional()?;
-        if let Some(line_id) = existing {
-            let changes = budgets::model::LineChanges {
-                planned_cents: Some(amount),
-                ..Default::default()
-            };
-            budgets::repo::update_line(conn, line_id, &changes).await?;
-            return Ok(key);
-        }
-    }
-    let category = budget_categories::table
-        .filter(budget_categories::code.eq_any(["public_subsidies", "other_income"]))
-        .filter(budget_categories::kind.eq(LineKind::Income))
-        .order(budget_categories::position)
-        .select(budget_categories::id)
-        .first::<Uuid>(conn)
-        .await?;
-    let now = Utc::now();
-    let short: String = app.id.simple().to_string().chars().rev().take(8).collect();
-    let row = LineRow {
-        id: Uuid::now_v7(),
-        budget_id,
-        line_key: Uuid::now_v7(),
-        code: format!("SUB-{}", short.to_uppercase()),
-        kind: LineKind::Income,
-        category_id: category,
-        description: truncate(&app.title, 500),
-        planned_cents: amount,
-        source_member_category_id: None,
-        source_text: Some(truncate(&format!("{funder}: {}", app.title), 300)),
-        position: budgets::repo::next_position(conn, budget_id).await?,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let row = budgets::repo::insert_line(conn, &row).await?;
-    Ok(row.line_key)
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }

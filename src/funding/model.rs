@@ -133,11 +133,6 @@ impl ApplicationStatus {
             .filter(|s| s.holds_grant())
             .collect()
     }
-
-    /// Whether the funder has ever received it (partners see it from then on).
-    pub fn seen_by_funder(self) -> bool {
-        self != ApplicationStatus::Draft
-    }
 }
 
 /// A funder.
@@ -434,6 +429,17 @@ pub fn scale(part: i64, numerator: i64, denominator: i64) -> i64 {
     i64::try_from(exact).unwrap_or(i64::MAX)
 }
 
+/// `part × numerator / denominator`, rounded up (0 when the denominator is 0): the share
+/// of a grant an action gets, counted so that double funding is never under-counted.
+pub fn scale_up(part: i64, numerator: i64, denominator: i64) -> i64 {
+    if denominator <= 0 {
+        return 0;
+    }
+    let d = i128::from(denominator);
+    let exact = (i128::from(part) * i128::from(numerator) + d - 1).div_euclid(d);
+    i64::try_from(exact).unwrap_or(i64::MAX)
+}
+
 /// Whether `requested` is within `rate_bp` basis points of `eligible`
 /// (requested × 10,000 ≤ rate × eligible, exactly).
 pub fn within_rate(requested: i64, eligible: i64, rate_bp: i32) -> bool {
@@ -484,5 +490,8 @@ mod tests {
             i64::MAX
         );
         assert_eq!(scale(5, 1, 0), 0);
+        assert_eq!(scale_up(7, 1, 3), 3);
+        assert_eq!(scale_up(6, 1, 3), 2);
+        assert_eq!(scale_up(5, 0, 3), 0);
     }
 }

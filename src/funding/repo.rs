@@ -382,7 +382,9 @@ pub async fn sees_application(
 ) -> QueryResult<bool> {
     Ok(match scope {
         Scope::All => true,
-        Scope::Funder(f) => f == funder_id && app.status.seen_by_funder(),
+        // The funder sees what it has received: from the first submission on (a draft
+        // withdrawn before it was ever submitted never reached it).
+        Scope::Funder(f) => f == funder_id && app.submitted_at.is_some(),
         Scope::Member(m) => {
             app.lead_member_id == Some(m)
                 || diesel::select(exists(
@@ -429,7 +431,7 @@ pub async fn list_applications(
                             .select(calls::id),
                     ),
                 )
-                .filter(applications::status.ne(ApplicationStatus::Draft));
+                .filter(applications::submitted_at.is_not_null());
         }
         Scope::Member(m) => {
             q = q.filter(
@@ -596,6 +598,41 @@ pub async fn grants_on_actions(
         .order((application_actions::action_id, applications::id))
         .load(conn)
         .await
+}
+
+#[derive(QueryableByName)]
+struct Twin {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code: String,
+}
+
+/// The same actions (by code) in every version of `plan_id`'s lineage (the plan, the
+/// versions it revises and the revisions of those): a revision copies nodes with new ids,
+/// so double funding is counted per lineage and code, not per node id. Returns
+/// `(node id, code)`, the given plan's own nodes included.
+pub async fn action_twins(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    codes: &[String],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    let rows: Vec<Twin> = diesel::sql_query(
+        "WITH RECURSIVE up (id, revises_id) AS ( \
+             SELECT id, revises_id FROM plans WHERE id = $1 \
+             UNION SELECT p.id, p.revises_id FROM plans p JOIN up ON p.id = up.revises_id), \
+         down (id) AS ( \
+             SELECT id FROM up WHERE revises_id IS NULL \
+             UNION SELECT p.id FROM plans p JOIN down ON p.revises_id = down.id) \
+         SELECT n.id, n.code FROM plan_nodes n \
+         WHERE n.plan_id IN (SELECT id FROM down) AND n.kind = 'action' AND n.code = ANY($2) \
+         ORDER BY n.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(codes)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|t| (t.id, t.code)).collect())
 }
 
 /// Records a move of an application.

@@ -100,13 +100,12 @@ pub async fn idempotency(
         return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
     let scope = super::caller_key(&req, &state.keys);
-    // Uploads (multipart) may be as large as a document; anything else as the body limit.
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
-    let limit = if multipart {
+    // Document uploads (multipart, by a signed-in caller) may be as large as a document;
+    // anything else as the body limit.
+    let boundary = multipart_boundary(&req);
+    let upload =
+        boundary.is_some() && scope.starts_with("sub:") && req.path().ends_with("/documents");
+    let limit = if upload {
         state
             .config
             .document_max_bytes
@@ -123,7 +122,19 @@ pub async fn idempotency(
     hasher.update(b"?");
     hasher.update(req.query_string().as_bytes());
     hasher.update(b"\n");
-    hasher.update(&body);
+    match &boundary {
+        // A client picks a new random boundary each time it builds a form: the hash leaves
+        // it out, so a retry of the same form matches.
+        Some(b) if !b.is_empty() => {
+            for (i, piece) in split_on(&body, b.as_bytes()).into_iter().enumerate() {
+                if i > 0 {
+                    hasher.update(b"\0boundary\0");
+                }
+                hasher.update(piece);
+            }
+        }
+        _ => hasher.update(&body),
+    }
     let hash = hasher.finalize().to_vec();
     req.set_payload(Payload::from(body));
 
@@ -228,6 +239,40 @@ pub async fn idempotency(
 
 /// Inserts the key as in progress, or returns what is stored (`claimed` tells which). An
 /// abandoned in-progress key (older than the lease) with the same request is taken over.
+/// The boundary of a `multipart/*` request, if it is one.
+fn multipart_boundary(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !value.to_ascii_lowercase().starts_with("multipart/") {
+        return None;
+    }
+    Some(
+        value
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+            .unwrap_or_default(),
+    )
+}
+
+/// `haystack` split on every occurrence of `needle` (not empty).
+fn split_on<'a>(haystack: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + needle.len() <= haystack.len() {
+        if &haystack[i..i + needle.len()] == needle {
+            pieces.push(&haystack[start..i]);
+            i += needle.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    pieces.push(&haystack[start..]);
+    pieces
+}
+
 /// Room for a multipart form's boundaries and headers beyond the document itself.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 

@@ -5,7 +5,7 @@
 //! funding plan actions and the budget lines I-20 and G-02; one rejected; one submitted and
 //! one draft to the open call. Stable ids: seeding again changes nothing.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -35,6 +35,11 @@ fn madrid(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .with_ymd_and_hms(y, m, d, h, 0, 0)
         .earliest()
         .map_or(DateTime::<Utc>::MIN_UTC, |t| t.to_utc())
+}
+
+/// A Madrid wall-clock hour of a day as an instant.
+fn at_madrid(d: NaiveDate, h: u32) -> DateTime<Utc> {
+    madrid(d.year(), d.month(), d.day(), h)
 }
 
 /// Who the seed records as the actor of past moves.
@@ -76,6 +81,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .select(plan_nodes::id)
     };
     let now = Utc::now();
+    let today = now.with_timezone(&chrono_tz::Europe::Madrid).date_naive();
 
     let council = stable_id("funder", "Ayuntamiento de Madrid");
     for (id, name, kind, website) in [
@@ -133,8 +139,9 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             call_2027,
             "Ayudas de apoyo a Agrupaciones Empresariales Innovadoras, convocatoria 2027",
             "800127",
-            madrid(2026, 11, 2, 9),
-            madrid(2026, 12, 18, 14),
+            // Open whenever the demo is loaded: from three weeks before to three weeks after.
+            at_madrid(today - Days::new(21), 9),
+            at_madrid(today + Days::new(21), 14),
             2027,
         ),
     ] {
@@ -290,7 +297,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             ApplicationStatus::Submitted,
             vec![(
                 ApplicationStatus::Submitted,
-                madrid(2026, 11, 20, 12),
+                at_madrid(today - Days::new(6), 12),
                 "Presentada",
             )],
         ),
@@ -363,11 +370,12 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         }
     }
 
-    // The accepted AEI 2025 grant: 120,000 € for actions E1.1.1.1 (45,000 €) and E1.3.1.2
-    // (75,000 €), paying activity line G-02 and expected on income line I-20.
+    // The accepted AEI 2025 grant: 120,000 € for actions E1.2.1.2 (45,000 € of its planned
+    // 75,000 €) and E1.3.1.2 (75,000 € of 90,000 €), paying activity line G-02 and expected
+    // on income line I-20, which the approved budget plans at exactly that amount.
     let grant = stable_id("application", "AEI 2025 plan de actividades");
     let mut served = Vec::new();
-    for (code, cents) in [("E1.1.1.1", 4_500_000), ("E1.3.1.2", 7_500_000)] {
+    for (code, cents) in [("E1.2.1.2", 4_500_000), ("E1.3.1.2", 7_500_000)] {
         served.push(ApplicationActionRow {
             application_id: grant,
             action_id: action(code).first::<Uuid>(conn).await?,

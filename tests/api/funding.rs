@@ -838,6 +838,266 @@ async fn an_accepted_grant_becomes_income_of_the_years_it_funds() {
         )
         .await;
     assert_eq!(res.status(), 200);
+    // A revision of the year's budget takes the pending grant in as an income line.
+    let res = w
+        .app
+        .post_json(
+            &w.admin.token,
+            &format!("/api/v1/budgets/{approved}/revisions"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let revision = id(&res.json().await.unwrap());
+    let r = w
+        .get(
+            &w.admin.token,
+            &format!("/api/v1/budgets/{revision}/report"),
+        )
+        .await;
+    assert_eq!(r["totals"]["income"]["planned_cents"], 300_000 + 800_000);
+    assert!(
+        r["pending_income"].as_array().unwrap().is_empty(),
+        "{}",
+        r["pending_income"]
+    );
+    let a = w
+        .get(&w.admin.token, &format!("/api/v1/applications/{b}"))
+        .await;
+    assert_eq!(a["income"][0]["pending"], false);
+    assert_eq!(a["income"][0]["budget_id"], revision.as_str());
+    // The line the grant wrote is in the audit log.
+    let audit = w
+        .get(
+            &w.admin.token,
+            "/api/v1/audit-events?resource_type=budget_line&limit=100",
+        )
+        .await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["after"]["planned_cents"] == 800_000),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn grants_naming_one_income_line_add_up_on_it() {
+    let w = world().await;
+    let (budget, _) = budget_with_expense(&w, 2034).await;
+    let lines = w
+        .get(&w.admin.token, &format!("/api/v1/budgets/{budget}/lines"))
+        .await;
+    let income = lines["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "I-1")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for granted in [300_000, 250_000] {
+        let a = id(&w
+            .app
+            .application(
+                &w.admin.token,
+                &w.call,
+                json!({"budget_lines": [{"line_id": income, "amount_cents": 800_000}]}),
+            )
+            .await);
+        for to in ["submitted", "under_review"] {
+            w.app
+                .transition(&w.admin.token, &a, json!({"to": to}))
+                .await;
+        }
+        let res = w
+            .app
+            .transition(
+                &w.partner_a.token,
+                &a,
+                json!({"to": "partially_granted", "granted_cents": granted}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let res = w
+            .app
+            .transition(&w.admin.token, &a, json!({"to": "accepted"}))
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let line = w
+        .get(&w.admin.token, &format!("/api/v1/budget-lines/{income}"))
+        .await;
+    assert_eq!(line["planned_cents"], 550_000);
+    let r = w
+        .get(&w.admin.token, &format!("/api/v1/budgets/{budget}/report"))
+        .await;
+    let grants: Vec<&Value> = r["income_by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "grant")
+        .collect();
+    assert_eq!(
+        grants.len(),
+        1,
+        "one line, one source: {}",
+        r["income_by_source"]
+    );
+}
+
+#[tokio::test]
+async fn a_funder_may_ask_for_changes_after_its_call_closed() {
+    let w = world().await;
+    let a = w.app_in("changes_requested").await;
+    // The call closes.
+    let call = w
+        .app
+        .get_as(&w.admin.token, &format!("/api/v1/calls/{}", w.call))
+        .await;
+    let etag = call.headers()["etag"].to_str().unwrap().to_owned();
+    let closed = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let res = w
+        .app
+        .send_as(
+            "PATCH",
+            &w.admin.token,
+            &format!("/api/v1/calls/{}", w.call),
+            Some(&etag),
+            Some(&json!({"closes_at": closed})),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The cluster makes the changes and submits again.
+    let res = w
+        .app
+        .send_as(
+            "PATCH",
+            &w.admin.token,
+            &format!("/api/v1/applications/{a}"),
+            Some("*"),
+            Some(&json!({"summary": "Memoria técnica completada"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = w
+        .app
+        .transition(&w.admin.token, &a, json!({"to": "submitted"}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // A new application to the closed call cannot be submitted.
+    let late = id(&w.app.application(&w.admin.token, &w.call, json!({})).await);
+    let res = w
+        .app
+        .transition(&w.admin.token, &late, json!({"to": "submitted"}))
+        .await;
+    assert_problem(res, 409, "call_not_open").await;
+    // Withdrawn before ever being submitted: the funder never sees it.
+    let res = w
+        .app
+        .transition(
+            &w.admin.token,
+            &late,
+            json!({"to": "withdrawn", "comment": "No llegamos"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        w.app
+            .get_as(&w.partner_a.token, &format!("/api/v1/applications/{late}"))
+            .await
+            .status(),
+        404
+    );
+    let listed = w
+        .get(&w.partner_a.token, "/api/v1/applications?status=withdrawn")
+        .await;
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    // The history is never rewritten, even in SQL.
+    let err = w
+        .app
+        .sql_result(&format!(
+            "UPDATE application_transitions SET comment = 'x' WHERE application_id = '{a}'"
+        ))
+        .await
+        .unwrap_err();
+    assert!(err.contains("never changed"), "{err}");
+}
+
+#[tokio::test]
+async fn double_funding_is_counted_across_versions_of_the_plan() {
+    let w = world().await;
+    // The plan's approved version.
+    let plans = w.get(&w.admin.token, "/api/v1/plans?status=approved").await;
+    let plan = plans["items"][0]["id"].as_str().unwrap().to_owned();
+    let old_action = w.actions["E2.1.1.1"].clone();
+    let first = id(&w
+        .app
+        .application(
+            &w.admin.token,
+            &w.call,
+            json!({"actions": [{"action_id": old_action, "amount_cents": 800_000}]}),
+        )
+        .await);
+    for to in ["submitted", "under_review"] {
+        w.app
+            .transition(&w.admin.token, &first, json!({"to": to}))
+            .await;
+    }
+    assert_eq!(
+        w.app
+            .transition(&w.partner_a.token, &first, json!({"to": "granted"}))
+            .await
+            .status(),
+        200
+    );
+    // A revision of the plan, approved: the same action has a new id.
+    let res = w
+        .app
+        .send_as(
+            "POST",
+            &w.admin.token,
+            &format!("/api/v1/plans/{plan}/revisions"),
+            Some("*"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let revision = id(&res.json().await.unwrap());
+    let new_action = w.app.plan_ids(&w.admin.token, &revision).await["E2.1.1.1"].clone();
+    assert_ne!(new_action, old_action);
+    // While the revision is a draft its actions are not served.
+    let res = w
+        .app
+        .post_json(&w.admin.token, "/api/v1/applications", &json!({"call_id": w.call, "title": "Otra",
+            "eligible_cost_cents": 1_000_000, "requested_cents": 800_000, "own_funding_cents": 200_000,
+            "other_aid_cents": 0, "actions": [{"action_id": new_action, "amount_cents": 800_000}]}))
+        .await;
+    let p = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(p["errors"][0]["code"], "not_in_approved_plan");
+    w.app.approve_plan(&w.admin, &revision).await;
+    let second = id(&w
+        .app
+        .application(
+            &w.admin.token,
+            &w.call,
+            json!({"actions": [{"action_id": new_action, "amount_cents": 800_000}]}),
+        )
+        .await);
+    for to in ["submitted", "under_review"] {
+        w.app
+            .transition(&w.admin.token, &second, json!({"to": to}))
+            .await;
+    }
+    let res = w
+        .app
+        .transition(&w.partner_a.token, &second, json!({"to": "granted"}))
+        .await;
+    let p = assert_problem(res, 409, "double_funding").await;
+    assert!(p["detail"].as_str().unwrap().contains(&first), "{p}");
 }
 
 #[tokio::test]
@@ -918,6 +1178,11 @@ async fn agreements_link_instalments_to_income_lines_and_show_as_a_source() {
         )
         .await;
     assert_eq!(res.status(), 404);
+    // Member representatives do not see agreements.
+    let listed = w.get(&w.rep.token, "/api/v1/agreements").await;
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    let path = format!("/api/v1/agreements/{}", agreement["id"].as_str().unwrap());
+    assert_eq!(w.app.get_as(&w.rep.token, &path).await.status(), 404);
 }
 
 #[tokio::test]
@@ -1235,18 +1500,21 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
             "instalments": [{"fiscal_year": 2020, "amount_cents": 100, "justification_due_on": day(10)}]}))
         .await;
     assert_eq!(res.status(), 201);
-    let a = w.app_in("granted").await;
+    let a = w.app_in("under_review").await;
+    let res = w
+        .app
+        .transition(
+            &w.partner_a.token,
+            &a,
+            json!({"to": "granted", "justification_due_on": day(20)}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
     let res = w
         .app
         .transition(&w.admin.token, &a, json!({"to": "accepted"}))
         .await;
     assert_eq!(res.status(), 200);
-    w.app
-        .sql(&format!(
-            "UPDATE applications SET justification_due_on = '{}' WHERE id = '{a}'",
-            day(20)
-        ))
-        .await;
     let d = w
         .get(&w.admin.token, "/api/v1/deadlines?within_days=15")
         .await;
@@ -1309,7 +1577,7 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
         .app
         .get_as(&w.admin.token, "/api/v1/deadlines?within_days=-1")
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 400);
     let res = w
         .app
         .get_as(
@@ -1502,15 +1770,15 @@ async fn a_retried_upload_with_an_idempotency_key_stores_one_document() {
     let a = id(&app.application(&admin.token, &call, json!({})).await);
     // Larger than the JSON body limit (1 MiB), within the document limit (10 MiB).
     let pdf = [b"%PDF-1.7\n".to_vec(), vec![b'0'; 2 * 1024 * 1024]].concat();
-    let boundary = "b-7d1f";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memoria.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let mut ids = Vec::new();
-    for _ in 0..2 {
+    // A client builds the form again for the retry, with a new random boundary.
+    for boundary in ["b-7d1f", "b-0c3e9a"] {
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memoria.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&pdf);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let res = app
             .client
             .post(app.url(&format!("/api/v1/applications/{a}/documents")))
@@ -1520,7 +1788,7 @@ async fn a_retried_upload_with_an_idempotency_key_stores_one_document() {
                 format!("multipart/form-data; boundary={boundary}"),
             )
             .header("idempotency-key", "subida-memoria-1")
-            .body(body.clone())
+            .body(body)
             .send()
             .await
             .unwrap();

@@ -72,7 +72,8 @@ fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("PATCH /api/v1/calls/{id}", Some(W200)),
         ("GET /api/v1/agreements", Some(R200)),
         ("POST /api/v1/agreements", Some(W201)),
-        ("GET /api/v1/agreements/{id}", Some(OWN_FUNDER)),
+        // Agreements are the cluster's and the funder's business: not representatives'.
+        ("GET /api/v1/agreements/{id}", Some(OWN_APP)),
         ("PATCH /api/v1/agreements/{id}", Some(W200)),
         ("GET /api/v1/applications", Some(R200)),
         ("POST /api/v1/applications", Some(W201)),

@@ -498,10 +498,43 @@ pub fn on_unique(
     code: &'static str,
     detail: &str,
 ) -> ApiError {
-    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    on_violation(
+        err,
+        diesel::result::DatabaseErrorKind::UniqueViolation,
+        constraint,
+        code,
+        detail,
+    )
+}
+
+/// Turns the violation of one named foreign key (a row still referenced) into a 409 with a
+/// specific code; any other error converts as usual.
+pub fn on_reference(
+    err: diesel::result::Error,
+    constraint: &str,
+    code: &'static str,
+    detail: &str,
+) -> ApiError {
+    on_violation(
+        err,
+        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+        constraint,
+        code,
+        detail,
+    )
+}
+
+fn on_violation(
+    err: diesel::result::Error,
+    kind: diesel::result::DatabaseErrorKind,
+    constraint: &str,
+    code: &'static str,
+    detail: &str,
+) -> ApiError {
     match &err {
-        E::DatabaseError(K::UniqueViolation, info)
-            if info.constraint_name() == Some(constraint) =>
+        diesel::result::Error::DatabaseError(k, info)
+            if std::mem::discriminant(k) == std::mem::discriminant(&kind)
+                && info.constraint_name() == Some(constraint) =>
         {
             ApiError::conflict(code, detail)
         }

@@ -27,7 +27,7 @@ use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
     domain::text,
-    error::{ApiError, FieldError, FieldErrors, on_unique},
+    error::{ApiError, FieldError, FieldErrors, on_reference, on_unique},
     http::{
         csv,
         etag::{self, IfMatch, Precondition},
@@ -40,6 +40,8 @@ use crate::{
 };
 
 const CODE_TAKEN: &str = "Another line of this budget has this code.";
+const LINE_IN_USE: &str = "A subsidy application funds this line: change the application's \
+                           budget lines first.";
 
 fn not_found() -> ApiError {
     ApiError::not_found("The resource does not exist.")
@@ -540,7 +542,7 @@ pub async fn update_budget(
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
     (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/budgets/{id}")]
@@ -558,7 +560,14 @@ pub async fn delete_budget(
         let current = repo::find_budget(conn, id, true).await?;
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&current)?;
-        repo::delete_budget(conn, id).await?;
+        repo::delete_budget(conn, id).await.map_err(|e| {
+            on_reference(
+                e,
+                "application_lines_line_id_fkey",
+                "line_in_use",
+                LINE_IN_USE,
+            )
+        })?;
         audit::deleted(conn, &caller, "budget", id, &Budget::from(current)).await
     })
     .await?;
@@ -1479,7 +1488,7 @@ pub async fn update_line(
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
     (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/budget-lines/{id}")]
@@ -1500,7 +1509,14 @@ pub async fn delete_line(
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&budget)?;
         let before = line_dto(conn, budget.fiscal_year, current).await?;
-        repo::delete_line(conn, id).await?;
+        repo::delete_line(conn, id).await.map_err(|e| {
+            on_reference(
+                e,
+                "application_lines_line_id_fkey",
+                "line_in_use",
+                LINE_IN_USE,
+            )
+        })?;
         repo::touch_budget(conn, budget.id).await?;
         audit::deleted(conn, &caller, "budget_line", id, &before).await
     })

@@ -1894,3 +1894,45 @@ async fn a_funder_s_system_follows_and_decides_its_applications_by_api_client() 
     assert_eq!(listed["items"][0]["id"], w.call.as_str());
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_line_an_application_funds_is_not_deleted_under_it() {
+    let w = world().await;
+    let (budget, line) = budget_with_expense(&w, 2035).await;
+    w.app
+        .application(
+            &w.admin.token,
+            &w.call,
+            json!({"budget_lines": [{"line_id": line, "amount_cents": 100_000}]}),
+        )
+        .await;
+    let res = w
+        .app
+        .send_as(
+            "DELETE",
+            &w.admin.token,
+            &format!("/api/v1/budget-lines/{line}"),
+            Some("*"),
+            None,
+        )
+        .await;
+    assert_problem(res, 409, "line_in_use").await;
+    let res = w
+        .app
+        .send_as(
+            "DELETE",
+            &w.admin.token,
+            &format!("/api/v1/budgets/{budget}"),
+            Some("*"),
+            None,
+        )
+        .await;
+    assert_problem(res, 409, "line_in_use").await;
+    assert_eq!(
+        w.app
+            .get_as(&w.admin.token, &format!("/api/v1/budget-lines/{line}"))
+            .await
+            .status(),
+        200
+    );
+}

@@ -1042,6 +1042,45 @@ pub struct Deadline {
     pub url: String,
 }
 
+impl DeadlineKind {
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::CallCloses => "call_closes",
+            DeadlineKind::ApplicationJustification => "application_justification",
+            DeadlineKind::InstalmentJustification => "instalment_justification",
+            DeadlineKind::AgreementJustification => "agreement_justification",
+            DeadlineKind::AgreementEnds => "agreement_ends",
+        }
+    }
+}
+
+impl CsvRow for Deadline {
+    fn header() -> &'static [&'static str] {
+        &[
+            "date",
+            "at",
+            "kind",
+            "resource_type",
+            "resource_id",
+            "title",
+            "url",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.date.to_string(),
+            self.at.map(|a| a.to_rfc3339()).unwrap_or_default(),
+            self.kind.as_str().to_owned(),
+            self.resource_type.clone(),
+            self.resource_id.to_string(),
+            self.title.clone(),
+            self.url.clone(),
+        ]
+    }
+}
+
 /// Deadlines in the window, by date.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Deadlines {

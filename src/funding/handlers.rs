@@ -1997,12 +1997,14 @@ pub async fn document_content(
 
 /// What is due in the next `within_days` days (default 30), by date: calls closing,
 /// justifications of accepted grants, agreements' and instalments' justifications, and
-/// agreements ending; only what the caller sees.
+/// agreements ending; only what the caller sees. With `Accept: text/csv`, one row each.
 #[utoipa::path(tag = "funding", params(DeadlineQuery), responses(
-    (status = 200, description = "The deadlines.", body = Deadlines),
+    (status = 200, description = "The deadlines (or CSV).",
+        content((Deadlines = "application/json"), (String = "text/csv"))),
     (status = 400, description = "`invalid_query`: `within_days` out of range.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/deadlines")]
 pub async fn deadlines(
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<DeadlineQuery>,
     state: web::Data<AppState>,
@@ -2032,6 +2034,9 @@ pub async fn deadlines(
     items.sort_by(|a: &Deadline, b: &Deadline| {
         (a.date, a.at, a.kind, &a.title).cmp(&(b.date, b.at, b.kind, &b.title))
     });
+    if crate::http::csv::wants_csv(&req) {
+        return Ok(crate::http::csv::attachment("deadlines.csv", &items));
+    }
     Ok(HttpResponse::Ok().json(Deadlines { from, to, items }))
 }
 

@@ -1573,6 +1573,21 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
         .map(|i| i["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["call_closes", "application_justification"]);
+    let csv = w
+        .app
+        .client
+        .get(w.app.url("/api/v1/deadlines?within_days=25"))
+        .bearer_auth(&w.admin.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert!(rows[1].contains("call_closes"), "{csv}");
     let res = w
         .app
         .get_as(&w.admin.token, "/api/v1/deadlines?within_days=-1")

@@ -272,16 +272,8 @@ async fn the_report_reconciles_to_the_cent_and_rolls_up_by_axis() {
     // The CSV has the same figures as the JSON.
     let csv = f
         .app
-        .client
-        .get(f.app.url(&format!("/api/v1/budgets/{b}/report")))
-        .bearer_auth(&f.admin.token)
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_csv(&f.admin.token, &format!("/api/v1/budgets/{b}/report"))
+        .await;
     let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(rows.len(), 1 + 4);
     for (row, line) in rows[1..].iter().zip(r["lines"].as_array().unwrap()) {

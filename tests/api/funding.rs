@@ -386,16 +386,11 @@ async fn moves_check_who_makes_them_and_what_they_need_and_are_kept_in_the_histo
         .await;
     assert_eq!(res.status(), 404);
     // As CSV too.
-    let res = w
+    let csv = w
         .app
-        .client
-        .get(w.app.url(&format!("/api/v1/applications/{a}/history")))
-        .bearer_auth(&w.admin.token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.text().await.unwrap().lines().count(), 5);
+        .get_csv(&w.admin.token, &format!("/api/v1/applications/{a}/history"))
+        .await;
+    assert_eq!(csv.lines().count(), 5);
 }
 
 #[tokio::test]
@@ -1575,16 +1570,8 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
     assert_eq!(kinds, ["call_closes", "application_justification"]);
     let csv = w
         .app
-        .client
-        .get(w.app.url("/api/v1/deadlines?within_days=25"))
-        .bearer_auth(&w.admin.token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_csv(&w.admin.token, "/api/v1/deadlines?within_days=25")
+        .await;
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 4, "{csv}");
     assert!(rows[1].contains("call_closes"), "{csv}");

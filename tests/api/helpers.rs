@@ -348,6 +348,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET with a bearer token and `Accept: text/csv`; the body.
+    pub async fn get_csv(&self, token: &str, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// POST JSON with a bearer token.
     pub async fn post_json(
         &self,

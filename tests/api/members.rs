@@ -622,17 +622,7 @@ async fn partners_see_the_public_register_only() {
         ["Confidencial, S.L."],
         "applicants are not in the public register"
     );
-    let csv = app
-        .client
-        .get(app.url("/api/v1/members"))
-        .bearer_auth(&partner.token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_csv(&partner.token, "/api/v1/members").await;
     assert!(
         !csv.contains("987654321") && !csv.contains("B12345674"),
         "{csv}"

@@ -278,16 +278,8 @@ async fn progress_rolls_up_by_weight_and_indicators_attain_both_ways() {
 
     // The CSV has a row per node.
     let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/plans/{id}/progress")))
-        .bearer_auth(&admin.token)
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_csv(&admin.token, &format!("/api/v1/plans/{id}/progress"))
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 13, "{csv}");
     assert!(lines[0].contains("level,kind,code,title,weight,progress"));
@@ -297,16 +289,8 @@ async fn progress_rolls_up_by_weight_and_indicators_attain_both_ways() {
         lines[1]
     );
     let tree_csv = app
-        .client
-        .get(app.url(&format!("/api/v1/plans/{id}/tree")))
-        .bearer_auth(&admin.token)
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_csv(&admin.token, &format!("/api/v1/plans/{id}/tree"))
+        .await;
     assert_eq!(tree_csv.lines().count(), 1 + 13);
 }
 

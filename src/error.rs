@@ -90,18 +90,35 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// 422 `validation_failed` for one field's problem, as [`FieldErrors::finish`] words it.
+    pub fn one(field: &str, code: &str, message: impl Into<String>) -> ApiError {
+        let mut errors = Self::default();
+        errors.add(field, code, message);
+        errors.into_error()
+    }
+
     /// `Ok(())` when nothing was recorded, else 422 `validation_failed` with every problem.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             return Ok(());
         }
+        Err(self.into_error())
+    }
+
+    fn into_error(self) -> ApiError {
         let fields: Vec<&str> = self.0.iter().map(|e| e.field.as_str()).collect();
-        Err(ApiError::unprocessable(
+        ApiError::unprocessable(
             "validation_failed",
             format!("Some values are not valid: {}.", fields.join(", ")),
         )
-        .with_errors(self.0))
+        .with_errors(self.0)
     }
+}
+
+/// 404 for a resource that does not exist or that the caller may not see (the same answer
+/// for both, so existence does not leak).
+pub fn not_found() -> ApiError {
+    ApiError::not_found("The resource does not exist.")
 }
 
 /// An RFC 9457 problem document, as sent to clients.
@@ -409,6 +426,20 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The 409 a trigger's named check violation stands for.
+fn trigger_conflict(constraint: Option<&str>) -> Option<(&'static str, &'static str)> {
+    const FROZEN: &str = "What the assembly approved is frozen: change a revision instead.";
+    match constraint? {
+        "budget_frozen" => Some(("budget_frozen", FROZEN)),
+        "plan_frozen" => Some(("plan_frozen", FROZEN)),
+        "application_state_machine" => Some((
+            "illegal_transition",
+            "A subsidy application only moves along its state machine.",
+        )),
+        _ => None,
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
@@ -422,36 +453,12 @@ impl From<diesel::result::Error> for ApiError {
                 ),
             )
             .with_source(err),
-            // Raised by the triggers that keep approved budgets frozen and entries append-only.
+            // Raised by the triggers that back the domain's own checks: frozen approved
+            // budgets and plans, and the subsidy application state machine.
             E::DatabaseError(K::CheckViolation, ref info)
-                if info.constraint_name() == Some("budget_frozen") =>
+                if let Some((code, detail)) = trigger_conflict(info.constraint_name()) =>
             {
-                Self::conflict(
-                    "budget_frozen",
-                    "What the assembly approved is frozen: change a revision instead.",
-                )
-                .with_source(err)
-            }
-            // Raised by the triggers that keep approved plans frozen (the backstop of the
-            // application's own check).
-            E::DatabaseError(K::CheckViolation, ref info)
-                if info.constraint_name() == Some("plan_frozen") =>
-            {
-                Self::conflict(
-                    "plan_frozen",
-                    "What the assembly approved is frozen: change a revision instead.",
-                )
-                .with_source(err)
-            }
-            // Raised by the trigger that keeps subsidy applications on their state machine.
-            E::DatabaseError(K::CheckViolation, ref info)
-                if info.constraint_name() == Some("application_state_machine") =>
-            {
-                Self::conflict(
-                    "illegal_transition",
-                    "A subsidy application only moves along its state machine.",
-                )
-                .with_source(err)
+                Self::conflict(code, detail).with_source(err)
             }
             E::DatabaseError(K::CheckViolation, ref info) => Self::unprocessable(
                 "constraint_violated",

@@ -27,7 +27,7 @@ use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
     domain::text,
-    error::{ApiError, FieldError, FieldErrors, on_reference, on_unique},
+    error::{ApiError, FieldError, FieldErrors, not_found, on_reference, on_unique},
     http::{
         csv,
         etag::{self, IfMatch, Precondition},
@@ -42,10 +42,6 @@ use crate::{
 const CODE_TAKEN: &str = "Another line of this budget has this code.";
 const LINE_IN_USE: &str = "A subsidy application funds this line: change the application's \
                            budget lines first.";
-
-fn not_found() -> ApiError {
-    ApiError::not_found("The resource does not exist.")
-}
 
 fn frozen(budget: &BudgetRow) -> Result<(), ApiError> {
     budget
@@ -894,18 +890,18 @@ async fn income_sources(
         .iter()
         .map(|l| (l.line_key, l.planned_cents))
         .collect();
-    let pending = repo::pending_income(conn, budget.fiscal_year)
+    let pending = repo::pending_grants(conn, budget.fiscal_year)
         .await?
         .into_iter()
-        .map(|(application_id, title, amount_cents, line_key)| {
-            let planned_cents = line_key.and_then(|k| planned.get(&k).copied());
+        .map(|p| {
+            let planned_cents = p.line_key.and_then(|k| planned.get(&k).copied());
             PendingIncome {
-                application_id,
-                title,
-                amount_cents,
-                line_key,
+                application_id: p.application_id,
+                title: p.title,
+                amount_cents: p.amount_cents,
+                line_key: p.line_key,
                 planned_cents,
-                variance_cents: amount_cents.saturating_sub(planned_cents.unwrap_or(0)),
+                variance_cents: p.amount_cents.saturating_sub(planned_cents.unwrap_or(0)),
             }
         })
         .collect();
@@ -1371,7 +1367,6 @@ pub async fn create_line(
     (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/budget-lines/{id}")]
 pub async fn get_line(
-    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
@@ -1383,7 +1378,6 @@ pub async fn get_line(
     let dto = line_dto(&mut conn, budget.fiscal_year, line).await?;
     // The tag follows the line's content (for If-Match); its execution totals change without
     // it, so the line is always sent, never a 304.
-    let _ = &req;
     Ok(etag::updated(version, &dto))
 }
 

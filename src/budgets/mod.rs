@@ -290,11 +290,8 @@ pub async fn book_grant_line(
         repo::touch_budget(conn, budget.id).await?;
         return Ok(key);
     }
-    let category = repo::categories(conn, None, i64::MAX)
+    let category = repo::category_by_code(conn, LineKind::Income, "public_subsidies")
         .await?
-        .into_iter()
-        .filter(|c| c.kind == LineKind::Income)
-        .find(|c| c.code == "public_subsidies")
         .ok_or_else(|| {
             ApiError::conflict(
                 "category_missing",

@@ -539,7 +539,9 @@ pub async fn income_sources(
     Ok(rows)
 }
 
-/// The statuses of an application that holds a grant (see `funding::model`).
+/// The statuses of an application that holds a grant: the same list as
+/// `funding::model::ApplicationStatus::holds_grant`, written out because budgets cannot
+/// depend on funding (funding books its income through budgets).
 const GRANT_STATUSES: [&str; 6] = [
     "granted",
     "partially_granted",
@@ -548,28 +550,6 @@ const GRANT_STATUSES: [&str; 6] = [
     "justified",
     "closed",
 ];
-
-/// Accepted grants of a fiscal year whose income is pending (no draft budget existed when
-/// they were accepted): `(application, title, amount, line_key)`.
-pub async fn pending_income(
-    conn: &mut AsyncPgConnection,
-    year: i32,
-) -> QueryResult<Vec<(Uuid, String, i64, Option<Uuid>)>> {
-    use crate::schema::{application_income, applications};
-    application_income::table
-        .inner_join(applications::table)
-        .filter(application_income::fiscal_year.eq(year))
-        .filter(application_income::pending)
-        .select((
-            applications::id,
-            applications::title,
-            application_income::amount_cents,
-            application_income::line_key,
-        ))
-        .order(applications::id)
-        .load(conn)
-        .await
-}
 
 /// The line lineages a funder funds: lines its agreements' instalments name, and lines of
 /// the applications made to its calls (named by them, or where their income was booked),
@@ -618,6 +598,21 @@ pub async fn funded_line_keys(
     keys.sort();
     keys.dedup();
     Ok(keys)
+}
+
+/// The category of this kind with this code.
+pub async fn category_by_code(
+    conn: &mut AsyncPgConnection,
+    kind: super::model::LineKind,
+    code: &str,
+) -> QueryResult<Option<CategoryRow>> {
+    budget_categories::table
+        .filter(budget_categories::kind.eq(kind))
+        .filter(budget_categories::code.eq(code))
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// The line of a budget with this lineage key.

@@ -35,7 +35,7 @@ use crate::{
     auth::{Action, Caller, Resource, Role, policy},
     budgets::{dto::PageQuery, model::MAX_CENTS},
     domain::{tax_id::TaxId, text},
-    error::{ApiError, FieldErrors, on_unique},
+    error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
         etag::{self, IfMatch, Precondition},
         json::Json,
@@ -49,10 +49,6 @@ use crate::{
         budgets, calls, plan_nodes, plans,
     },
 };
-
-fn not_found() -> ApiError {
-    ApiError::not_found("The resource does not exist.")
-}
 
 /// 403 unless the caller runs funding (staff, admins).
 fn staff_only(caller: &Caller) -> Result<(), ApiError> {
@@ -113,9 +109,14 @@ fn check_tax_id(raw: &str) -> Result<String, String> {
     }
 }
 
-fn check_amount(errors: &mut FieldErrors, field: &str, value: i64) {
-    if !(0..=MAX_CENTS).contains(&value) {
-        errors.add(field, "out_of_range", "must be 0 to 10^15 cents");
+/// Records `out_of_range` unless `value` is `min` (0 or 1) to 10^15 cents.
+fn check_amount(errors: &mut FieldErrors, field: &str, value: i64, min: i64) {
+    if !(min..=MAX_CENTS).contains(&value) {
+        errors.add(
+            field,
+            "out_of_range",
+            format!("must be {min} to 10^15 cents"),
+        );
     }
 }
 
@@ -333,9 +334,8 @@ async fn visible_call(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: Uuid,
-    lock: bool,
 ) -> Result<CallRow, ApiError> {
-    let call = repo::find_call(conn, id, lock).await?;
+    let call = repo::find_call(conn, id, false).await?;
     if !sees_funder(scope(caller), call.funder_id) {
         return Err(not_found());
     }
@@ -448,15 +448,8 @@ fn check_call_rules(errors: &mut FieldErrors, call: &CallRow) {
             "must be 1 to 10000 basis points",
         );
     }
-    if call
-        .max_grant_cents
-        .is_some_and(|m| !(1..=MAX_CENTS).contains(&m))
-    {
-        errors.add(
-            "max_grant_cents",
-            "out_of_range",
-            "must be 1 to 10^15 cents",
-        );
+    if let Some(m) = call.max_grant_cents {
+        check_amount(errors, "max_grant_cents", m, 1);
     }
 }
 
@@ -470,13 +463,11 @@ async fn check_categories(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<
         .get_result(conn)
         .await?;
     if distinct.len() != ids.len() || usize::try_from(found).unwrap_or_default() != ids.len() {
-        let mut errors = FieldErrors::default();
-        errors.add(
+        return Err(FieldErrors::one(
             "eligible_cost_category_ids",
             "unknown",
             "each must be a distinct expense budget category",
-        );
-        errors.finish()?;
+        ));
     }
     Ok(())
 }
@@ -488,9 +479,7 @@ async fn check_funder(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiE
         .optional()?
         .is_none()
     {
-        let mut errors = FieldErrors::default();
-        errors.add("funder_id", "unknown", "no such funder");
-        errors.finish()?;
+        return Err(FieldErrors::one("funder_id", "unknown", "no such funder"));
     }
     Ok(())
 }
@@ -578,7 +567,7 @@ pub async fn get_call(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Funding))?;
     let mut conn = state.conn().await?;
-    let row = visible_call(&mut conn, &caller, id.into_inner(), false).await?;
+    let row = visible_call(&mut conn, &caller, id.into_inner()).await?;
     let version = row.version;
     let call = call_view(&mut conn, row).await?;
     Ok(etag::respond(&req, version, &call))
@@ -759,7 +748,7 @@ fn check_agreement_rules(errors: &mut FieldErrors, a: &AgreementRow, instalments
     if a.ends_on < a.starts_on {
         errors.add("ends_on", "before_start", "must not be before `starts_on`");
     }
-    check_amount(errors, "total_cents", a.total_cents);
+    check_amount(errors, "total_cents", a.total_cents, 0);
     let mut years = HashSet::new();
     let mut sum: i128 = 0;
     for (i, inst) in instalments.iter().enumerate() {
@@ -778,7 +767,12 @@ fn check_agreement_rules(errors: &mut FieldErrors, a: &AgreementRow, instalments
                 "must be a year of the agreement",
             );
         }
-        check_amount(errors, &format!("{path}.amount_cents"), inst.amount_cents);
+        check_amount(
+            errors,
+            &format!("{path}.amount_cents"),
+            inst.amount_cents,
+            0,
+        );
         sum += i128::from(inst.amount_cents);
     }
     if sum > i128::from(a.total_cents) {
@@ -1071,18 +1065,17 @@ async fn application_dto(
     })
 }
 
-/// The application if the caller sees it, with its call.
+/// The application if the caller sees it, with its call's funder.
 async fn visible_application(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: Uuid,
-) -> Result<(ApplicationRow, CallRow), ApiError> {
-    let app = repo::find_application(conn, id, false).await?;
-    let call = repo::find_call(conn, app.call_id, false).await?;
-    if !repo::sees_application(conn, scope(caller), &app, call.funder_id).await? {
+) -> Result<(ApplicationRow, Uuid), ApiError> {
+    let (app, funder_id) = repo::find_application_funder(conn, id).await?;
+    if !repo::sees_application(conn, scope(caller), &app, funder_id).await? {
         return Err(not_found());
     }
-    Ok((app, call))
+    Ok((app, funder_id))
 }
 
 /// Subsidy applications, newest first: staff and auditors see all; partners those made to
@@ -1150,7 +1143,7 @@ fn check_content(errors: &mut FieldErrors, c: &Content) {
         ("own_funding_cents", own),
         ("other_aid_cents", other),
     ] {
-        check_amount(errors, field, v);
+        check_amount(errors, field, v, 0);
     }
     let sum = i128::from(requested) + i128::from(own) + i128::from(other);
     if sum != i128::from(eligible) {
@@ -1183,13 +1176,12 @@ fn check_content(errors: &mut FieldErrors, c: &Content) {
                 "an action is listed twice",
             );
         }
-        if !(1..=MAX_CENTS).contains(&a.amount_cents) {
-            errors.add(
-                &format!("actions[{i}].amount_cents"),
-                "out_of_range",
-                "must be 1 to 10^15 cents",
-            );
-        }
+        check_amount(
+            errors,
+            &format!("actions[{i}].amount_cents"),
+            a.amount_cents,
+            1,
+        );
         total += i128::from(a.amount_cents);
     }
     if total > i128::from(requested) {
@@ -1208,13 +1200,12 @@ fn check_content(errors: &mut FieldErrors, c: &Content) {
                 "a line is listed twice",
             );
         }
-        if !(1..=MAX_CENTS).contains(&l.amount_cents) {
-            errors.add(
-                &format!("budget_lines[{i}].amount_cents"),
-                "out_of_range",
-                "must be 1 to 10^15 cents",
-            );
-        }
+        check_amount(
+            errors,
+            &format!("budget_lines[{i}].amount_cents"),
+            l.amount_cents,
+            1,
+        );
     }
 }
 
@@ -1227,25 +1218,8 @@ async fn check_refs(
 ) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
     let [eligible, requested, ..] = c.amounts;
-    if let Some(max) = call.max_grant_cents
-        && requested > max
-    {
-        errors.add(
-            "requested_cents",
-            "above_call_maximum",
-            format!("the call grants at most {max} cents per application"),
-        );
-    }
-    if !super::model::within_rate(requested, eligible, call.cofinancing_rate_bp) {
-        errors.add(
-            "requested_cents",
-            "above_cofinancing_rate",
-            format!(
-                "the call co-finances at most {} basis points of the eligible cost: {} cents",
-                call.cofinancing_rate_bp,
-                super::model::scale(eligible, i64::from(call.cofinancing_rate_bp), 10_000)
-            ),
-        );
+    if let Err((code, message)) = super::check_limits(call, eligible, requested) {
+        errors.add("requested_cents", code, message);
     }
     let mut members: Vec<Uuid> = c.participants.clone();
     members.extend(c.lead);
@@ -1420,9 +1394,7 @@ pub async fn create_application(
     let app = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let Some(call) = repo::find_call(conn, row.call_id, false).await.optional()? else {
-                let mut errors = FieldErrors::default();
-                errors.add("call_id", "unknown", "no such call");
-                return Err(errors.finish().err().unwrap_or_else(not_found));
+                return Err(FieldErrors::one("call_id", "unknown", "no such call"));
             };
             check_refs(conn, &call, &content).await?;
             let row = repo::insert_application(conn, &row).await?;
@@ -1591,12 +1563,9 @@ pub async fn transition_application(
     caller.require(Action::write(Resource::Funding))?;
     let precondition = Precondition::from_request(&req);
     let input = body.into_inner();
-    if input
-        .granted_cents
-        .is_some_and(|g| !(1..=MAX_CENTS).contains(&g))
-    {
+    if let Some(g) = input.granted_cents {
         let mut errors = FieldErrors::default();
-        errors.add("granted_cents", "out_of_range", "must be 1 to 10^15 cents");
+        check_amount(&mut errors, "granted_cents", g, 1);
         errors.finish()?;
     }
     let step = Move {
@@ -1850,8 +1819,8 @@ pub async fn upload_document(
     let id = id.into_inner();
     {
         let mut conn = state.conn().await?;
-        let (_, call) = visible_application(&mut conn, &caller, id).await?;
-        let funder = caller.role == Role::Partner && caller.funder_id == Some(call.funder_id);
+        let (_, funder_id) = visible_application(&mut conn, &caller, id).await?;
+        let funder = caller.role == Role::Partner && caller.funder_id == Some(funder_id);
         if !policy::runs_funding(caller.role) && !funder {
             return Err(ApiError::forbidden(
                 "Only the cluster's staff and the call's funder add documents.",
@@ -1877,7 +1846,6 @@ pub async fn upload_document(
     let mut conn = state.conn().await?;
     let result = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            repo::find_application(conn, id, true).await?;
             let row = repo::insert_document(conn, &row).await?;
             store.put(conn, row.id, &upload.bytes).await?;
             let doc = Document::from(row);

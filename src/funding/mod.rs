@@ -24,7 +24,7 @@ use crate::{
         model::{BudgetStatus, LineKind},
     },
     domain::text,
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldError, FieldErrors},
     schema::{budget_lines, budgets as budgets_t, plan_nodes},
 };
 use model::{
@@ -90,8 +90,7 @@ fn euros(cents: i64) -> String {
 }
 
 fn invalid(field: &str, code: &str, message: &str) -> ApiError {
-    ApiError::unprocessable("validation_failed", format!("{field}: {message}"))
-        .with_errors(vec![FieldError::new(field, code, message)])
+    FieldErrors::one(field, code, message)
 }
 
 /// Moves an application along its state machine, in the caller's transaction: checks the
@@ -108,7 +107,7 @@ pub async fn transition(
     let app = repo::find_application(conn, id, true).await?;
     let call = repo::find_call(conn, app.call_id, false).await?;
     if !repo::sees_application(conn, scope(caller), &app, call.funder_id).await? {
-        return Err(ApiError::not_found("The resource does not exist."));
+        return Err(crate::error::not_found());
     }
     let from = app.status;
     let to = step.to;
@@ -199,13 +198,13 @@ pub async fn transition(
                     ),
                 ));
             }
-            check_limits(&call, &app, app.requested_cents)
-                .map_err(|m| ApiError::conflict("above_call_limits", m))?;
+            check_limits(&call, app.eligible_cost_cents, app.requested_cents)
+                .map_err(|(_, m)| ApiError::conflict("above_call_limits", m))?;
             changes.submitted_at = Some(Some(now));
         }
         ApplicationStatus::Submitted => {
-            check_limits(&call, &app, app.requested_cents)
-                .map_err(|m| ApiError::conflict("above_call_limits", m))?;
+            check_limits(&call, app.eligible_cost_cents, app.requested_cents)
+                .map_err(|(_, m)| ApiError::conflict("above_call_limits", m))?;
         }
         ApplicationStatus::Granted | ApplicationStatus::PartiallyGranted => {
             let granted = match (to, step.granted_cents) {
@@ -240,8 +239,8 @@ pub async fn transition(
                     ));
                 }
             };
-            check_limits(&call, &app, granted)
-                .map_err(|m| invalid("granted_cents", "above_call_limits", &m))?;
+            check_limits(&call, app.eligible_cost_cents, granted)
+                .map_err(|(_, m)| invalid("granted_cents", "above_call_limits", &m))?;
             check_double_funding(conn, &app, granted).await?;
             changes.granted_cents = Some(Some(granted));
             changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(dto::madrid_today)));
@@ -286,27 +285,37 @@ pub async fn transition(
     Ok(updated)
 }
 
-/// The call's limits for an amount asked or granted: its maximum grant and its
-/// co-financing rate of the eligible cost.
-pub fn check_limits(call: &CallRow, app: &ApplicationRow, amount: i64) -> Result<(), String> {
+/// The call's limits for an amount asked or granted of an `eligible` cost: its maximum
+/// grant (`above_call_maximum`) and its co-financing rate (`above_cofinancing_rate`).
+pub fn check_limits(
+    call: &CallRow,
+    eligible: i64,
+    amount: i64,
+) -> Result<(), (&'static str, String)> {
     if let Some(max) = call.max_grant_cents
         && amount > max
     {
-        return Err(format!(
-            "{} is above the call's maximum grant of {}.",
-            euros(amount),
-            euros(max)
+        return Err((
+            "above_call_maximum",
+            format!(
+                "{} is above the call's maximum grant of {}.",
+                euros(amount),
+                euros(max)
+            ),
         ));
     }
-    if !model::within_rate(amount, app.eligible_cost_cents, call.cofinancing_rate_bp) {
-        return Err(format!(
-            "{} is above the call's co-financing rate of {}.{:02}% of the eligible {} \
+    if !model::within_rate(amount, eligible, call.cofinancing_rate_bp) {
+        return Err((
+            "above_cofinancing_rate",
+            format!(
+                "{} is above the call's co-financing rate of {}.{:02}% of the eligible {} \
              (at most {}).",
-            euros(amount),
-            call.cofinancing_rate_bp / 100,
-            call.cofinancing_rate_bp % 100,
-            euros(app.eligible_cost_cents),
-            euros(model::ceiling(call, app.eligible_cost_cents))
+                euros(amount),
+                call.cofinancing_rate_bp / 100,
+                call.cofinancing_rate_bp % 100,
+                euros(eligible),
+                euros(model::ceiling(call, eligible))
+            ),
         ));
     }
     Ok(())

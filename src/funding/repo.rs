@@ -373,6 +373,19 @@ pub async fn find_application(
     }
 }
 
+/// One application with its call's funder (one query).
+pub async fn find_application_funder(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<(ApplicationRow, Uuid)> {
+    applications::table
+        .inner_join(calls::table)
+        .filter(applications::id.eq(id))
+        .select((ApplicationRow::as_select(), calls::funder_id))
+        .first(conn)
+        .await
+}
+
 /// Whether `scope` sees the application (given its call's funder).
 pub async fn sees_application(
     conn: &mut AsyncPgConnection,

@@ -100,11 +100,11 @@ pub async fn idempotency(
         return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
     let scope = super::caller_key(&req, &state.keys);
-    // Document uploads (multipart, by a signed-in caller) may be as large as a document;
-    // anything else as the body limit.
+    // Multipart bodies (the only ones are document uploads, whose handler enforces the exact
+    // limit) from a signed-in caller may be as large as a document; anything else as the
+    // body limit.
     let boundary = multipart_boundary(&req);
-    let upload =
-        boundary.is_some() && scope.starts_with("sub:") && req.path().ends_with("/documents");
+    let upload = boundary.is_some() && scope.starts_with("sub:");
     let limit = if upload {
         state
             .config
@@ -237,8 +237,6 @@ pub async fn idempotency(
     Ok(ServiceResponse::new(http, response))
 }
 
-/// Inserts the key as in progress, or returns what is stored (`claimed` tells which). An
-/// abandoned in-progress key (older than the lease) with the same request is taken over.
 /// The boundary of a `multipart/*` request, if it is one.
 fn multipart_boundary(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
@@ -295,6 +293,8 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<web::Bytes, Api
     Ok(body.freeze())
 }
 
+/// Inserts the key as in progress, or returns what is stored (`claimed` tells which). An
+/// abandoned in-progress key (older than the lease) with the same request is taken over.
 async fn claim(state: &AppState, scope: &str, key: &str, hash: &[u8]) -> Result<Stored, ApiError> {
     let mut conn = state.conn().await?;
     let stored: Option<Stored> = diesel::sql_query(

@@ -31,7 +31,7 @@ use crate::{
     audit::{self, Change},
     auth::{Action, Caller, Resource, Role, policy},
     domain::text,
-    error::{ApiError, FieldErrors, on_unique},
+    error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
         csv::{self, CsvRow},
         etag::{self, IfMatch, Precondition},
@@ -45,10 +45,6 @@ const CODE_TAKEN: &str = "Another node of this plan has this code.";
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("The resource does not exist.")
 }
 
 /// The plan if the caller may see it (drafts: staff, admins, auditors), else 404.
@@ -1123,7 +1119,6 @@ async fn create_child(
 }
 
 async fn get_node(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     id: Uuid,
@@ -1136,7 +1131,6 @@ async fn get_node(
     let node = node_dto(&mut conn, row).await?;
     // The tag follows the node's version (for If-Match); `overdue` changes with the date
     // without it, so the node is always sent, never a 304.
-    let _ = &req;
     Ok(etag::updated(version, &node))
 }
 
@@ -1355,12 +1349,11 @@ macro_rules! node_endpoints {
             (status = 404, description = "No such node.", body = crate::error::Problem, content_type = "application/problem+json")))]
         #[get($path)]
         pub async fn $get(
-            req: HttpRequest,
             caller: Caller,
             id: web::Path<Uuid>,
             state: web::Data<AppState>,
         ) -> Result<HttpResponse, ApiError> {
-            get_node(req, caller, state, id.into_inner(), $kind).await
+            get_node(caller, state, id.into_inner(), $kind).await
         }
 
         #[doc = concat!("Changes one ", $what, " (staff, admins). Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).")]

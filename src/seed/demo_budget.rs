@@ -467,7 +467,6 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             "Consultora Retiro, S.L.",
         ),
     ]);
-    let mut duplicate = false;
     for (n, (code, when, kind, amount, description, doc, counterparty)) in
         entries.into_iter().enumerate()
     {
@@ -491,11 +490,11 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             request_id: None,
             created_at: now,
         };
-        let row = repo::insert_entry(conn, &row).await?;
-        duplicate |= row.document_ref.as_deref() == Some("VIA-2025-05");
+        repo::insert_entry(conn, &row).await?;
     }
-    // The Cannes invoice was recorded twice; the second record is reversed, not deleted.
-    if duplicate {
+    // The Cannes invoice (VIA-2025-05) was recorded twice; the second record is reversed,
+    // not deleted.
+    {
         let (line_id, _) = by_code
             .get("G-04")
             .copied()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app};
+use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app, strs};
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -472,12 +472,7 @@ async fn shares_add_up_to_100_percent_of_actions_of_the_plan() {
     ))
     .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = strs(&body["errors"], "field");
     assert_eq!(fields, ["actions[0].action_id", "actions[1].action_id"]);
     // Income lines serve no action; categories keep to their kind; amounts are ≥ 0.
     let mut income = f.income("I-1", 100);

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, TestUser, assert_problem, plan_doc, spawn_app, spawn_app_with, strs,
+};
 
 struct World {
     app: TestApp,
@@ -157,6 +159,21 @@ impl World {
                 .await;
             let code = res.status();
             assert_eq!(code, 200, "{to}: {}", res.text().await.unwrap());
+        }
+        a
+    }
+
+    /// A new application of the open call with `extra`, moved to `under_review` by the admin
+    /// (the moves' answers are not checked here).
+    async fn under_review(&self, extra: Value) -> String {
+        let a = id(&self
+            .app
+            .application(&self.admin.token, &self.call, extra)
+            .await);
+        for to in ["submitted", "under_review"] {
+            self.app
+                .transition(&self.admin.token, &a, json!({"to": to}))
+                .await;
         }
         a
     }
@@ -433,12 +450,7 @@ async fn submissions_are_accepted_only_while_the_call_is_open() {
         "{opens}"
     );
     let listed = w.get(&w.admin.token, "/api/v1/calls?status=closed").await;
-    let ids: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&listed["items"], "id");
     assert_eq!(ids, [closed.as_str()]);
 }
 
@@ -598,19 +610,9 @@ async fn an_action_is_never_funded_above_its_planned_cost() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     // A third one cannot get a cent for the action.
-    let third = id(&w
-        .app
-        .application(
-            &w.admin.token,
-            &w.call,
-            json!({"actions": [{"action_id": action, "amount_cents": 100}]}),
-        )
-        .await);
-    for to in ["submitted", "under_review"] {
-        w.app
-            .transition(&w.admin.token, &third, json!({"to": to}))
-            .await;
-    }
+    let third = w
+        .under_review(json!({"actions": [{"action_id": action, "amount_cents": 100}]}))
+        .await;
     let res = w
         .app
         .transition(&w.partner_a.token, &third, json!({"to": "granted"}))
@@ -688,19 +690,9 @@ async fn budget_with_expense(w: &World, year: i32) -> (String, String) {
 async fn an_accepted_grant_becomes_income_of_the_years_it_funds() {
     let w = world().await;
     let (budget, line) = budget_with_expense(&w, 2031).await;
-    let a = id(&w
-        .app
-        .application(
-            &w.admin.token,
-            &w.call,
-            json!({"budget_lines": [{"line_id": line, "amount_cents": 800_000}]}),
-        )
-        .await);
-    for to in ["submitted", "under_review"] {
-        w.app
-            .transition(&w.admin.token, &a, json!({"to": to}))
-            .await;
-    }
+    let a = w
+        .under_review(json!({"budget_lines": [{"line_id": line, "amount_cents": 800_000}]}))
+        .await;
     w.app
         .transition(
             &w.partner_a.token,
@@ -762,19 +754,9 @@ async fn an_accepted_grant_becomes_income_of_the_years_it_funds() {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let b = id(&w
-        .app
-        .application(
-            &w.admin.token,
-            &w.call,
-            json!({"budget_lines": [{"line_id": line_2032, "amount_cents": 500_000}]}),
-        )
-        .await);
-    for to in ["submitted", "under_review"] {
-        w.app
-            .transition(&w.admin.token, &b, json!({"to": to}))
-            .await;
-    }
+    let b = w
+        .under_review(json!({"budget_lines": [{"line_id": line_2032, "amount_cents": 500_000}]}))
+        .await;
     w.app
         .transition(&w.partner_a.token, &b, json!({"to": "granted"}))
         .await;
@@ -803,12 +785,7 @@ async fn an_accepted_grant_becomes_income_of_the_years_it_funds() {
             &format!("/api/v1/budgets/{approved}/lines"),
         )
         .await;
-    let codes: Vec<&str> = lines["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = strs(&lines["items"], "code");
     assert_eq!(codes, ["G-1"]);
     let lines = w
         .get(
@@ -895,19 +872,9 @@ async fn grants_naming_one_income_line_add_up_on_it() {
         .unwrap()
         .to_owned();
     for granted in [300_000, 250_000] {
-        let a = id(&w
-            .app
-            .application(
-                &w.admin.token,
-                &w.call,
-                json!({"budget_lines": [{"line_id": income, "amount_cents": 800_000}]}),
-            )
-            .await);
-        for to in ["submitted", "under_review"] {
-            w.app
-                .transition(&w.admin.token, &a, json!({"to": to}))
-                .await;
-        }
+        let a = w
+            .under_review(json!({"budget_lines": [{"line_id": income, "amount_cents": 800_000}]}))
+            .await;
         let res = w
             .app
             .transition(
@@ -1029,19 +996,9 @@ async fn double_funding_is_counted_across_versions_of_the_plan() {
     let plans = w.get(&w.admin.token, "/api/v1/plans?status=approved").await;
     let plan = plans["items"][0]["id"].as_str().unwrap().to_owned();
     let old_action = w.actions["E2.1.1.1"].clone();
-    let first = id(&w
-        .app
-        .application(
-            &w.admin.token,
-            &w.call,
-            json!({"actions": [{"action_id": old_action, "amount_cents": 800_000}]}),
-        )
-        .await);
-    for to in ["submitted", "under_review"] {
-        w.app
-            .transition(&w.admin.token, &first, json!({"to": to}))
-            .await;
-    }
+    let first = w
+        .under_review(json!({"actions": [{"action_id": old_action, "amount_cents": 800_000}]}))
+        .await;
     assert_eq!(
         w.app
             .transition(&w.partner_a.token, &first, json!({"to": "granted"}))
@@ -1074,19 +1031,9 @@ async fn double_funding_is_counted_across_versions_of_the_plan() {
     let p = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(p["errors"][0]["code"], "not_in_approved_plan");
     w.app.approve_plan(&w.admin, &revision).await;
-    let second = id(&w
-        .app
-        .application(
-            &w.admin.token,
-            &w.call,
-            json!({"actions": [{"action_id": new_action, "amount_cents": 800_000}]}),
-        )
-        .await);
-    for to in ["submitted", "under_review"] {
-        w.app
-            .transition(&w.admin.token, &second, json!({"to": to}))
-            .await;
-    }
+    let second = w
+        .under_review(json!({"actions": [{"action_id": new_action, "amount_cents": 800_000}]}))
+        .await;
     let res = w
         .app
         .transition(&w.partner_a.token, &second, json!({"to": "granted"}))
@@ -1513,23 +1460,13 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
     let d = w
         .get(&w.admin.token, "/api/v1/deadlines?within_days=15")
         .await;
-    let kinds: Vec<&str> = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strs(&d["items"], "kind");
     assert_eq!(kinds, ["call_closes", "instalment_justification"], "{d}");
     assert_eq!(d["items"][0]["resource_id"], call.as_str());
     let d = w
         .get(&w.admin.token, "/api/v1/deadlines?within_days=25")
         .await;
-    let kinds: Vec<&str> = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strs(&d["items"], "kind");
     assert_eq!(
         kinds,
         [
@@ -1538,12 +1475,7 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
             "application_justification"
         ]
     );
-    let dates: Vec<&str> = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["date"].as_str().unwrap())
-        .collect();
+    let dates: Vec<&str> = strs(&d["items"], "date");
     let mut sorted = dates.clone();
     sorted.sort();
     assert_eq!(dates, sorted);
@@ -1551,22 +1483,12 @@ async fn deadlines_list_what_is_due_in_the_window_by_date_for_the_caller() {
     let d = w
         .get(&w.partner_b.token, "/api/v1/deadlines?within_days=25")
         .await;
-    let kinds: Vec<&str> = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strs(&d["items"], "kind");
     assert_eq!(kinds, ["instalment_justification"]);
     let d = w
         .get(&w.partner_a.token, "/api/v1/deadlines?within_days=25")
         .await;
-    let kinds: Vec<&str> = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strs(&d["items"], "kind");
     assert_eq!(kinds, ["call_closes", "application_justification"]);
     let csv = w
         .app
@@ -1682,12 +1604,8 @@ async fn the_demo_funding_is_consistent_with_the_demo_plan_and_budget() {
     let funders = get("/api/v1/funders".into()).await;
     assert_eq!(funders["items"].as_array().unwrap().len(), 2);
     let apps = get("/api/v1/applications".into()).await;
-    let statuses: std::collections::BTreeSet<&str> = apps["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["status"].as_str().unwrap())
-        .collect();
+    let statuses: std::collections::BTreeSet<&str> =
+        strs(&apps["items"], "status").into_iter().collect();
     assert_eq!(
         statuses,
         ["accepted", "draft", "rejected", "submitted"]
@@ -1730,12 +1648,8 @@ async fn the_demo_funding_is_consistent_with_the_demo_plan_and_budget() {
     let budgets = get("/api/v1/budgets?fiscal_year=2025".into()).await;
     let b = budgets["items"][0]["id"].as_str().unwrap().to_owned();
     let r = get(format!("/api/v1/budgets/{b}/report")).await;
-    let kinds: std::collections::BTreeSet<&str> = r["income_by_source"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["kind"].as_str().unwrap())
-        .collect();
+    let kinds: std::collections::BTreeSet<&str> =
+        strs(&r["income_by_source"], "kind").into_iter().collect();
     assert_eq!(
         kinds,
         ["agreement", "fees", "grant", "other"]
@@ -1814,15 +1728,7 @@ async fn two_grants_decided_at_once_cannot_both_overfund_an_action() {
     let serve = json!({"actions": [{"action_id": action, "amount_cents": 600_000}]});
     let mut apps = Vec::new();
     for _ in 0..2 {
-        let a = id(&w
-            .app
-            .application(&w.admin.token, &w.call, serve.clone())
-            .await);
-        for to in ["submitted", "under_review"] {
-            w.app
-                .transition(&w.admin.token, &a, json!({"to": to}))
-                .await;
-        }
+        let a = w.under_review(serve.clone()).await;
         apps.push(a);
     }
     let (r1, r2) = tokio::join!(
@@ -1885,12 +1791,7 @@ async fn a_funder_s_system_follows_and_decides_its_applications_by_api_client() 
         .call(&w.admin.token, &w.ministry, 3, 30, json!({}))
         .await;
     let listed = w.get(token, "/api/v1/calls?status=forecast").await;
-    let ids: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&listed["items"], "id");
     assert_eq!(ids, [forecast.as_str()]);
     let listed = w.get(token, "/api/v1/calls?status=open").await;
     assert_eq!(listed["items"][0]["id"], w.call.as_str());

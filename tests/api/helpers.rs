@@ -700,3 +700,12 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The string `field` of each element of a JSON array (`items` of a page, say).
+pub fn strs<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[field].as_str().unwrap())
+        .collect()
+}

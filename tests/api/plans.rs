@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app};
+use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app, strs};
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -89,12 +89,7 @@ async fn an_invalid_import_creates_nothing_and_names_every_problem() {
         .post_json(&admin.token, "/api/v1/plans/import", &doc)
         .await;
     let body = assert_problem(res, 422, "invalid_plan_document").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = strs(&body["errors"], "field");
     for expected in [
         "axes[1].code".to_owned(),
         format!("{e1}.action"),
@@ -712,12 +707,7 @@ async fn members_and_partners_see_approved_plans_and_members_their_actions() {
         assert_eq!(res.status(), 403);
     }
     let mine = json_of(app.get_as(&rep_token, "/api/v1/actions").await).await;
-    let codes: Vec<&str> = mine["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = strs(&mine["items"], "code");
     assert_eq!(codes, ["E2.1.1.1"]);
     let other_member = uuid::Uuid::new_v4();
     let res = json_of(

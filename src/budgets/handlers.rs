@@ -239,22 +239,9 @@ pub async fn create_category(
     ))
 }
 
+/// A category code: the rule of every code of reference data.
 fn check_category_code(raw: &str) -> Result<String, String> {
-    let code = raw.trim();
-    let ok = !code.is_empty()
-        && code.len() <= 50
-        && code
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if ok {
-        Ok(code.to_owned())
-    } else {
-        Err("1–50 lowercase letters, digits, `_` or `-`".into())
-    }
+    crate::reference::model::check_code(raw.trim())
 }
 
 /// Renames or reorders a budget category (admins).

@@ -324,8 +324,8 @@ pub async fn update_plan(
                         }
                     }
                 }
-                let (_, targets, _) = repo::plan_indicators(conn, id).await?;
-                if targets.iter().any(|t| !years.contains(&t.year)) {
+                let years_with_targets = repo::target_years(conn, id).await?;
+                if years_with_targets.iter().any(|y| !years.contains(y)) {
                     problems.add(
                         "end_year",
                         "outside",
@@ -492,10 +492,13 @@ struct Whole {
     measurements: Vec<MeasurementRow>,
 }
 
+/// The plan, its nodes and participants, and (with `indicators`) its indicators, targets
+/// and measurements.
 async fn load_whole(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: Uuid,
+    indicators: bool,
 ) -> Result<Whole, ApiError> {
     let plan = visible_plan(conn, caller, id).await?;
     let nodes = repo::plan_nodes(conn, id).await?;
@@ -509,7 +512,11 @@ async fn load_whole(
     for list in participants.values_mut() {
         list.sort();
     }
-    let (indicators, targets, measurements) = repo::plan_indicators(conn, id).await?;
+    let (indicators, targets, measurements) = if indicators {
+        repo::plan_indicators(conn, id).await?
+    } else {
+        Default::default()
+    };
     Ok(Whole {
         plan,
         nodes,
@@ -536,7 +543,7 @@ pub async fn plan_tree(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Plans))?;
     let mut conn = state.conn().await?;
-    let mut w = load_whole(&mut conn, &caller, id.into_inner()).await?;
+    let mut w = load_whole(&mut conn, &caller, id.into_inner(), true).await?;
     drop(conn);
     let today = today();
     let children = children_of(&w.nodes);
@@ -664,7 +671,7 @@ pub async fn plan_progress(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Plans))?;
     let mut conn = state.conn().await?;
-    let w = load_whole(&mut conn, &caller, id.into_inner()).await?;
+    let w = load_whole(&mut conn, &caller, id.into_inner(), true).await?;
     drop(conn);
     let today = today();
     let (rollups, total) = model::rollup(&w.nodes, today);
@@ -828,8 +835,9 @@ pub async fn diff_plans(
     caller.require(Action::read(Resource::Plans))?;
     let id = id.into_inner();
     let mut conn = state.conn().await?;
-    let this = load_whole(&mut conn, &caller, id).await?;
-    let other = load_whole(&mut conn, &caller, query.against).await?;
+    // A diff compares nodes only: no indicators.
+    let this = load_whole(&mut conn, &caller, id, false).await?;
+    let other = load_whole(&mut conn, &caller, query.against, false).await?;
     drop(conn);
     type Content = std::collections::BTreeMap<&'static str, serde_json::Value>;
     let index = |w: &Whole| -> Vec<(String, NodeKind, String, Content)> {

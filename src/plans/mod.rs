@@ -88,8 +88,7 @@ pub async fn approve(
             ),
         ));
     }
-    let nodes = repo::plan_nodes(conn, plan_id).await?;
-    if !nodes.iter().any(|n| n.kind == model::NodeKind::Action) {
+    if !repo::has_actions(conn, plan_id).await? {
         return Err(ApiError::conflict(
             "plan_empty",
             "A plan without actions cannot be approved.",

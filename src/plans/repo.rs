@@ -237,6 +237,28 @@ pub async fn plan_indicators(
     Ok((inds, targets, measurements))
 }
 
+/// Whether a plan has at least one action.
+pub async fn has_actions(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        plan_nodes::table
+            .filter(plan_nodes::plan_id.eq(plan_id))
+            .filter(plan_nodes::kind.eq(super::model::NodeKind::Action)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The years the indicators of a plan have targets for.
+pub async fn target_years(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<i32>> {
+    indicator_targets::table
+        .inner_join(indicators::table)
+        .filter(indicators::plan_id.eq(plan_id))
+        .select(indicator_targets::year)
+        .distinct()
+        .load(conn)
+        .await
+}
+
 /// One node, locked `FOR UPDATE` when `lock`.
 pub async fn find_node(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<NodeRow> {
     let q = plan_nodes::table.find(id).select(NodeRow::as_select());

@@ -1404,7 +1404,7 @@ pub async fn update_line(
     let mut conn = state.conn().await?;
     let (line, version) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (found, _) = visible_line(conn, &caller, id).await?;
+            let found = repo::find_line(conn, id, false).await?;
             let budget = repo::find_budget(conn, found.budget_id, true).await?;
             let current = repo::find_line(conn, id, true).await?;
             precondition.check(current.version, IfMatch::Required)?;
@@ -1484,7 +1484,7 @@ pub async fn delete_line(
     let id = id.into_inner();
     let mut conn = state.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (found, _) = visible_line(conn, &caller, id).await?;
+        let found = repo::find_line(conn, id, false).await?;
         let budget = repo::find_budget(conn, found.budget_id, true).await?;
         let current = repo::find_line(conn, id, true).await?;
         precondition.check(current.version, IfMatch::Required)?;

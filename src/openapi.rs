@@ -89,7 +89,10 @@ pub fn finish(api: &mut openapi::OpenApi) {
 
 /// Adds the responses every operation can give to each operation that does not document
 /// them itself, all as problem+json: 400 (where there is input), 401 and 403 (signed-in
-/// operations), 413 and 415 (where there is a body), 429 (rate limits), 500 and 503.
+/// operations), 404 (on a resource named in the path), 412 (where `If-Match` is honoured),
+/// 413 and 415 (where there is a body), 422 (a signed-in operation's body), 428 (where
+/// `If-Match` is required), 429 (rate limits), 500 and 503. An operation documents one of
+/// these itself only when it has more to say (the codes it can give, say).
 pub fn add_common_responses(api: &mut openapi::OpenApi) {
     let problem = |description: &str| {
         RefOr::T(
@@ -112,10 +115,27 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
         ("401", "No valid access token."),
         ("403", "Your role or token scopes do not allow this."),
         (
+            "404",
+            "No such resource, or not yours to see (the same answer for both).",
+        ),
+        (
+            "412",
+            "`precondition_failed`: `If-Match` does not match the current `ETag` (changed since \
+             you read it).",
+        ),
+        (
             "413",
             "The request body is larger than `AGRUPA_BODY_LIMIT`.",
         ),
         ("415", "The request body is not `application/json`."),
+        (
+            "422",
+            "`validation_failed`: well-formed but invalid values; `errors` names each field.",
+        ),
+        (
+            "428",
+            "`precondition_required`: send `If-Match` with the `ETag` of your last read.",
+        ),
         (
             "429",
             "Rate limited; retry after the `Retry-After` seconds.",
@@ -142,6 +162,13 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
         .flatten()
         {
             let has_body = op.request_body.is_some();
+            let names_resource = path.contains('{');
+            let if_match = op
+                .parameters
+                .iter()
+                .flatten()
+                .find(|p| p.name.eq_ignore_ascii_case("If-Match"))
+                .map(|p| matches!(p.required, openapi::Required::True));
             let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let is_liveness = op.operation_id.as_deref() == Some("healthz");
             // Operations without their own `security` use the global (signed-in) one.
@@ -150,7 +177,12 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
                 let wanted = match status {
                     "400" => has_input,
                     "401" | "403" => signed_in,
+                    "404" => names_resource,
+                    "412" => if_match.is_some(),
+                    "428" => if_match == Some(true),
                     "413" | "415" => has_body,
+                    // The OAuth endpoints answer bad input with RFC 6749's 400s.
+                    "422" => has_body && signed_in,
                     "429" => under_api,
                     "503" => !is_liveness,
                     _ => true,

@@ -117,7 +117,6 @@ pub async fn list_clients(
     responses(
         (status = 201, description = "Created; `client_secret` is shown only now.", body = ApiClientWithSecret,
             headers(("Location" = String, description = "URL of the new client"))),
-        (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/api-clients")]
@@ -173,7 +172,6 @@ pub async fn create_client(
         (status = 200, description = "The client, with its `ETag`.", body = ApiClient,
             headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 304, description = "Not modified (`If-None-Match` matched)."),
-        (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/api-clients/{id}")]
@@ -199,9 +197,6 @@ pub async fn get_client(
     request_body = ApiClientPatch,
     responses(
         (status = 200, description = "The changed client.", body = ApiClient),
-        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/api-clients/{id}")]
@@ -292,7 +287,6 @@ pub async fn rotate_secret(
     params(("id" = Uuid, Path, description = "API client id")),
     responses(
         (status = 200, description = "Revoked.", body = ApiClient),
-        (status = 404, description = "No such client.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_revoked`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

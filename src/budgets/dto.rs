@@ -231,19 +231,6 @@ pub struct BudgetCategoryPatch {
     pub position: Option<i32>,
 }
 
-/// Paging.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size (1–100, default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
-    /// Cursor from the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-}
-
 /// The share of an expense line a plan action gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -15,7 +15,7 @@ use super::{
         ActionReport, ActionShare, Amounts, AxisReport, Budget, BudgetApproval, BudgetCategory,
         BudgetCategoryPatch, BudgetDiff, BudgetPatch, BudgetQuery, CategoryReport, DiffQuery,
         Entry, IncomeSource, IncomeSourceKind, Line, LineChange, LinePatch, LineRef, LineReport,
-        NewBudget, NewBudgetCategory, NewEntry, NewLine, PageQuery, PendingIncome, Report, Totals,
+        NewBudget, NewBudgetCategory, NewEntry, NewLine, PendingIncome, Report, Totals,
     },
     model::{
         self, BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryKind,
@@ -26,6 +26,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
+    domain::calendar,
     domain::text,
     error::{ApiError, FieldError, FieldErrors, not_found, on_reference, on_unique},
     http::{
@@ -33,7 +34,7 @@ use crate::{
         etag::{self, IfMatch, Precondition},
         json::Json,
         listing::{self, List},
-        pagination::Page,
+        pagination::{Page, PageQuery},
     },
     plans::{self, dto::FieldChange, model::NodeKind},
     schema::plan_nodes,
@@ -191,8 +192,7 @@ pub async fn list_categories(
 /// Adds a budget category (admins).
 #[utoipa::path(tag = "budgets", request_body = NewBudgetCategory, responses(
     (status = 201, description = "Created.", body = BudgetCategory),
-    (status = 409, description = "`category_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`category_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budget-categories")]
 pub async fn create_category(
     caller: Caller,
@@ -248,10 +248,7 @@ fn check_category_code(raw: &str) -> Result<String, String> {
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "BudgetCategory id"),
     ("If-Match" = Option<String>, Header, description = "ETag")),
     request_body = BudgetCategoryPatch, responses(
-    (status = 200, description = "Changed.", body = BudgetCategory),
-    (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "Changed.", body = BudgetCategory)))]
 #[patch("/api/v1/budget-categories/{id}")]
 pub async fn update_category(
     req: HttpRequest,
@@ -351,8 +348,7 @@ async fn check_plan(conn: &mut AsyncPgConnection, plan_id: Option<Uuid>) -> Resu
 
 /// Creates a draft budget (staff, admins).
 #[utoipa::path(tag = "budgets", request_body = NewBudget, responses(
-    (status = 201, description = "Created.", body = Budget),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 201, description = "Created.", body = Budget)))]
 #[post("/api/v1/budgets")]
 pub async fn create_budget(
     caller: Caller,
@@ -415,8 +411,7 @@ pub async fn create_budget(
 /// One budget version.
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
     (status = 200, description = "The budget.", body = Budget),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/budgets/{id}")]
 pub async fn get_budget(
     req: HttpRequest,
@@ -436,11 +431,7 @@ pub async fn get_budget(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = BudgetPatch, responses(
     (status = 200, description = "Changed.", body = Budget),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`, `illegal_status_change`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_frozen`, `illegal_status_change`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/budgets/{id}")]
 pub async fn update_budget(
     req: HttpRequest,
@@ -524,10 +515,7 @@ pub async fn update_budget(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"),
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/budgets/{id}")]
 pub async fn delete_budget(
     req: HttpRequest,
@@ -565,11 +553,7 @@ pub async fn delete_budget(
     request_body = BudgetApproval, responses(
     (status = 200, description = "Approved.", body = Budget),
     (status = 403, description = "Not an admin.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_not_draft`, `approved_budget_exists`, `executed_line_removed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_not_draft`, `approved_budget_exists`, `executed_line_removed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budgets/{id}/approval")]
 pub async fn approve_budget(
     req: HttpRequest,
@@ -589,7 +573,7 @@ pub async fn approve_budget(
     let mut errors = FieldErrors::default();
     let reference = errors.check("reference", text::name(&input.reference, 500));
     let reference = errors.finish_with(reference)?;
-    let on = input.approved_on.unwrap_or_else(|| Utc::now().date_naive());
+    let on = input.approved_on.unwrap_or_else(calendar::today);
     let id = id.into_inner();
     let mut conn = state.conn().await?;
     let row = conn
@@ -606,7 +590,6 @@ pub async fn approve_budget(
 /// change; approving it supersedes this one.
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
     (status = 201, description = "The new draft version.", body = Budget),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`budget_not_approved`, `revision_exists`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budgets/{id}/revisions")]
 pub async fn revise_budget(
@@ -903,8 +886,7 @@ async fn income_sources(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id")), responses(
     (status = 200, description = "The report (or CSV).",
         content((Report = "application/json"), (String = "text/csv"))),
-    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/budgets/{id}/report")]
 pub async fn budget_report(
     req: HttpRequest,
@@ -970,8 +952,7 @@ fn comparable(l: &LineRow, shares: &[ShareRow]) -> BTreeMap<&'static str, serde_
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"), DiffQuery),
     responses(
     (status = 200, description = "The differences.", body = BudgetDiff),
-    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "Partners.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/budgets/{id}/diff")]
 pub async fn diff_budgets(
     caller: Caller,
@@ -1061,8 +1042,7 @@ pub async fn diff_budgets(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Budget id"), PageQuery),
     responses(
     (status = 200, description = "A page of lines (or CSV).",
-        content((Page<Line> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Line> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/budgets/{id}/lines")]
 pub async fn list_lines(
     req: HttpRequest,
@@ -1262,11 +1242,7 @@ fn share_rows(line_id: Uuid, shares: &[ActionShare]) -> Vec<ShareRow> {
     ("If-Match" = String, Header, description = "ETag of the budget")),
     request_body = NewLine, responses(
     (status = 201, description = "Created.", body = Line),
-    (status = 404, description = "No such budget.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budgets/{id}/lines")]
 pub async fn create_line(
     req: HttpRequest,
@@ -1350,8 +1326,7 @@ pub async fn create_line(
 /// One line, with its execution.
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id")), responses(
     (status = 200, description = "The line.", body = Line),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/budget-lines/{id}")]
 pub async fn get_line(
     caller: Caller,
@@ -1374,11 +1349,7 @@ pub async fn get_line(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = LinePatch, responses(
     (status = 200, description = "Changed.", body = Line),
-    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/budget-lines/{id}")]
 pub async fn update_line(
     req: HttpRequest,
@@ -1468,10 +1439,7 @@ pub async fn update_line(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id"),
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_frozen`, `line_in_use` (a subsidy application funds it).", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/budget-lines/{id}")]
 pub async fn delete_line(
     req: HttpRequest,
@@ -1513,8 +1481,7 @@ pub async fn delete_line(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id"), PageQuery),
     responses(
     (status = 200, description = "A page of entries (or CSV).",
-        content((Page<Entry> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Entry> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/budget-lines/{id}/entries")]
 pub async fn list_entries(
     req: HttpRequest,
@@ -1565,9 +1532,7 @@ pub async fn list_entries(
 #[utoipa::path(tag = "budgets", params(("id" = Uuid, Path, description = "Line id")),
     request_body = NewEntry, responses(
     (status = 201, description = "Recorded.", body = Entry),
-    (status = 404, description = "No such line.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`budget_not_approved`, `already_reversed`, `not_reversible`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`budget_not_approved`, `already_reversed`, `not_reversible`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budget-lines/{id}/entries")]
 pub async fn create_entry(
     caller: Caller,

@@ -9,19 +9,10 @@ use super::model::{
     AgreementRow, ApplicationRow, ApplicationStatus, CallRow, CallStatus, DocumentRow, FunderKind,
     FunderRow, IncomeRow, InstalmentRow, TransitionRow,
 };
-use crate::http::{csv::CsvRow, patch::nullable};
-
-/// An instant shown in Europe/Madrid time (the official time of Spanish calls).
-pub fn madrid(at: DateTime<Utc>) -> DateTime<FixedOffset> {
-    at.with_timezone(&chrono_tz::Europe::Madrid).fixed_offset()
-}
-
-/// Today's date in Europe/Madrid.
-pub fn madrid_today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Europe::Madrid)
-        .date_naive()
-}
+use crate::{
+    domain::calendar,
+    http::{csv::CsvRow, patch::nullable},
+};
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -184,8 +175,8 @@ impl From<CallView> for Call {
             bdns_code: r.bdns_code,
             journal_reference: r.journal_reference,
             journal_url: r.journal_url,
-            opens_at: madrid(r.opens_at),
-            closes_at: madrid(r.closes_at),
+            opens_at: calendar::local(r.opens_at),
+            closes_at: calendar::local(r.closes_at),
             max_grant_cents: r.max_grant_cents,
             cofinancing_rate_bp: r.cofinancing_rate_bp,
             eligible_cost_category_ids: v.categories,
@@ -223,8 +214,8 @@ impl CsvRow for CallView {
             r.title.clone(),
             opt(r.programme.as_deref()),
             opt(r.bdns_code.as_deref()),
-            madrid(r.opens_at).to_rfc3339(),
-            madrid(r.closes_at).to_rfc3339(),
+            calendar::local(r.opens_at).to_rfc3339(),
+            calendar::local(r.closes_at).to_rfc3339(),
             r.status_at(Utc::now()).to_string(),
             opt(r.max_grant_cents),
             r.cofinancing_rate_bp.to_string(),

@@ -20,7 +20,7 @@ use super::{
         ApplicationPatch, ApplicationQuery, ApplicationSummary, Call, CallPatch, CallQuery,
         CallView, Deadline, DeadlineKind, DeadlineQuery, Deadlines, Document, DocumentUpload,
         Funder, FunderPatch, GrantIncome, Instalment, LineAmount, NewAgreement, NewApplication,
-        NewCall, NewFunder, Transition, TransitionRequest, madrid, madrid_today,
+        NewCall, NewFunder, Transition, TransitionRequest,
     },
     model::{
         AgreementChanges, AgreementRow, ApplicationActionRow, ApplicationChanges,
@@ -33,14 +33,15 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
-    budgets::{dto::PageQuery, model::MAX_CENTS},
+    budgets::model::MAX_CENTS,
+    domain::calendar,
     domain::{tax_id::TaxId, text},
     error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
         etag::{self, IfMatch, Precondition},
         json::Json,
         listing::{self, List},
-        pagination::Page,
+        pagination::{Page, PageQuery},
     },
     members::model::check_website,
     plans::model::{NodeKind, PlanStatus},
@@ -178,8 +179,7 @@ fn funder_unique(e: diesel::result::Error) -> ApiError {
 /// Adds a funder (staff, admins).
 #[utoipa::path(tag = "funding", request_body = NewFunder, responses(
     (status = 201, description = "Created.", body = Funder),
-    (status = 409, description = "`name_taken`, `tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`name_taken`, `tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/funders")]
 pub async fn create_funder(
     caller: Caller,
@@ -231,8 +231,7 @@ pub async fn create_funder(
 /// One funder.
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Funder id")), responses(
     (status = 200, description = "The funder.", body = Funder),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such funder.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/funders/{id}")]
 pub async fn get_funder(
     req: HttpRequest,
@@ -251,11 +250,7 @@ pub async fn get_funder(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = FunderPatch, responses(
     (status = 200, description = "Changed.", body = Funder),
-    (status = 404, description = "No such funder.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`name_taken`, `tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`name_taken`, `tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/funders/{id}")]
 pub async fn update_funder(
     req: HttpRequest,
@@ -489,8 +484,7 @@ const BDNS_TAKEN: &str = "Another call has this BDNS code.";
 /// Adds a call (staff, admins).
 #[utoipa::path(tag = "funding", request_body = NewCall, responses(
     (status = 201, description = "Created.", body = Call),
-    (status = 409, description = "`bdns_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`bdns_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/calls")]
 pub async fn create_call(
     caller: Caller,
@@ -556,8 +550,7 @@ pub async fn create_call(
 /// One call, with its status now.
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Call id")), responses(
     (status = 200, description = "The call.", body = Call),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such call.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/calls/{id}")]
 pub async fn get_call(
     req: HttpRequest,
@@ -578,11 +571,7 @@ pub async fn get_call(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = CallPatch, responses(
     (status = 200, description = "Changed.", body = Call),
-    (status = 404, description = "No such call.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`bdns_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`bdns_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/calls/{id}")]
 pub async fn update_call(
     req: HttpRequest,
@@ -838,8 +827,7 @@ const REFERENCE_TAKEN: &str = "Another agreement of this funder has this referen
 /// Adds an agreement with its instalments (staff, admins).
 #[utoipa::path(tag = "funding", request_body = NewAgreement, responses(
     (status = 201, description = "Created.", body = Agreement),
-    (status = 409, description = "`reference_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`reference_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/agreements")]
 pub async fn create_agreement(
     caller: Caller,
@@ -906,8 +894,7 @@ pub async fn create_agreement(
 /// One agreement with its instalments.
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Agreement id")), responses(
     (status = 200, description = "The agreement.", body = Agreement),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such agreement.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/agreements/{id}")]
 pub async fn get_agreement(
     req: HttpRequest,
@@ -931,11 +918,7 @@ pub async fn get_agreement(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = AgreementPatch, responses(
     (status = 200, description = "Changed.", body = Agreement),
-    (status = 404, description = "No such agreement.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`reference_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`reference_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/agreements/{id}")]
 pub async fn update_agreement(
     req: HttpRequest,
@@ -1414,8 +1397,7 @@ pub async fn create_application(
 /// One application with its participants, actions, lines, income and the moves possible.
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, description = "The application.", body = Application),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/applications/{id}")]
 pub async fn get_application(
     req: HttpRequest,
@@ -1437,11 +1419,7 @@ pub async fn get_application(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = ApplicationPatch, responses(
     (status = 200, description = "Changed.", body = Application),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`application_frozen`: submitted applications are not edited.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`application_frozen`: submitted applications are not edited.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/applications/{id}")]
 pub async fn update_application(
     req: HttpRequest,
@@ -1548,9 +1526,7 @@ pub async fn update_application(
     request_body = TransitionRequest, responses(
     (status = 200, description = "Moved.", body = Application),
     (status = 403, description = "Not this caller's move.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`illegal_transition`, `call_not_open`, `above_call_limits`, `double_funding`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`validation_failed`: a field the move needs or forbids.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/applications/{id}/transitions")]
 pub async fn transition_application(
@@ -1594,8 +1570,7 @@ pub async fn transition_application(
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"), PageQuery),
     responses(
     (status = 200, description = "A page of moves (or CSV).",
-        content((Page<Transition> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Transition> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/applications/{id}/history")]
 pub async fn application_history(
     req: HttpRequest,
@@ -1644,8 +1619,7 @@ pub async fn application_history(
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"), PageQuery),
     responses(
     (status = 200, description = "A page of documents (or CSV).",
-        content((Page<Document> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Document> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/applications/{id}/documents")]
 pub async fn list_documents(
     req: HttpRequest,
@@ -1803,7 +1777,6 @@ async fn read_upload(
     (status = 201, description = "Stored.", body = Document),
     (status = 400, description = "`malformed_multipart`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not staff nor the call's funder.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such application.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 413, description = "`document_too_large`.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 415, description = "`unsupported_document_type`, or not multipart.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "`content_mismatch`, `validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -1872,8 +1845,7 @@ pub async fn upload_document(
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"),
     ("document_id" = Uuid, Path, description = "Document id")), responses(
     (status = 200, description = "The document.", body = Document),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such document.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/applications/{id}/documents/{document_id}")]
 pub async fn get_document(
     req: HttpRequest,
@@ -1895,8 +1867,7 @@ pub async fn get_document(
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"),
     ("document_id" = Uuid, Path, description = "Document id")), responses(
     (status = 200, description = "The file.", content_type = "application/octet-stream", body = Vec<u8>),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such document.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/applications/{id}/documents/{document_id}/content")]
 pub async fn document_content(
     req: HttpRequest,
@@ -1990,7 +1961,7 @@ pub async fn deadlines(
             "0..=3660",
         )]));
     }
-    let from = madrid_today();
+    let from = calendar::today();
     let to = from
         .checked_add_days(Days::new(u64::try_from(days).unwrap_or_default()))
         .unwrap_or(from);
@@ -2033,7 +2004,7 @@ async fn collect_deadlines(
         q = q.filter(calls::funder_id.eq(f));
     }
     for c in q.load(conn).await? {
-        let at = madrid(c.closes_at);
+        let at = calendar::local(c.closes_at);
         items.push(Deadline {
             date: at.date_naive(),
             at: Some(at),

@@ -23,6 +23,7 @@ use crate::{
         self,
         model::{BudgetStatus, LineKind},
     },
+    domain::calendar,
     domain::text,
     error::{ApiError, FieldError, FieldErrors},
     schema::{budget_lines, budgets as budgets_t, plan_nodes},
@@ -192,8 +193,8 @@ pub async fn transition(
                     "call_not_open",
                     format!(
                         "The call accepts applications from {} to {}; it is {} now.",
-                        dto::madrid(call.opens_at).to_rfc3339(),
-                        dto::madrid(call.closes_at).to_rfc3339(),
+                        calendar::local(call.opens_at).to_rfc3339(),
+                        calendar::local(call.closes_at).to_rfc3339(),
                         call.status_at(now)
                     ),
                 ));
@@ -243,12 +244,12 @@ pub async fn transition(
                 .map_err(|(_, m)| invalid("granted_cents", "above_call_limits", &m))?;
             check_double_funding(conn, &app, granted).await?;
             changes.granted_cents = Some(Some(granted));
-            changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(dto::madrid_today)));
+            changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
             changes.justification_due_on =
                 Some(step.justification_due_on.or(call.justification_due_on));
         }
         ApplicationStatus::Rejected => {
-            changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(dto::madrid_today)));
+            changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
         }
         ApplicationStatus::Accepted => {
             let granted = app.granted_cents.unwrap_or_default();
@@ -452,7 +453,7 @@ async fn book_income(
     }
     let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
     if weights.is_empty() {
-        let year = app.decided_on.unwrap_or_else(dto::madrid_today).year();
+        let year = app.decided_on.unwrap_or_else(calendar::today).year();
         by_year.insert(year, granted);
     } else {
         for (line, cents) in budgets::model::split(granted, &weights) {

@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::Sha256;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, FieldError};
 
@@ -17,6 +17,20 @@ use crate::error::{ApiError, FieldError};
 pub const DEFAULT_LIMIT: i64 = 25;
 /// Largest page size.
 pub const MAX_LIMIT: i64 = 100;
+
+/// The paging parameters of a list without filters of its own (`limit`, `cursor`); lists
+/// with filters repeat these two fields in their own query type.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size (1–100, default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+}
 
 /// A page of results.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,10 +1,8 @@
 //! HTTP handlers of the member register.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{
@@ -24,21 +22,18 @@ use crate::{
     AppState,
     audit::{self, Change},
     auth::{Action, Caller, Resource, caller::Bearer, policy},
+    domain::calendar::today,
     domain::{Email, TaxId, text},
     error::{ApiError, FieldErrors, on_unique},
     http::{
         etag::{self, IfMatch, Precondition},
         listing::{self, List},
-        pagination::Page,
+        pagination::{Page, PageQuery},
     },
 };
 
 const RESOURCE: &str = "member";
 const TAX_ID_TAKEN: &str = "Another member of the register has this tax id.";
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 /// Staff and admins only (creating, archiving, status, dues).
 fn require_staff(caller: &Caller) -> Result<(), ApiError> {
@@ -423,8 +418,7 @@ pub async fn create_member(
 /// One member, in the caller's view.
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id")), responses(
     (status = 200, description = "The member.", body = Member),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/members/{id:[0-9a-fA-F-]+}")]
 pub async fn get_member(
     req: HttpRequest,
@@ -460,10 +454,7 @@ pub async fn get_member(
     ("If-Match" = Option<String>, Header, description = "ETag from a GET; 412 when stale")),
     request_body = MemberPatch, responses(
     (status = 200, description = "The changed member.", body = Member),
-    (status = 404, description = "No such member, or not yours.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`member_tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`member_tax_id_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/members/{id:[0-9a-fA-F-]+}")]
 pub async fn update_member(
     req: HttpRequest,
@@ -568,28 +559,15 @@ pub async fn archive_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Paging of a member's sub-collections.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SubQuery {
-    /// Page size, 1–100 (default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// A member's status history, oldest first.
-#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), SubQuery), responses(
-    (status = 200, description = "The history.", body = Page<StatusChange>),
-    (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), PageQuery), responses(
+    (status = 200, description = "The history.", body = Page<StatusChange>)))]
 #[get("/api/v1/members/{id:[0-9a-fA-F-]+}/status-changes")]
 pub async fn list_status_changes(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<SubQuery>,
+    query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Members))?;
@@ -631,9 +609,7 @@ pub async fn list_status_changes(
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id")),
     request_body = NewStatusChange, responses(
     (status = 201, description = "Recorded.", body = StatusChange),
-    (status = 404, description = "No such member.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`illegal_status_transition` or `member_archived`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`illegal_status_transition` or `member_archived`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/members/{id:[0-9a-fA-F-]+}/status-changes")]
 pub async fn create_status_change(
     caller: Caller,
@@ -665,16 +641,15 @@ pub async fn create_status_change(
 }
 
 /// A member's contacts (staff, admins, auditors and its own representatives; never partners).
-#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), SubQuery), responses(
+#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), PageQuery), responses(
     (status = 200, description = "The contacts (or CSV).",
-        content((Page<Contact> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Contact> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts")]
 pub async fn list_contacts(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<SubQuery>,
+    query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Members))?;
@@ -745,9 +720,7 @@ fn contact_fields(
 /// moves the primary role to the new one.
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id")),
     request_body = NewContact, responses(
-    (status = 201, description = "Created.", body = Contact),
-    (status = 404, description = "No such member, or not yours.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 201, description = "Created.", body = Contact)))]
 #[post("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts")]
 pub async fn create_contact(
     caller: Caller,
@@ -810,9 +783,7 @@ pub async fn create_contact(
     ("contact_id" = Uuid, Path, description = "Contact id")),
     request_body = ContactPatch, responses(
     (status = 200, description = "Changed.", body = Contact),
-    (status = 404, description = "No such contact, or not yours.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`primary_contact_required`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`primary_contact_required`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts/{contact_id}")]
 pub async fn update_contact(
     caller: Caller,
@@ -863,8 +834,7 @@ pub async fn update_contact(
 /// Deletes a contact; when it was the primary one, the oldest remaining contact becomes primary.
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"),
     ("contact_id" = Uuid, Path, description = "Contact id")), responses(
-    (status = 204, description = "Deleted."),
-    (status = 404, description = "No such contact, or not yours.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 204, description = "Deleted.")))]
 #[delete("/api/v1/members/{id:[0-9a-fA-F-]+}/contacts/{contact_id}")]
 pub async fn delete_contact(
     caller: Caller,
@@ -886,14 +856,13 @@ pub async fn delete_contact(
 }
 
 /// A member's dues by year (staff, admins, auditors, its own representatives).
-#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), SubQuery), responses(
-    (status = 200, description = "The dues.", body = Page<Due>),
-    (status = 404, description = "No such member, or not yours to see.", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"), PageQuery), responses(
+    (status = 200, description = "The dues.", body = Page<Due>)))]
 #[get("/api/v1/members/{id:[0-9a-fA-F-]+}/dues")]
 pub async fn list_dues(
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<SubQuery>,
+    query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Members))?;
@@ -925,8 +894,7 @@ pub async fn list_dues(
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id"),
     ("year" = i32, Path, description = "Year")), request_body = DuePatch, responses(
     (status = 200, description = "Settled.", body = Due),
-    (status = 404, description = "No due for that year.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "No due for that year.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/members/{id:[0-9a-fA-F-]+}/dues/{year}")]
 pub async fn update_due(
     caller: Caller,
@@ -995,8 +963,7 @@ pub async fn update_due(
 /// Issues a year's dues to every active member at once (staff and admins), at each
 /// member's category fee. Members that already have the year's due keep it.
 #[utoipa::path(tag = "members", request_body = DuesIssuance, responses(
-    (status = 201, description = "Issued.", body = DuesIssued),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 201, description = "Issued.", body = DuesIssued)))]
 #[post("/api/v1/dues-issuances")]
 pub async fn issue_dues(
     caller: Caller,

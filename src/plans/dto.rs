@@ -448,19 +448,6 @@ pub struct ActionQuery {
     pub cursor: Option<String>,
 }
 
-/// Paging of a node's children and of measurements.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size (1–100, default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
-    /// Cursor from the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-}
-
 /// The target of an indicator for one year of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

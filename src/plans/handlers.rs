@@ -16,9 +16,8 @@ use super::{
     dto::{
         ActionInput, ActionQuery, DiffQuery, FieldChange, Indicator, IndicatorPatch,
         IndicatorProgress, IndicatorQuery, Measurement, NewApproval, NewIndicator, NewMeasurement,
-        NewNode, NewPlan, Node, NodeChange, NodePatch, NodeRef, PageQuery, Plan, PlanDiff,
-        PlanPatch, PlanQuery, Progress, ProgressNode, StatusCounts, Target, Tree, TreeNode,
-        YearAttainment,
+        NewNode, NewPlan, Node, NodeChange, NodePatch, NodeRef, Plan, PlanDiff, PlanPatch,
+        PlanQuery, Progress, ProgressNode, StatusCounts, Target, Tree, TreeNode, YearAttainment,
     },
     model::{
         self, ActionStatus, IndicatorChanges, IndicatorRow, MeasurementRow, NodeChanges, NodeKind,
@@ -30,6 +29,7 @@ use crate::{
     AppState,
     audit::{self, Change},
     auth::{Action, Caller, Resource, Role, policy},
+    domain::calendar::today,
     domain::text,
     error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
@@ -37,15 +37,11 @@ use crate::{
         etag::{self, IfMatch, Precondition},
         json::Json,
         listing::{self, List},
-        pagination::Page,
+        pagination::{Page, PageQuery},
     },
 };
 
 const CODE_TAKEN: &str = "Another node of this plan has this code.";
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 /// The plan if the caller may see it (drafts: staff, admins, auditors), else 404.
 async fn visible_plan(
@@ -208,8 +204,7 @@ pub async fn list_plans(
 /// Creates a draft plan (staff, admins). Fill it node by node, or import a whole document
 /// with `POST /api/v1/plans/import`.
 #[utoipa::path(tag = "plans", request_body = NewPlan, responses(
-    (status = 201, description = "Created.", body = Plan),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 201, description = "Created.", body = Plan)))]
 #[post("/api/v1/plans")]
 pub async fn create_plan(
     caller: Caller,
@@ -249,8 +244,7 @@ pub async fn create_plan(
 /// One plan version.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
     (status = 200, description = "The plan.", body = Plan),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}")]
 pub async fn get_plan(
     req: HttpRequest,
@@ -269,11 +263,7 @@ pub async fn get_plan(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = PlanPatch, responses(
     (status = 200, description = "Changed.", body = Plan),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/plans/{id:[0-9a-fA-F-]+}")]
 pub async fn update_plan(
     req: HttpRequest,
@@ -369,10 +359,7 @@ pub async fn update_plan(
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id"),
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/plans/{id:[0-9a-fA-F-]+}")]
 pub async fn delete_plan(
     req: HttpRequest,
@@ -412,11 +399,7 @@ pub async fn delete_plan(
     request_body = NewApproval, responses(
     (status = 200, description = "Approved.", body = Plan),
     (status = 403, description = "Not an admin.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_not_draft`, `plan_empty`, `revised_plan_not_current`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_not_draft`, `plan_empty`, `revised_plan_not_current`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/plans/{id:[0-9a-fA-F-]+}/approval")]
 pub async fn approve_plan(
     req: HttpRequest,
@@ -454,7 +437,6 @@ pub async fn approve_plan(
 /// change; approving it supersedes this one.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
     (status = 201, description = "The new draft version.", body = Plan),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`plan_not_approved`, `revision_exists`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/plans/{id:[0-9a-fA-F-]+}/revisions")]
 pub async fn revise_plan(
@@ -543,8 +525,7 @@ async fn load_whole(
 /// `Accept: text/csv`, one row per node in tree order.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
     (status = 200, description = "The tree (or CSV).",
-        content((Tree = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Tree = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}/tree")]
 pub async fn plan_tree(
     req: HttpRequest,
@@ -671,8 +652,7 @@ fn flatten_progress(nodes: &[ProgressNode], depth: usize, out: &mut Vec<Progress
 /// the year; never stored). With `Accept: text/csv`, one row per node.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
     (status = 200, description = "The progress report (or CSV).",
-        content((Progress = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Progress = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}/progress")]
 pub async fn plan_progress(
     req: HttpRequest,
@@ -772,8 +752,7 @@ pub async fn plan_progress(
 /// The whole plan as one JSON document (the shape `POST /api/v1/plans/import` takes):
 /// import it back and you get an equal plan.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
-    (status = 200, description = "The plan document.", body = PlanDocument),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "The plan document.", body = PlanDocument)))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}/export")]
 pub async fn export_plan(
     caller: Caller,
@@ -834,8 +813,7 @@ pub async fn import_plan(
 /// matched by code.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id"), DiffQuery),
     responses(
-    (status = 200, description = "The differences.", body = PlanDiff),
-    (status = 404, description = "No such plan.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "The differences.", body = PlanDiff)))]
 #[get("/api/v1/plans/{id:[0-9a-fA-F-]+}/diff")]
 pub async fn diff_plans(
     caller: Caller,
@@ -1343,8 +1321,7 @@ macro_rules! children_endpoints {
             request_body = NewNode, responses(
             (status = 201, description = "Created.", body = Node),
             (status = 404, description = "No such parent.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 409, description = "`plan_frozen`, `code_taken`, `wrong_level`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+            (status = 409, description = "`plan_frozen`, `code_taken`, `wrong_level`.", body = crate::error::Problem, content_type = "application/problem+json")))]
         #[post($path)]
         pub async fn $create(
             caller: Caller,
@@ -1364,8 +1341,7 @@ macro_rules! node_endpoints {
         #[doc = concat!("One ", $what, ".")]
         #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Node id")), responses(
             (status = 200, description = "The node.", body = Node),
-            (status = 304, description = "Not modified."),
-            (status = 404, description = "No such node.", body = crate::error::Problem, content_type = "application/problem+json")))]
+            (status = 304, description = "Not modified.")))]
         #[get($path)]
         pub async fn $get(
             caller: Caller,
@@ -1380,11 +1356,7 @@ macro_rules! node_endpoints {
             ("If-Match" = String, Header, description = "ETag from a GET")),
             request_body = NodePatch, responses(
             (status = 200, description = "Changed.", body = Node),
-            (status = 404, description = "No such node.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 409, description = "`plan_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+            (status = 409, description = "`plan_frozen`, `code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
         #[patch($path)]
         pub async fn $update(
             req: HttpRequest,
@@ -1400,10 +1372,7 @@ macro_rules! node_endpoints {
         #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Node id"),
             ("If-Match" = String, Header, description = "ETag from a GET")), responses(
             (status = 204, description = "Deleted."),
-            (status = 404, description = "No such node.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 409, description = "`plan_frozen`, `node_has_children`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+            (status = 409, description = "`plan_frozen`, `node_has_children`.", body = crate::error::Problem, content_type = "application/problem+json")))]
         #[delete($path)]
         pub async fn $delete(
             req: HttpRequest,
@@ -1652,9 +1621,8 @@ pub async fn list_indicators(
 /// Adds an indicator to an objective or an action (staff, admins; draft plans only).
 #[utoipa::path(tag = "plans", request_body = NewIndicator, responses(
     (status = 201, description = "Created.", body = Indicator),
-    (status = 404, description = "No such node.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`, `indicator_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "No such node (`node_id`).", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`plan_frozen`, `indicator_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/indicators")]
 pub async fn create_indicator(
     caller: Caller,
@@ -1733,8 +1701,7 @@ pub async fn create_indicator(
 /// One indicator.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Indicator id")), responses(
     (status = 200, description = "The indicator.", body = Indicator),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such indicator.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/indicators/{id}")]
 pub async fn get_indicator(
     req: HttpRequest,
@@ -1755,11 +1722,7 @@ pub async fn get_indicator(
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = IndicatorPatch, responses(
     (status = 200, description = "Changed.", body = Indicator),
-    (status = 404, description = "No such indicator.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`, `indicator_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_frozen`, `indicator_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/indicators/{id}")]
 pub async fn update_indicator(
     req: HttpRequest,
@@ -1834,10 +1797,7 @@ pub async fn update_indicator(
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Indicator id"),
     ("If-Match" = String, Header, description = "ETag from a GET")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such indicator.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 428, description = "`If-Match` missing.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_frozen`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/indicators/{id}")]
 pub async fn delete_indicator(
     req: HttpRequest,
@@ -1868,8 +1828,7 @@ pub async fn delete_indicator(
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Indicator id"), PageQuery),
     responses(
     (status = 200, description = "A page of measurements (or CSV).",
-        content((Page<Measurement> = "application/json"), (String = "text/csv"))),
-    (status = 404, description = "No such indicator.", body = crate::error::Problem, content_type = "application/problem+json")))]
+        content((Page<Measurement> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/indicators/{id}/measurements")]
 pub async fn list_measurements(
     req: HttpRequest,
@@ -1916,9 +1875,7 @@ pub async fn list_measurements(
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Indicator id")),
     request_body = NewMeasurement, responses(
     (status = 201, description = "Recorded.", body = Measurement),
-    (status = 404, description = "No such indicator.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`plan_frozen`: the plan is superseded or closed.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`plan_frozen`: the plan is superseded or closed.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/indicators/{id}/measurements")]
 pub async fn create_measurement(
     caller: Caller,

@@ -5,7 +5,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::{
-    dto::{Category, CategoryPatch, NewCategory, NewSegment, RefQuery, Segment, SegmentPatch},
+    dto::{Category, CategoryPatch, NewCategory, NewSegment, Segment, SegmentPatch},
     model::{CategoryChanges, CategoryRow, SegmentChanges, SegmentRow, check_code},
     repo,
 };
@@ -18,7 +18,7 @@ use crate::{
     http::{
         etag::{self, IfMatch, Precondition},
         listing::{self, List},
-        pagination::Page,
+        pagination::{Page, PageQuery},
     },
 };
 
@@ -52,14 +52,14 @@ fn in_use(err: diesel::result::Error, what: &str) -> ApiError {
 }
 
 /// Member categories, by name.
-#[utoipa::path(tag = "reference", params(RefQuery),
+#[utoipa::path(tag = "reference", params(PageQuery),
     responses((status = 200, description = "A page of categories (or CSV).",
         content((Page<Category> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/member-categories")]
 pub async fn list_categories(
     req: HttpRequest,
     caller: Caller,
-    query: web::Query<RefQuery>,
+    query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Reference))?;
@@ -93,8 +93,7 @@ pub async fn list_categories(
 /// Creates a category (admins).
 #[utoipa::path(tag = "reference", request_body = NewCategory, responses(
     (status = 201, description = "Created.", body = Category),
-    (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/member-categories")]
 pub async fn create_category(
     caller: Caller,
@@ -150,8 +149,7 @@ pub async fn create_category(
 /// One category.
 #[utoipa::path(tag = "reference", params(("id" = Uuid, Path, description = "Category id")), responses(
     (status = 200, description = "The category.", body = Category),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/member-categories/{id}")]
 pub async fn get_category(
     req: HttpRequest,
@@ -170,10 +168,7 @@ pub async fn get_category(
     ("If-Match" = Option<String>, Header, description = "ETag from a GET")),
     request_body = CategoryPatch, responses(
     (status = 200, description = "Changed.", body = Category),
-    (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/member-categories/{id}")]
 pub async fn update_category(
     req: HttpRequest,
@@ -231,7 +226,6 @@ pub async fn update_category(
 /// Deletes a category no member uses (admins).
 #[utoipa::path(tag = "reference", params(("id" = Uuid, Path, description = "Category id")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such category.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`member_category_in_use`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/member-categories/{id}")]
 pub async fn delete_category(
@@ -254,14 +248,14 @@ pub async fn delete_category(
 }
 
 /// Value-chain segments, in chain order.
-#[utoipa::path(tag = "reference", params(RefQuery),
+#[utoipa::path(tag = "reference", params(PageQuery),
     responses((status = 200, description = "A page of segments (or CSV).",
         content((Page<Segment> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/segments")]
 pub async fn list_segments(
     req: HttpRequest,
     caller: Caller,
-    query: web::Query<RefQuery>,
+    query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Reference))?;
@@ -295,8 +289,7 @@ pub async fn list_segments(
 /// Creates a segment (admins).
 #[utoipa::path(tag = "reference", request_body = NewSegment, responses(
     (status = 201, description = "Created.", body = Segment),
-    (status = 409, description = "`segment_taken` (code or name).", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`segment_taken` (code or name).", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/segments")]
 pub async fn create_segment(
     caller: Caller,
@@ -354,8 +347,7 @@ pub async fn create_segment(
 /// One segment.
 #[utoipa::path(tag = "reference", params(("id" = Uuid, Path, description = "Segment id")), responses(
     (status = 200, description = "The segment.", body = Segment),
-    (status = 304, description = "Not modified."),
-    (status = 404, description = "No such segment.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 304, description = "Not modified.")))]
 #[get("/api/v1/segments/{id}")]
 pub async fn get_segment(
     req: HttpRequest,
@@ -374,10 +366,7 @@ pub async fn get_segment(
     ("If-Match" = Option<String>, Header, description = "ETag from a GET")),
     request_body = SegmentPatch, responses(
     (status = 200, description = "Changed.", body = Segment),
-    (status = 404, description = "No such segment.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`segment_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 412, description = "Stale `If-Match`.", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`segment_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/segments/{id}")]
 pub async fn update_segment(
     req: HttpRequest,
@@ -431,7 +420,6 @@ pub async fn update_segment(
 /// Deletes a segment no member uses (admins).
 #[utoipa::path(tag = "reference", params(("id" = Uuid, Path, description = "Segment id")), responses(
     (status = 204, description = "Deleted."),
-    (status = 404, description = "No such segment.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`segment_in_use`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/segments/{id}")]
 pub async fn delete_segment(

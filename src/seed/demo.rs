@@ -691,7 +691,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// Loads the demo register; returns what it added (nothing when it was there already).
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
     let now = chrono::Utc::now();
-    let today = now.date_naive();
+    let today = crate::domain::calendar::date_of(now);
     conn.transaction::<Seeded, anyhow::Error, _>(async |conn| {
         let mut out = Seeded::default();
         let category_rows: Vec<CategoryRow> = CATEGORIES

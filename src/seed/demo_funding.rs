@@ -81,7 +81,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .select(plan_nodes::id)
     };
     let now = Utc::now();
-    let today = now.with_timezone(&chrono_tz::Europe::Madrid).date_naive();
+    let today = crate::domain::calendar::date_of(now);
 
     let council = stable_id("funder", "Ayuntamiento de Madrid");
     for (id, name, kind, website) in [

@@ -155,7 +155,6 @@ pub async fn create_user(
         (status = 200, description = "The user, with its `ETag`.", body = User,
             headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 304, description = "Not modified (`If-None-Match` matched)."),
-        (status = 404, description = "No such user.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/users/{id}")]
@@ -184,9 +183,7 @@ pub async fn get_user(
     responses(
         (status = 200, description = "The changed user.", body = User),
         (status = 412, description = "`precondition_failed`: changed since you read it.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`user_email_taken` or `last_admin`.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/users/{id}")]

@@ -2,6 +2,7 @@
 //! embedded PostgreSQL used when no `DATABASE_URL` is configured.
 
 pub mod embedded;
+pub mod ownership;
 
 use std::{sync::Arc, time::Duration};
 

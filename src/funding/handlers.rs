@@ -136,28 +136,19 @@ pub async fn list_funders(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Funding))?;
-    let db = state.clone();
-    let fetch = move |after, n| {
-        let db = db.clone();
-        async move {
-            let mut conn = db.conn().await?;
-            Ok(repo::list_funders(&mut conn, after, n).await?)
-        }
-    };
     let list = List {
         resource: "funders",
         sort: "name",
         filename: "funders.csv",
     };
-    let key_of = |f: &FunderRow| (f.name.clone(), f.id);
-    listing::respond(
+    listing::from_db(
         &req,
         &state,
         list,
         query.limit,
         query.cursor.as_deref(),
-        fetch,
-        key_of,
+        async |conn, after, n| Ok(repo::list_funders(conn, after, n).await?),
+        |f: &FunderRow| (f.name.clone(), f.id),
         Funder::from,
     )
     .await

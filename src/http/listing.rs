@@ -1,9 +1,10 @@
 //! One answer for every list endpoint: a JSON page (cursor pagination) or, with
 //! `Accept: text/csv`, every matching row streamed as CSV, from the same keyset query.
 
-use std::future::Future;
+use std::{future::Future, rc::Rc};
 
 use actix_web::{HttpRequest, HttpResponse};
+use diesel_async::AsyncPgConnection;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{csv, pagination};
@@ -66,4 +67,55 @@ where
         key_of,
         to_item,
     )))
+}
+
+/// [`respond`] for the common case: `fetch(conn, after, n)` is the keyset query (a repo
+/// function, filters captured), run on a connection taken per page or per CSV batch.
+///
+/// ```ignore
+/// caller.require(Action::read(Resource::Funding))?;
+/// listing::from_db(&req, &state, FUNDERS, query.limit, query.cursor.as_deref(),
+///     async |conn, after, n| Ok(repo::list_funders(conn, after, n).await?),
+///     |f| (f.name.clone(), f.id), Funder::from).await
+/// ```
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is one distinct part of a list"
+)]
+pub async fn from_db<R, K, T, F>(
+    req: &HttpRequest,
+    state: &AppState,
+    list: List,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    fetch: F,
+    key_of: fn(&R) -> K,
+    to_item: fn(R) -> T,
+) -> Result<HttpResponse, ApiError>
+where
+    R: csv::CsvRow + 'static,
+    K: Serialize + DeserializeOwned + 'static,
+    T: Serialize,
+    F: AsyncFn(&mut AsyncPgConnection, Option<K>, i64) -> Result<Vec<R>, ApiError> + 'static,
+{
+    let fetch = Rc::new(fetch);
+    let db = state.clone();
+    let on_connection = move |after: Option<K>, n: i64| {
+        let (fetch, db) = (fetch.clone(), db.clone());
+        async move {
+            let mut conn = db.conn().await?;
+            fetch(&mut conn, after, n).await
+        }
+    };
+    respond(
+        req,
+        state,
+        list,
+        limit,
+        cursor,
+        on_connection,
+        key_of,
+        to_item,
+    )
+    .await
 }

@@ -126,6 +126,24 @@ async fn see_plan(
     visible_plan(conn, caller, id).await.map(drop)
 }
 
+/// The plan locked `FOR UPDATE`, once the caller was found to see it: 404 otherwise, with
+/// no lock taken. Every change of a plan locks the plan first, then its node or indicator.
+async fn lock_plan(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: PlanId,
+) -> Result<PlanRow, ApiError> {
+    see_plan(conn, caller, id).await?;
+    Ok(repo::find_plan(conn, id, true).await?)
+}
+
+/// A node or an indicator and its plan, locked (the plan first), with the caller's
+/// `If-Match` checked against the row.
+struct Locked<R> {
+    plan: PlanRow,
+    current: R,
+}
+
 /// 409 `plan_frozen` unless the plan is a draft: what the assembly approved is frozen.
 fn frozen(plan: &PlanRow) -> Result<(), ApiError> {
     plan.check_editable()

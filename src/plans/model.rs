@@ -205,6 +205,39 @@ pub struct NodeRow {
 }
 
 impl NodeRow {
+    /// A new node of `kind` in plan `plan_id` under `parent` (none for an axis, which is
+    /// its own axis): version 1, weight 1, no content and no action fields yet.
+    pub fn new(
+        plan_id: PlanId,
+        kind: NodeKind,
+        parent: Option<&NodeRow>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let id = NodeId::new();
+        Self {
+            id,
+            plan_id,
+            kind,
+            parent_id: parent.map(|n| n.id),
+            parent_kind: parent.map(|n| n.kind),
+            axis_id: parent.map_or(id, |n| n.axis_id),
+            code: String::new(),
+            title: String::new(),
+            description: None,
+            position: 0,
+            weight: 1,
+            responsible_id: None,
+            start_date: None,
+            end_date: None,
+            action_status: None,
+            progress: None,
+            planned_budget_cents: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Whether an open action's end date has passed.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.action_status.is_some_and(ActionStatus::is_open)

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    Tagged, frozen,
+    Locked, Tagged, frozen, lock_plan,
     model::{IndicatorChanges, IndicatorRow, PlanRow, TargetRow, check_value},
     repo, see_plan, visible_plan,
 };
@@ -518,12 +518,6 @@ pub async fn delete(
     .await
 }
 
-/// An indicator and its plan, locked.
-struct Locked {
-    plan: PlanRow,
-    current: IndicatorRow,
-}
-
 /// The plan and the indicator, locked in that order after the caller was found to see
 /// them, and the caller's `If-Match` checked against the indicator.
 async fn lock(
@@ -531,10 +525,9 @@ async fn lock(
     caller: &Caller,
     id: IndicatorId,
     precondition: &Precondition,
-) -> Result<Locked, ApiError> {
+) -> Result<Locked<IndicatorRow>, ApiError> {
     let found = repo::find_indicator(conn, id, false).await?;
-    see_plan(conn, caller, found.plan_id).await?;
-    let plan = repo::find_plan(conn, found.plan_id, true).await?;
+    let plan = lock_plan(conn, caller, found.plan_id).await?;
     let current = repo::find_indicator(conn, id, true).await?;
     precondition.check(current.version, IfMatch::Required)?;
     Ok(Locked { plan, current })

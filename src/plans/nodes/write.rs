@@ -17,9 +17,9 @@ use crate::{
     error::{ApiError, FieldErrors, on_unique},
     http::etag::{IfMatch, Precondition},
     plans::{
-        Tagged, followed, frozen, in_use,
+        Locked, Tagged, followed, frozen, in_use, lock_plan,
         model::{ActionStatus, NodeChanges, NodeKind, NodeRow, check_code},
-        repo, see_plan,
+        repo,
         transfer::MAX_NODES,
     },
 };
@@ -104,34 +104,16 @@ pub async fn create(
             }
             (_, None) => None,
         };
-        let id = NodeId::new();
-        let now = Utc::now();
-        let position = match body.position {
+        let mut row = NodeRow::new(plan.id, child, parent.as_ref(), Utc::now());
+        let id = row.id;
+        row.position = match body.position {
             Some(p) => p,
             None => repo::next_position(conn, plan.id, parent.as_ref().map(|n| n.id)).await?,
         };
-        let mut row = NodeRow {
-            id,
-            plan_id: plan.id,
-            kind: child,
-            parent_id: parent.as_ref().map(|n| n.id),
-            parent_kind: parent.as_ref().map(|n| n.kind),
-            axis_id: parent.as_ref().map_or(id, |n| n.axis_id),
-            code: fields.code.unwrap_or_default(),
-            title: fields.title.unwrap_or_default(),
-            description: fields.description.flatten(),
-            position,
-            weight: body.weight.unwrap_or(1),
-            responsible_id: None,
-            start_date: None,
-            end_date: None,
-            action_status: None,
-            progress: None,
-            planned_budget_cents: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        row.code = fields.code.unwrap_or_default();
+        row.title = fields.title.unwrap_or_default();
+        row.description = fields.description.flatten();
+        row.weight = body.weight.unwrap_or(1);
         if let Some(a) = &action {
             let fields = ActionFields::new(
                 a.start_date.flatten(),
@@ -190,12 +172,7 @@ pub async fn update(
     }
     problems.finish()?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let found = node_of_kind(conn, id, kind).await?;
-        see_plan(conn, caller, found.plan_id).await?;
-        // The plan first, then the node: every change of a plan locks in this order.
-        let plan = repo::find_plan(conn, found.plan_id, true).await?;
-        let current = repo::find_node(conn, id, true).await?;
-        precondition.check(current.version, IfMatch::Required)?;
+        let Locked { plan, current } = lock(conn, caller, id, kind, &precondition).await?;
         let mut problems = FieldErrors::default();
         let mut changes = NodeChanges {
             code: fields.code,
@@ -277,11 +254,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     caller.require(Action::write(Resource::Plans))?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let found = node_of_kind(conn, id, kind).await?;
-        see_plan(conn, caller, found.plan_id).await?;
-        let plan = repo::find_plan(conn, found.plan_id, true).await?;
-        let current = repo::find_node(conn, id, true).await?;
-        precondition.check(current.version, IfMatch::Required)?;
+        let Locked { plan, current } = lock(conn, caller, id, kind, &precondition).await?;
         frozen(&plan)?;
         if repo::has_children(conn, id).await? {
             return Err(ApiError::conflict(
@@ -304,4 +277,20 @@ pub async fn delete(
         audit::deleted(conn, caller, "plan_node", id.uuid(), &before).await
     })
     .await
+}
+
+/// The plan and the node of `kind`, locked in that order once the caller was found to see
+/// them, and the caller's `If-Match` checked against the node.
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: NodeId,
+    kind: NodeKind,
+    precondition: &Precondition,
+) -> Result<Locked<NodeRow>, ApiError> {
+    let found = node_of_kind(conn, id, kind).await?;
+    let plan = lock_plan(conn, caller, found.plan_id).await?;
+    let current = repo::find_node(conn, id, true).await?;
+    precondition.check(current.version, IfMatch::Required)?;
+    Ok(Locked { plan, current })
 }

@@ -9,7 +9,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::{IndicatorDocument, MAX_NODES, NodeDocument, PlanDocument};
 use crate::{
-    domain::{IndicatorId, NodeId, PlanId, text},
+    domain::{IndicatorId, PlanId, text},
     error::{ApiError, FieldErrors},
     plans::{
         indicators::check_targets,
@@ -61,7 +61,8 @@ impl Builder<'_> {
         parent: Option<&NodeRow>,
     ) {
         let p = |field: &str| format!("{path}.{field}");
-        let id = NodeId::new();
+        let mut row = NodeRow::new(self.plan.id, kind, parent, self.now);
+        let id = row.id;
         let code = self.problems.check(&p("code"), check_code(&doc.code));
         if let Some(code) = &code
             && let Some(first) = self.codes.insert(code.clone(), p("code"))
@@ -82,30 +83,13 @@ impl Builder<'_> {
         let weight = doc.weight.unwrap_or(1);
         check_weight(&mut self.problems, &p("weight"), weight);
         let child_kind = kind.child(self.plan.depth);
-        let mut row = NodeRow {
-            id,
-            plan_id: self.plan.id,
-            kind,
-            parent_id: parent.map(|n| n.id),
-            parent_kind: parent.map(|n| n.kind),
-            axis_id: parent.map_or(id, |n| n.axis_id),
-            code: code.unwrap_or_default(),
-            title: title.unwrap_or_default(),
-            description: description.flatten(),
-            position: doc
-                .position
-                .unwrap_or_else(|| i32::try_from(index).unwrap_or(0)),
-            weight,
-            responsible_id: None,
-            start_date: None,
-            end_date: None,
-            action_status: None,
-            progress: None,
-            planned_budget_cents: None,
-            version: 1,
-            created_at: self.now,
-            updated_at: self.now,
-        };
+        row.code = code.unwrap_or_default();
+        row.title = title.unwrap_or_default();
+        row.description = description.flatten();
+        row.position = doc
+            .position
+            .unwrap_or_else(|| i32::try_from(index).unwrap_or(0));
+        row.weight = weight;
         if kind == NodeKind::Action {
             let a = doc.action.clone().unwrap_or_default();
             let fields = ActionFields::new(

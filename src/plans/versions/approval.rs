@@ -21,8 +21,9 @@ use crate::{
         json::Json,
     },
     plans::{
+        lock_plan,
         model::{PlanRow, PlanStatus},
-        repo, see_plan, transfer,
+        repo, transfer,
     },
 };
 
@@ -122,8 +123,7 @@ pub async fn approve(
     let reference = problems.check("reference", text::name(&approval.reference, 500));
     let reference = problems.finish_with(reference)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        see_plan(conn, caller, id).await?;
-        let plan = repo::find_plan(conn, id, true).await?;
+        let plan = lock_plan(conn, caller, id).await?;
         precondition.check(plan.version, IfMatch::Required)?;
         if plan.status != PlanStatus::Draft {
             return Err(ApiError::conflict(
@@ -199,8 +199,7 @@ pub async fn revise(
 ) -> Result<PlanRow, ApiError> {
     caller.require(Action::write(Resource::Plans))?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        see_plan(conn, caller, id).await?;
-        let source = repo::find_plan(conn, id, true).await?;
+        let source = lock_plan(conn, caller, id).await?;
         if source.status != PlanStatus::Approved {
             return Err(ApiError::conflict(
                 "plan_not_approved",

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    frozen, in_use,
+    frozen, in_use, lock_plan,
     model::{PlanChanges, PlanRow, PlanStatus},
-    repo, see_plan,
+    repo,
     transfer::{self, PlanDocument},
     visible_plan,
 };
@@ -456,8 +456,7 @@ pub async fn update(
         .map(|l| check_labels(&mut problems, "", l));
     problems.finish()?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        see_plan(conn, caller, id).await?;
-        let current = repo::find_plan(conn, id, true).await?;
+        let current = lock_plan(conn, caller, id).await?;
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&current)?;
         let (start, end) = (
@@ -529,8 +528,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     caller.require(Action::write(Resource::Plans))?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        see_plan(conn, caller, id).await?;
-        let current = repo::find_plan(conn, id, true).await?;
+        let current = lock_plan(conn, caller, id).await?;
         precondition.check(current.version, IfMatch::Required)?;
         frozen(&current)?;
         repo::delete_plan(conn, id).await.map_err(|e| {

@@ -210,7 +210,7 @@ pub enum Parent {
     Node(NodeId, NodeKind),
 }
 
-/// A parent the caller may see, and the level its children have there.
+/// Where new children go, as the caller may see it: the plan and, but for axes, the node.
 #[derive(Debug)]
 pub struct Place {
     /// The plan (unlocked).

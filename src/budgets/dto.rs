@@ -750,7 +750,7 @@ pub struct LineChange {
     /// Code (in this version).
     pub code: String,
     /// What differs.
-    pub changes: Vec<crate::plans::dto::FieldChange>,
+    pub changes: Vec<crate::plans::model::FieldChange>,
 }
 
 /// What this version adds, removes and changes against another, lines matched across

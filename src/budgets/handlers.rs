@@ -36,7 +36,7 @@ use crate::{
         listing::{self, List},
         pagination::{Page, PageQuery},
     },
-    plans::{self, dto::FieldChange, model::NodeKind},
+    plans::{self, model::NodeKind},
     schema::plan_nodes,
 };
 
@@ -336,7 +336,9 @@ pub async fn list_budgets(
 /// Checks that a plan exists (a budget executes it).
 async fn check_plan(conn: &mut AsyncPgConnection, plan_id: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(p) = plan_id
-        && plans::repo::find_plan(conn, p, false).await.is_err()
+        && plans::repo::find_plan(conn, crate::domain::PlanId(p), false)
+            .await
+            .is_err()
     {
         return Err(
             ApiError::unprocessable("validation_failed", "No such plan.")
@@ -1009,14 +1011,7 @@ pub async fn diff_budgets(
                     diff.changed.push(LineChange {
                         line_key: l.line_key,
                         code: l.code.clone(),
-                        changes: changes
-                            .into_iter()
-                            .map(|(field, before, after)| FieldChange {
-                                field,
-                                before,
-                                after,
-                            })
-                            .collect(),
+                        changes,
                     });
                 }
             }

@@ -67,7 +67,7 @@ pub async fn approve(
         ));
     }
     if let Some(plan_id) = budget.plan_id {
-        let plan = crate::plans::repo::share_plan(conn, plan_id).await?;
+        let plan = crate::plans::repo::share_plan(conn, crate::domain::PlanId(plan_id)).await?;
         if plan.status == crate::plans::model::PlanStatus::Draft {
             return Err(ApiError::conflict(
                 "plan_not_approved",

@@ -138,8 +138,6 @@ const PENDING: &[(&str, &str)] = &[
     ("funding/repo.rs", "plan_nodes"),
     ("funding/repo.rs", "plans"),
     ("members/repo.rs", "member_categories"),
-    ("plans/repo.rs", "members"),
-    ("plans/repo.rs", "users"),
 ];
 
 #[cfg(test)]

@@ -1195,9 +1195,17 @@ async fn check_refs(
     if let Err((code, message)) = super::check_limits(call, eligible, requested) {
         errors.add("requested_cents", code, message);
     }
-    let mut members: Vec<Uuid> = c.participants.clone();
-    members.extend(c.lead);
-    let known = crate::plans::repo::existing_members(conn, &members).await?;
+    let mut members: Vec<crate::domain::MemberId> = c
+        .participants
+        .iter()
+        .map(|&m| crate::domain::MemberId(m))
+        .collect();
+    members.extend(c.lead.map(crate::domain::MemberId));
+    let known: std::collections::HashSet<Uuid> = crate::members::repo::existing(conn, &members)
+        .await?
+        .into_iter()
+        .map(|m| m.uuid())
+        .collect();
     if let Some(l) = c.lead
         && !known.contains(&l)
     {

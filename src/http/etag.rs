@@ -33,6 +33,12 @@ pub enum IfMatch {
 pub struct Precondition(Option<String>);
 
 impl Precondition {
+    /// A precondition held outside a request: the ETag a resolution was tabled with (or
+    /// `*` for any version); `None` is no precondition.
+    pub fn new(if_match: Option<String>) -> Self {
+        Self(if_match)
+    }
+
     /// Reads `If-Match`.
     pub fn from_request(req: &HttpRequest) -> Self {
         Self(

@@ -694,3 +694,23 @@ pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, Cou
         })
         .collect())
 }
+
+// Read by other modules
+
+/// Which of `ids` are members of the register (not archived): the members a plan action or
+/// a subsidy application may name.
+pub async fn existing(
+    conn: &mut AsyncPgConnection,
+    ids: &[crate::domain::MemberId],
+) -> QueryResult<std::collections::HashSet<crate::domain::MemberId>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let found: Vec<crate::domain::MemberId> = members::table
+        .filter(members::id.eq_any(ids))
+        .filter(members::archived_at.is_null())
+        .select(members::id)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}

@@ -1,202 +1,179 @@
 //! The strategic plan: versions approved by the General Assembly, their tree of axes,
 //! areas, objectives and actions, indicators with yearly targets and measurements, the
 //! weighted progress roll-up, import/export as one document, revisions and their diff.
+//!
+//! One file per sub-resource, each with its handlers, its request and response types and
+//! its service functions: [`versions`] (plans, their approval and revisions), [`nodes`]
+//! (axes, areas, objectives, actions), [`tree`] and [`progress`] (a whole plan in one
+//! answer), [`transfer`] (a plan as one document), [`diff`] and [`indicators`] (with targets
+//! and measurements). [`model`] holds the rows and the pure rules, [`repo`] the queries.
+//!
+//! A service function owns its operation in one transaction: visibility (404), the lock,
+//! `If-Match`, the rules, the write and its audit event. Every change of a plan's content
+//! locks the plan row first (then the node or the indicator), checks that the plan is a
+//! draft and bumps the plan's version, so a plan's ETag changes with its content and an
+//! approval with `If-Match` approves exactly what was read.
 
-pub mod document;
-pub mod dto;
-pub mod handlers;
+pub mod diff;
+pub mod indicators;
 pub mod model;
+pub mod nodes;
+pub mod progress;
 pub mod repo;
+pub mod transfer;
+pub mod tree;
+pub mod versions;
 
-use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
-use uuid::Uuid;
+
+pub use versions::approval::{Approval, approve, revise};
 
 use crate::{
-    audit::{self, Change},
-    auth::Caller,
-    error::{ApiError, on_unique},
+    auth::{Caller, policy},
+    domain::PlanId,
+    error::{ApiError, not_found},
 };
 use model::{PlanRow, PlanStatus};
 
 /// Registers the plan endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    use handlers::*;
-    // `import` before `{id}`: both are /api/v1/plans/<segment>.
-    cfg.service(import_plan)
-        .service(list_plans)
-        .service(create_plan)
-        .service(get_plan)
-        .service(update_plan)
-        .service(delete_plan)
-        .service(approve_plan)
-        .service(revise_plan)
-        .service(plan_tree)
-        .service(plan_progress)
-        .service(export_plan)
-        .service(diff_plans)
-        .service(list_axes)
-        .service(create_axis)
-        .service(list_areas)
-        .service(create_area)
-        .service(list_objectives)
-        .service(create_objective)
-        .service(list_objective_actions)
-        .service(create_objective_action)
-        .service(list_area_actions)
-        .service(create_area_action)
-        .service(get_axis)
-        .service(update_axis)
-        .service(delete_axis)
-        .service(get_area)
-        .service(update_area)
-        .service(delete_area)
-        .service(get_objective)
-        .service(update_objective)
-        .service(delete_objective)
-        .service(list_actions)
-        .service(get_action)
-        .service(update_action)
-        .service(delete_action)
-        .service(list_indicators)
-        .service(create_indicator)
-        .service(get_indicator)
-        .service(update_indicator)
-        .service(delete_indicator)
-        .service(list_measurements)
-        .service(create_measurement);
+    use indicators::measurements;
+    use nodes::actions;
+    use versions::approval;
+    // Static paths before `{id}` ones: `import` before `{id}` (both /api/v1/plans/<segment>).
+    cfg.service(transfer::import_plan)
+        .service(versions::list_plans)
+        .service(versions::create_plan)
+        .service(versions::get_plan)
+        .service(versions::update_plan)
+        .service(versions::delete_plan)
+        .service(approval::approve_plan)
+        .service(approval::revise_plan)
+        .service(tree::plan_tree)
+        .service(progress::plan_progress)
+        .service(transfer::export_plan)
+        .service(diff::diff_plans)
+        .service(nodes::list_axes)
+        .service(nodes::create_axis)
+        .service(nodes::list_areas)
+        .service(nodes::create_area)
+        .service(nodes::list_objectives)
+        .service(nodes::create_objective)
+        .service(nodes::list_objective_actions)
+        .service(nodes::create_objective_action)
+        .service(nodes::list_area_actions)
+        .service(nodes::create_area_action)
+        .service(nodes::get_axis)
+        .service(nodes::update_axis)
+        .service(nodes::delete_axis)
+        .service(nodes::get_area)
+        .service(nodes::update_area)
+        .service(nodes::delete_area)
+        .service(nodes::get_objective)
+        .service(nodes::update_objective)
+        .service(nodes::delete_objective)
+        .service(actions::list_actions)
+        .service(nodes::get_action)
+        .service(nodes::update_action)
+        .service(nodes::delete_action)
+        .service(indicators::list_indicators)
+        .service(indicators::create_indicator)
+        .service(indicators::get_indicator)
+        .service(indicators::update_indicator)
+        .service(indicators::delete_indicator)
+        .service(measurements::list_measurements)
+        .service(measurements::create_measurement);
 }
 
-/// Approves a draft plan version, in the caller's transaction: records when, by whom and
-/// with which reference, and supersedes the version it revises. The admin endpoint and
-/// (later) assembly resolutions both call this. A plan that is not a draft, or a revision
-/// of a version that is no longer the approved one, is a 409 and nothing changes.
-pub async fn approve(
+/// A resource as a service function answers it, with the version its `ETag` comes from.
+#[derive(Debug, Clone)]
+pub struct Tagged<T> {
+    /// The row's version.
+    pub version: i64,
+    /// The resource.
+    pub body: T,
+}
+
+/// Whether the caller may see the plan: drafts are for staff, admins and auditors.
+fn may_see(caller: &Caller, plan: &PlanRow) -> bool {
+    plan.status != PlanStatus::Draft || policy::reads_drafts(caller.role)
+}
+
+/// The plan (unlocked) if the caller may see it, else 404.
+async fn visible_plan(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    plan_id: Uuid,
-    approved_on: NaiveDate,
-    reference: &str,
+    id: PlanId,
 ) -> Result<PlanRow, ApiError> {
-    let plan = repo::find_plan(conn, plan_id, true).await?;
-    if plan.status != PlanStatus::Draft {
-        return Err(ApiError::conflict(
-            "plan_not_draft",
-            format!(
-                "The plan is {} already; only drafts are approved.",
-                plan.status
-            ),
-        ));
+    let plan = repo::find_plan(conn, id, false).await?;
+    if !may_see(caller, &plan) {
+        return Err(not_found());
     }
-    if !repo::has_actions(conn, plan_id).await? {
-        return Err(ApiError::conflict(
-            "plan_empty",
-            "A plan without actions cannot be approved.",
-        ));
-    }
-    if let Some(old_id) = plan.revises_id {
-        let old = repo::find_plan(conn, old_id, true).await?;
-        if old.status != PlanStatus::Approved {
-            return Err(ApiError::conflict(
-                "revised_plan_not_current",
-                format!(
-                    "This draft revises version {} ({}), which is {} now; only a revision of \
-                     the approved version can replace it.",
-                    old.version_number, old.id, old.status
-                ),
-            ));
-        }
-        let superseded = repo::set_plan_status(conn, old_id, PlanStatus::Superseded).await?;
-        audit::record(
-            conn,
-            caller,
-            Change {
-                action: "superseded",
-                resource_type: "plan",
-                resource_id: old_id,
-                before: Some(&dto::Plan::from(old)),
-                after: Some(&dto::Plan::from(superseded)),
-            },
-        )
-        .await?;
-    }
-    let approved =
-        repo::approve_plan(conn, plan_id, approved_on, reference, caller.user_id()).await?;
-    audit::record(
-        conn,
-        caller,
-        Change {
-            action: "approved",
-            resource_type: "plan",
-            resource_id: plan_id,
-            before: Some(&dto::Plan::from(plan)),
-            after: Some(&dto::Plan::from(approved.clone())),
-        },
-    )
-    .await?;
-    Ok(approved)
+    Ok(plan)
 }
 
-/// Creates a draft revision of an approved plan, in the caller's transaction: a copy of
-/// its whole content (nodes, participants, indicators, targets, measurements) with new
-/// ids, the next version number, and a link to the version it revises.
-pub async fn revise(
+/// 404 unless the caller may see plan `id`, decided before anything is locked. A caller
+/// who reads drafts sees every plan, so this costs no query; everyone else reads the plan.
+/// (Everyone who may change plans reads drafts: for writers this check never reads.)
+async fn see_plan(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    plan_id: Uuid,
-) -> Result<PlanRow, ApiError> {
-    let source = repo::find_plan(conn, plan_id, true).await?;
-    if source.status != PlanStatus::Approved {
-        return Err(ApiError::conflict(
-            "plan_not_approved",
-            format!(
-                "Only the approved version of a plan is revised; this one is {}.",
-                source.status
-            ),
-        ));
+    id: PlanId,
+) -> Result<(), ApiError> {
+    if policy::reads_drafts(caller.role) {
+        return Ok(());
     }
-    let doc = load_document(conn, &source).await?;
-    let mut rows = document::build(conn, &doc, Uuid::now_v7(), false).await?;
-    rows.plan.revises_id = Some(source.id);
-    rows.plan.version_number = source.version_number + 1;
-    repo::insert_rows(conn, &rows).await.map_err(|e| {
-        on_unique(
-            e,
-            "plans_one_draft_revision",
-            "revision_exists",
-            "A draft revision of this plan exists already; change that one.",
-        )
-    })?;
-    let created = repo::find_plan(conn, rows.plan.id, false).await?;
-    audit::record(
-        conn,
-        caller,
-        Change {
-            action: "revised",
-            resource_type: "plan",
-            resource_id: created.id,
-            before: None,
-            after: Some(&dto::Plan::from(created.clone())),
-        },
-    )
-    .await?;
-    Ok(created)
+    visible_plan(conn, caller, id).await.map(drop)
 }
 
-/// The whole plan as a document.
-pub async fn load_document(
+/// The plan locked `FOR UPDATE`, once the caller was found to see it: 404 otherwise, with
+/// no lock taken. Every change of a plan locks the plan first, then its node or indicator.
+async fn lock_plan(
     conn: &mut AsyncPgConnection,
-    plan: &PlanRow,
-) -> Result<document::PlanDocument, ApiError> {
-    let nodes = repo::plan_nodes(conn, plan.id).await?;
-    let participants = repo::plan_participants(conn, plan.id).await?;
-    let (indicators, targets, measurements) = repo::plan_indicators(conn, plan.id).await?;
-    Ok(document::export(
-        plan,
-        &nodes,
-        &participants,
-        &indicators,
-        &targets,
-        &measurements,
+    caller: &Caller,
+    id: PlanId,
+) -> Result<PlanRow, ApiError> {
+    see_plan(conn, caller, id).await?;
+    Ok(repo::find_plan(conn, id, true).await?)
+}
+
+/// A node or an indicator and its plan, locked (the plan first), with the caller's
+/// `If-Match` checked against the row.
+struct Locked<R> {
+    plan: PlanRow,
+    current: R,
+}
+
+/// 409 `plan_frozen` unless the plan is a draft: what the assembly approved is frozen.
+fn frozen(plan: &PlanRow) -> Result<(), ApiError> {
+    plan.check_editable()
+        .map_err(|msg| ApiError::conflict("plan_frozen", msg))
+}
+
+/// 409 `plan_frozen` unless the plan is a draft or the approved version: execution (an
+/// action's progress, a measurement) is followed on the current version only. `what` is
+/// what to do there instead (`record measurements`).
+fn followed(plan: &PlanRow, what: &str) -> Result<(), ApiError> {
+    if matches!(plan.status, PlanStatus::Draft | PlanStatus::Approved) {
+        return Ok(());
+    }
+    Err(ApiError::conflict(
+        "plan_frozen",
+        format!(
+            "The plan is {}: {what} on its current version.",
+            plan.status
+        ),
     ))
+}
+
+/// A row other rows still refer to (any foreign key) is a 409 with `code`; any other
+/// error converts as usual.
+fn in_use(err: diesel::result::Error, code: &'static str, detail: &str) -> ApiError {
+    match err {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ) => ApiError::conflict(code, detail),
+        other => other.into(),
+    }
 }

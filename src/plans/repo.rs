@@ -1,7 +1,9 @@
 //! Queries of the strategic plan. A whole plan (tree, progress, export, diff) is read in a
 //! fixed number of statements, one per table, never one per node.
-
-use std::collections::HashSet;
+//!
+//! One file past 600 lines, on purpose: every query on the plan's six tables stays in one
+//! place (one home per table), and the functions other modules (budgets, funding) read the
+//! plan with are added at its end, under `// Read by other modules`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{dsl::exists, prelude::*};
@@ -9,15 +11,18 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{
-    document::Rows,
     model::{
         ActionStatus, IndicatorChanges, IndicatorRow, MeasurementRow, NodeChanges, NodeKind,
         NodeRow, ParticipantRow, PlanChanges, PlanRow, PlanStatus, TargetRow,
     },
+    transfer::Rows,
 };
-use crate::schema::{
-    action_participants, indicator_measurements, indicator_targets, indicators, members,
-    plan_nodes, plans, users,
+use crate::{
+    domain::{IndicatorId, MemberId, NodeId, PlanId, UserId},
+    schema::{
+        action_participants, indicator_measurements, indicator_targets, indicators, plan_nodes,
+        plans,
+    },
 };
 
 /// Rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters per statement).
@@ -72,7 +77,11 @@ pub async fn insert_rows(conn: &mut AsyncPgConnection, rows: &Rows) -> QueryResu
 }
 
 /// One plan, locked `FOR UPDATE` when `lock`.
-pub async fn find_plan(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<PlanRow> {
+pub async fn find_plan(
+    conn: &mut AsyncPgConnection,
+    id: PlanId,
+    lock: bool,
+) -> QueryResult<PlanRow> {
     let q = plans::table.find(id).select(PlanRow::as_select());
     if lock {
         q.for_update().first(conn).await
@@ -82,7 +91,7 @@ pub async fn find_plan(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
 }
 
 /// One plan, locked `FOR SHARE`: its status cannot change until the transaction ends.
-pub async fn share_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<PlanRow> {
+pub async fn share_plan(conn: &mut AsyncPgConnection, id: PlanId) -> QueryResult<PlanRow> {
     plans::table
         .find(id)
         .select(PlanRow::as_select())
@@ -92,7 +101,7 @@ pub async fn share_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<P
 }
 
 /// How many nodes a plan has.
-pub async fn count_nodes(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<i64> {
+pub async fn count_nodes(conn: &mut AsyncPgConnection, plan_id: PlanId) -> QueryResult<i64> {
     plan_nodes::table
         .filter(plan_nodes::plan_id.eq(plan_id))
         .count()
@@ -105,7 +114,7 @@ pub async fn list_plans(
     conn: &mut AsyncPgConnection,
     status: Option<PlanStatus>,
     public: bool,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<(DateTime<Utc>, PlanId)>,
     limit: i64,
 ) -> QueryResult<Vec<PlanRow>> {
     let mut q = plans::table.select(PlanRow::as_select()).into_boxed();
@@ -131,7 +140,7 @@ pub async fn list_plans(
 /// Applies changes to a plan and bumps its version.
 pub async fn update_plan(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: PlanId,
     changes: &PlanChanges,
 ) -> QueryResult<PlanRow> {
     diesel::update(plans::table.find(id))
@@ -142,7 +151,7 @@ pub async fn update_plan(
 }
 
 /// Bumps a plan's version: its content changed (a node or an indicator).
-pub async fn touch_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn touch_plan(conn: &mut AsyncPgConnection, id: PlanId) -> QueryResult<()> {
     diesel::update(plans::table.find(id))
         .set(plans::version.eq(plans::version + 1))
         .execute(conn)
@@ -153,10 +162,10 @@ pub async fn touch_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<(
 /// Records an approval.
 pub async fn approve_plan(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: PlanId,
     on: NaiveDate,
     reference: &str,
-    by: Option<Uuid>,
+    by: Option<UserId>,
 ) -> QueryResult<PlanRow> {
     diesel::update(plans::table.find(id))
         .set((
@@ -174,7 +183,7 @@ pub async fn approve_plan(
 /// Sets a plan's status (superseding, closing).
 pub async fn set_plan_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: PlanId,
     status: PlanStatus,
 ) -> QueryResult<PlanRow> {
     diesel::update(plans::table.find(id))
@@ -188,12 +197,15 @@ pub async fn set_plan_status(
 }
 
 /// Deletes a draft plan with everything in it.
-pub async fn delete_plan(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_plan(conn: &mut AsyncPgConnection, id: PlanId) -> QueryResult<usize> {
     diesel::delete(plans::table.find(id)).execute(conn).await
 }
 
 /// Every node of a plan.
-pub async fn plan_nodes(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<NodeRow>> {
+pub async fn plan_nodes(
+    conn: &mut AsyncPgConnection,
+    plan_id: PlanId,
+) -> QueryResult<Vec<NodeRow>> {
     plan_nodes::table
         .filter(plan_nodes::plan_id.eq(plan_id))
         .select(NodeRow::as_select())
@@ -205,7 +217,7 @@ pub async fn plan_nodes(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryRes
 /// Every participation in a plan's actions.
 pub async fn plan_participants(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
+    plan_id: PlanId,
 ) -> QueryResult<Vec<ParticipantRow>> {
     action_participants::table
         .inner_join(plan_nodes::table)
@@ -215,18 +227,29 @@ pub async fn plan_participants(
         .await
 }
 
+/// The indicators of a plan with every target and measurement.
+#[derive(Debug, Default)]
+pub struct PlanIndicators {
+    /// By position and name.
+    pub indicators: Vec<IndicatorRow>,
+    /// By indicator and year.
+    pub targets: Vec<TargetRow>,
+    /// By date.
+    pub measurements: Vec<MeasurementRow>,
+}
+
 /// Every indicator of a plan, with every target and measurement.
 pub async fn plan_indicators(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
-) -> QueryResult<(Vec<IndicatorRow>, Vec<TargetRow>, Vec<MeasurementRow>)> {
+    plan_id: PlanId,
+) -> QueryResult<PlanIndicators> {
     let inds = indicators::table
         .filter(indicators::plan_id.eq(plan_id))
         .select(IndicatorRow::as_select())
         .order((indicators::position, indicators::name))
         .load(conn)
         .await?;
-    let ids: Vec<Uuid> = inds.iter().map(|i| i.id).collect();
+    let ids: Vec<IndicatorId> = inds.iter().map(|i| i.id).collect();
     let targets = targets_of(conn, &ids).await?;
     let measurements = indicator_measurements::table
         .filter(indicator_measurements::indicator_id.eq_any(&ids))
@@ -234,22 +257,26 @@ pub async fn plan_indicators(
         .order(indicator_measurements::measured_on)
         .load(conn)
         .await?;
-    Ok((inds, targets, measurements))
+    Ok(PlanIndicators {
+        indicators: inds,
+        targets,
+        measurements,
+    })
 }
 
 /// Whether a plan has at least one action.
-pub async fn has_actions(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<bool> {
+pub async fn has_actions(conn: &mut AsyncPgConnection, plan_id: PlanId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         plan_nodes::table
             .filter(plan_nodes::plan_id.eq(plan_id))
-            .filter(plan_nodes::kind.eq(super::model::NodeKind::Action)),
+            .filter(plan_nodes::kind.eq(NodeKind::Action)),
     ))
     .get_result(conn)
     .await
 }
 
 /// The years the indicators of a plan have targets for.
-pub async fn target_years(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<i32>> {
+pub async fn target_years(conn: &mut AsyncPgConnection, plan_id: PlanId) -> QueryResult<Vec<i32>> {
     indicator_targets::table
         .inner_join(indicators::table)
         .filter(indicators::plan_id.eq(plan_id))
@@ -260,7 +287,11 @@ pub async fn target_years(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryR
 }
 
 /// One node, locked `FOR UPDATE` when `lock`.
-pub async fn find_node(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<NodeRow> {
+pub async fn find_node(
+    conn: &mut AsyncPgConnection,
+    id: NodeId,
+    lock: bool,
+) -> QueryResult<NodeRow> {
     let q = plan_nodes::table.find(id).select(NodeRow::as_select());
     if lock {
         q.for_update().first(conn).await
@@ -273,8 +304,8 @@ pub async fn find_node(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
 /// code, after `(position, code)`.
 pub async fn children(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
-    parent: Option<Uuid>,
+    plan_id: PlanId,
+    parent: Option<NodeId>,
     after: Option<(i32, String)>,
     limit: i64,
 ) -> QueryResult<Vec<NodeRow>> {
@@ -302,8 +333,8 @@ pub async fn children(
 /// The next free position among a parent's children.
 pub async fn next_position(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
-    parent: Option<Uuid>,
+    plan_id: PlanId,
+    parent: Option<NodeId>,
 ) -> QueryResult<i32> {
     let mut q = plan_nodes::table
         .filter(plan_nodes::plan_id.eq(plan_id))
@@ -329,7 +360,7 @@ pub async fn insert_node(conn: &mut AsyncPgConnection, row: &NodeRow) -> QueryRe
 /// Applies changes to a node and bumps its version.
 pub async fn update_node(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: NodeId,
     changes: &NodeChanges,
 ) -> QueryResult<NodeRow> {
     diesel::update(plan_nodes::table.find(id))
@@ -340,7 +371,7 @@ pub async fn update_node(
 }
 
 /// Whether a node has children.
-pub async fn has_children(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn has_children(conn: &mut AsyncPgConnection, id: NodeId) -> QueryResult<bool> {
     diesel::select(exists(
         plan_nodes::table.filter(plan_nodes::parent_id.eq(id)),
     ))
@@ -349,7 +380,7 @@ pub async fn has_children(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult
 }
 
 /// Deletes a node (its indicators and participations go with it).
-pub async fn delete_node(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_node(conn: &mut AsyncPgConnection, id: NodeId) -> QueryResult<usize> {
     diesel::delete(plan_nodes::table.find(id))
         .execute(conn)
         .await
@@ -358,7 +389,7 @@ pub async fn delete_node(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
 /// The participants of some actions.
 pub async fn participants_of(
     conn: &mut AsyncPgConnection,
-    action_ids: &[Uuid],
+    action_ids: &[NodeId],
 ) -> QueryResult<Vec<ParticipantRow>> {
     action_participants::table
         .filter(action_participants::action_id.eq_any(action_ids))
@@ -374,8 +405,8 @@ pub async fn participants_of(
 /// Replaces the participants of an action.
 pub async fn set_participants(
     conn: &mut AsyncPgConnection,
-    action_id: Uuid,
-    member_ids: &[Uuid],
+    action_id: NodeId,
+    member_ids: &[MemberId],
 ) -> QueryResult<()> {
     diesel::delete(action_participants::table.filter(action_participants::action_id.eq(action_id)))
         .execute(conn)
@@ -398,15 +429,15 @@ pub async fn set_participants(
 #[derive(Debug, Default, Clone)]
 pub struct ActionFilter {
     /// Plan.
-    pub plan_id: Option<Uuid>,
+    pub plan_id: Option<PlanId>,
     /// Axis.
-    pub axis_id: Option<Uuid>,
+    pub axis_id: Option<NodeId>,
     /// Status.
     pub status: Option<ActionStatus>,
     /// Responsible user.
-    pub responsible_id: Option<Uuid>,
+    pub responsible_id: Option<UserId>,
     /// Participating member.
-    pub member_id: Option<Uuid>,
+    pub member_id: Option<MemberId>,
     /// Overdue (open, past its end) or not, as of `today`.
     pub overdue: Option<bool>,
     /// Today.
@@ -419,7 +450,7 @@ pub struct ActionFilter {
 pub async fn list_actions(
     conn: &mut AsyncPgConnection,
     f: &ActionFilter,
-    after: Option<(String, Uuid)>,
+    after: Option<(String, NodeId)>,
     limit: i64,
 ) -> QueryResult<Vec<NodeRow>> {
     let mut q = plan_nodes::table
@@ -485,41 +516,6 @@ pub async fn list_actions(
         .await
 }
 
-/// Which of `ids` are members of the register (not archived).
-pub async fn existing_members(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashSet<Uuid>> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let found: Vec<Uuid> = members::table
-        .filter(members::id.eq_any(ids))
-        .filter(members::archived_at.is_null())
-        .select(members::id)
-        .load(conn)
-        .await?;
-    Ok(found.into_iter().collect())
-}
-
-/// Which of `ids` are active staff or admin users.
-pub async fn active_staff(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashSet<Uuid>> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let found: Vec<Uuid> = users::table
-        .filter(users::id.eq_any(ids))
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["staff", "admin"]))
-        .select(users::id)
-        .load(conn)
-        .await?;
-    Ok(found.into_iter().collect())
-}
-
 /// Inserts an indicator.
 pub async fn insert_indicator(
     conn: &mut AsyncPgConnection,
@@ -535,7 +531,7 @@ pub async fn insert_indicator(
 /// One indicator, locked `FOR UPDATE` when `lock`.
 pub async fn find_indicator(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: IndicatorId,
     lock: bool,
 ) -> QueryResult<IndicatorRow> {
     let q = indicators::table.find(id).select(IndicatorRow::as_select());
@@ -549,10 +545,10 @@ pub async fn find_indicator(
 /// Indicators by plan, node, position and name, after `(node_id, position, name)`.
 pub async fn list_indicators(
     conn: &mut AsyncPgConnection,
-    plan_id: Option<Uuid>,
-    node_id: Option<Uuid>,
+    plan_id: Option<PlanId>,
+    node_id: Option<NodeId>,
     public: bool,
-    after: Option<(Uuid, i32, String)>,
+    after: Option<(NodeId, i32, String)>,
     limit: i64,
 ) -> QueryResult<Vec<IndicatorRow>> {
     let mut q = indicators::table
@@ -593,7 +589,7 @@ pub async fn list_indicators(
 /// Applies changes to an indicator and bumps its version.
 pub async fn update_indicator(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: IndicatorId,
     changes: &IndicatorChanges,
 ) -> QueryResult<IndicatorRow> {
     diesel::update(indicators::table.find(id))
@@ -604,14 +600,17 @@ pub async fn update_indicator(
 }
 
 /// Deletes an indicator (its targets and measurements go with it).
-pub async fn delete_indicator(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_indicator(conn: &mut AsyncPgConnection, id: IndicatorId) -> QueryResult<usize> {
     diesel::delete(indicators::table.find(id))
         .execute(conn)
         .await
 }
 
 /// The targets of some indicators, by year.
-pub async fn targets_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<TargetRow>> {
+pub async fn targets_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[IndicatorId],
+) -> QueryResult<Vec<TargetRow>> {
     indicator_targets::table
         .filter(indicator_targets::indicator_id.eq_any(ids))
         .select(TargetRow::as_select())
@@ -623,7 +622,7 @@ pub async fn targets_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResu
 /// Replaces the targets of an indicator.
 pub async fn set_targets(
     conn: &mut AsyncPgConnection,
-    indicator_id: Uuid,
+    indicator_id: IndicatorId,
     rows: &[TargetRow],
 ) -> QueryResult<()> {
     diesel::delete(
@@ -653,7 +652,7 @@ pub async fn insert_measurement(
 /// Measurements of an indicator by date, after `(measured_on, id)`.
 pub async fn list_measurements(
     conn: &mut AsyncPgConnection,
-    indicator_id: Uuid,
+    indicator_id: IndicatorId,
     after: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {

@@ -89,10 +89,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         .load(conn)
         .await?;
     let nodes: std::collections::HashMap<String, Uuid> =
-        crate::plans::repo::plan_nodes(conn, plan_id)
+        crate::plans::repo::plan_nodes(conn, crate::domain::PlanId(plan_id))
             .await?
             .into_iter()
-            .map(|n| (n.code, n.id))
+            .map(|n| (n.code, n.id.uuid()))
             .collect();
     let mut lines: Vec<Line> = Vec::new();
     for (i, (cat_id, name, fee, count)) in fees.iter().enumerate() {

@@ -10,10 +10,14 @@ use super::{
     plan_data::{AXES, DemoAction, DemoIndicator},
     stable_id,
 };
-use crate::plans::{
-    document::{self, ActionDocument, IndicatorDocument, MeasurementDocument, NodeDocument},
-    dto::{Labels, Target},
-    repo,
+use crate::{
+    domain::{Cents, MemberId, PlanId},
+    plans::{
+        indicators::Target,
+        repo,
+        transfer::{self, ActionDocument, IndicatorDocument, MeasurementDocument, NodeDocument},
+        versions::Labels,
+    },
 };
 
 /// The demo plan's first year.
@@ -64,13 +68,13 @@ fn action(a: &DemoAction, position: i32) -> anyhow::Result<NodeDocument> {
             participant_ids: a
                 .participants
                 .iter()
-                .map(|legal| stable_id("member", legal))
+                .map(|legal| MemberId(stable_id("member", legal)))
                 .collect(),
             start_date: Some(date(a.start)?),
             end_date: Some(date(a.end)?),
             status: Some(status),
             progress: Some(a.progress),
-            planned_budget_cents: Some(a.budget_cents),
+            planned_budget_cents: Some(Cents(a.budget_cents)),
         }),
         indicators: Vec::new(),
         children: Vec::new(),
@@ -82,7 +86,7 @@ fn pos(i: usize) -> i32 {
 }
 
 /// The demo plan as a document.
-pub fn document() -> anyhow::Result<document::PlanDocument> {
+pub fn document() -> anyhow::Result<transfer::PlanDocument> {
     let mut axes = Vec::new();
     for (ai, axis) in AXES.iter().enumerate() {
         let mut areas = Vec::new();
@@ -130,7 +134,7 @@ pub fn document() -> anyhow::Result<document::PlanDocument> {
             children: areas,
         });
     }
-    Ok(document::PlanDocument {
+    Ok(transfer::PlanDocument {
         title: "Plan Estratégico 2024–2027".into(),
         description: Some(
             "Plan estratégico del clúster audiovisual de Madrid aprobado por la Asamblea General: \
@@ -154,12 +158,12 @@ pub fn document() -> anyhow::Result<document::PlanDocument> {
 /// Loads the approved demo plan (the demo register must be there: actions name its
 /// members). Returns whether it was added.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
-    let id = stable_id("plan", "Plan Estratégico 2024–2027");
+    let id = PlanId(stable_id("plan", "Plan Estratégico 2024–2027"));
     if repo::find_plan(conn, id, false).await.is_ok() {
         return Ok(false);
     }
     let doc = document()?;
-    let rows = document::build(conn, &doc, id, true)
+    let rows = transfer::build(conn, &doc, id, true)
         .await
         .map_err(|e| anyhow::anyhow!("the demo plan is invalid: {:?}", e.problem(None)))?;
     repo::insert_rows(conn, &rows).await?;

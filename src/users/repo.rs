@@ -142,3 +142,23 @@ pub async fn password_hash(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResul
         .first(conn)
         .await
 }
+
+// Read by other modules
+
+/// Which of `ids` are active staff or admin users: who may be responsible for a plan action.
+pub async fn active_staff(
+    conn: &mut AsyncPgConnection,
+    ids: &[crate::domain::UserId],
+) -> QueryResult<std::collections::HashSet<crate::domain::UserId>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let found: Vec<crate::domain::UserId> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Staff, Role::Admin]))
+        .select(users::id)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}

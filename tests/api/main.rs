@@ -13,6 +13,7 @@ mod helpers;
 mod members;
 mod openapi;
 mod plans;
+mod plans_rules;
 mod process;
 mod roles;
 mod seed;

@@ -1,0 +1,216 @@
+//! A whole plan nested in one answer: axes → areas → objectives → actions, each with its
+//! indicators, read in a fixed number of queries (one per table) whatever the plan's size.
+//! [`load_whole`] is that read, for the tree, the progress report and the diff.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{
+    indicators::{Indicator, targets_by},
+    model::{NodeRow, PlanRow},
+    nodes::Node,
+    repo::{self, PlanIndicators},
+    versions::Plan,
+    visible_plan,
+};
+use crate::{
+    AppState,
+    auth::{Action, Caller, Resource},
+    domain::{MemberId, NodeId, PlanId, calendar::today},
+    error::ApiError,
+    http::csv::{self, CsvRow},
+};
+
+/// A node of the plan tree, with its indicators and children.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TreeNode {
+    /// The node.
+    #[serde(flatten)]
+    pub node: Node,
+    /// Its indicators.
+    pub indicators: Vec<Indicator>,
+    /// Children, by position and code.
+    #[schema(no_recursion)]
+    pub children: Vec<TreeNode>,
+}
+
+/// A whole plan, nested.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tree {
+    /// The plan.
+    pub plan: Plan,
+    /// The axes.
+    pub axes: Vec<TreeNode>,
+}
+
+/// A flat row of the tree (CSV).
+impl CsvRow for TreeNode {
+    fn header() -> &'static [&'static str] {
+        Node::header()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        self.node.cells()
+    }
+}
+
+/// The nodes of a tree in tree order, without their indicators and children (CSV rows).
+fn flatten(nodes: &[TreeNode], out: &mut Vec<TreeNode>) {
+    for n in nodes {
+        out.push(TreeNode {
+            node: n.node.clone(),
+            indicators: Vec::new(),
+            children: Vec::new(),
+        });
+        flatten(&n.children, out);
+    }
+}
+
+/// The whole plan nested in one answer: axes → areas → objectives → actions, each with
+/// its indicators (read in a fixed number of queries, whatever the plan's size). With
+/// `Accept: text/csv`, one row per node in tree order.
+#[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Plan id")), responses(
+    (status = 200, description = "The tree (or CSV).",
+        content((Tree = "application/json"), (String = "text/csv")))))]
+#[get("/api/v1/plans/{id}/tree")]
+pub async fn plan_tree(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<PlanId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let tree = {
+        let mut conn = state.conn().await?;
+        tree(&mut conn, &caller, id.into_inner()).await?
+    };
+    if csv::wants_csv(&req) {
+        let mut rows = Vec::new();
+        flatten(&tree.axes, &mut rows);
+        return Ok(csv::attachment("plan-tree.csv", &rows));
+    }
+    Ok(HttpResponse::Ok().json(tree))
+}
+
+/// The tree of a plan the caller may see (404 otherwise), as of today.
+pub async fn tree(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: PlanId,
+) -> Result<Tree, ApiError> {
+    caller.require(Action::read(Resource::Plans))?;
+    let w = load_whole(conn, caller, id, true).await?;
+    let today = today();
+    let children = children_of(&w.nodes);
+    let targets = targets_by(&w.indicators.targets);
+    let mut indicators: HashMap<NodeId, Vec<Indicator>> = HashMap::new();
+    for i in w.indicators.indicators {
+        let t = targets.get(&i.id).cloned().unwrap_or_default();
+        indicators
+            .entry(i.node_id)
+            .or_default()
+            .push(Indicator::new(i, t));
+    }
+    let parts = Parts {
+        children: &children,
+        participants: &w.participants,
+        indicators: &indicators,
+        today,
+    };
+    Ok(Tree {
+        axes: parts.build(None),
+        plan: Plan::from(w.plan),
+    })
+}
+
+/// A plan's rows, indexed for nesting.
+struct Parts<'a> {
+    children: &'a HashMap<Option<NodeId>, Vec<&'a NodeRow>>,
+    participants: &'a HashMap<NodeId, Vec<MemberId>>,
+    indicators: &'a HashMap<NodeId, Vec<Indicator>>,
+    today: NaiveDate,
+}
+
+impl Parts<'_> {
+    /// The children of `parent` (`None`: the axes), each with everything below it.
+    fn build(&self, parent: Option<NodeId>) -> Vec<TreeNode> {
+        self.children
+            .get(&parent)
+            .map(|list| {
+                list.iter()
+                    .map(|n| TreeNode {
+                        node: Node::new(
+                            (*n).clone(),
+                            self.participants.get(&n.id).cloned().unwrap_or_default(),
+                            self.today,
+                        ),
+                        indicators: self.indicators.get(&n.id).cloned().unwrap_or_default(),
+                        children: self.build(Some(n.id)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Everything a whole-plan answer needs, in a fixed number of statements.
+pub struct Whole {
+    /// The plan.
+    pub plan: PlanRow,
+    /// Its nodes.
+    pub nodes: Vec<NodeRow>,
+    /// The participants of each action, sorted.
+    pub participants: HashMap<NodeId, Vec<MemberId>>,
+    /// Its indicators, targets and measurements (empty unless asked for).
+    pub indicators: PlanIndicators,
+}
+
+/// A plan the caller may see (404 otherwise), its nodes and participants, and (with
+/// `indicators`) its indicators, targets and measurements.
+pub async fn load_whole(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: PlanId,
+    indicators: bool,
+) -> Result<Whole, ApiError> {
+    let plan = visible_plan(conn, caller, id).await?;
+    let nodes = repo::plan_nodes(conn, id).await?;
+    let mut participants: HashMap<NodeId, Vec<MemberId>> = HashMap::new();
+    for p in repo::plan_participants(conn, id).await? {
+        participants
+            .entry(p.action_id)
+            .or_default()
+            .push(p.member_id);
+    }
+    for list in participants.values_mut() {
+        list.sort();
+    }
+    let indicators = if indicators {
+        repo::plan_indicators(conn, id).await?
+    } else {
+        PlanIndicators::default()
+    };
+    Ok(Whole {
+        plan,
+        nodes,
+        participants,
+        indicators,
+    })
+}
+
+/// The nodes by parent (`None`: the axes), each list by position and code: the order of
+/// the tree, the progress report and the document.
+pub fn children_of(nodes: &[NodeRow]) -> HashMap<Option<NodeId>, Vec<&NodeRow>> {
+    let mut children: HashMap<Option<NodeId>, Vec<&NodeRow>> = HashMap::new();
+    for n in nodes {
+        children.entry(n.parent_id).or_default().push(n);
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
+    }
+    children
+}

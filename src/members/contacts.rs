@@ -10,13 +10,13 @@ use utoipa::ToSchema;
 use super::{
     model::{ContactChanges, ContactRow, check_phone},
     repo,
-    view::{View, Viewer, require_full},
+    view::{Viewer, require_full, require_full_read},
 };
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource},
     domain::{ContactId, Email, MemberId, text},
-    error::{ApiError, FieldErrors, not_found},
+    error::{ApiError, FieldErrors},
     http::{
         csv::CsvRow,
         etag::{self, IfMatch, Precondition},
@@ -192,17 +192,6 @@ fn check_patch(errors: &mut FieldErrors, p: &ContactPatch) -> ContactChanges {
     }
 }
 
-/// 404 before anything else when the caller may not see the member's contacts: a viewer
-/// of the public register (a representative of another organisation, a partner) learns
-/// nothing, and takes no lock.
-fn check_visible(caller: &Caller, member_id: MemberId) -> Result<(), ApiError> {
-    if Viewer::of(caller).view_of(member_id) == View::Full {
-        Ok(())
-    } else {
-        Err(not_found())
-    }
-}
-
 /// Adds a contact (staff, admins, the member's own representatives): 404, 422. A member's
 /// first contact becomes primary; `is_primary: true` moves the primary role to the new one.
 pub async fn create(
@@ -212,7 +201,7 @@ pub async fn create(
     input: NewContact,
 ) -> Result<ContactRow, ApiError> {
     caller.require(Action::write(Resource::Members))?;
-    check_visible(caller, member_id)?;
+    Viewer::of(caller).full_or_404(member_id)?;
     let wants_primary = input.is_primary.unwrap_or(false);
     let mut errors = FieldErrors::default();
     let c = check_patch(&mut errors, &ContactPatch::from(input));
@@ -258,7 +247,7 @@ pub async fn update(
     patch: ContactPatch,
 ) -> Result<ContactRow, ApiError> {
     caller.require(Action::write(Resource::Members))?;
-    check_visible(caller, member_id)?;
+    Viewer::of(caller).full_or_404(member_id)?;
     let mut errors = FieldErrors::default();
     let mut changes = check_patch(&mut errors, &patch);
     errors.finish()?;
@@ -297,7 +286,7 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<(), ApiError> {
     caller.require(Action::write(Resource::Members))?;
-    check_visible(caller, member_id)?;
+    Viewer::of(caller).full_or_404(member_id)?;
     conn.transaction(async |conn| {
         require_full(conn, caller, member_id).await?;
         repo::lock(conn, member_id).await?;
@@ -322,9 +311,8 @@ pub async fn list_contacts(
     query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Action::read(Resource::Members))?;
     let id = id.into_inner();
-    require_full(&mut *state.conn().await?, &caller, id).await?;
+    require_full_read(&mut *state.conn().await?, &caller, id).await?;
     let list = List {
         resource: "member_contacts",
         sort: "created_at",

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     model::{DueRow, DueStatus},
     repo, require_staff,
-    view::require_full,
+    view::require_full_read,
 };
 use crate::{
     AppState,
@@ -210,10 +210,9 @@ pub async fn list_dues(
     query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Action::read(Resource::Members))?;
     let id = id.into_inner();
     let mut conn = state.conn().await?;
-    require_full(&mut conn, &caller, id).await?;
+    require_full_read(&mut conn, &caller, id).await?;
     // Not `listing::from_db`: the documented answer is JSON only (a CSV of dues would be a
     // new, undocumented representation), so the page is built here.
     let limit = pagination::limit(query.limit)?;

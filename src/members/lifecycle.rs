@@ -13,7 +13,7 @@ use super::{
     model::{MemberStatus, StatusChangeRow, check_transition},
     register::RESOURCE,
     repo, require_staff,
-    view::require_full,
+    view::require_full_read,
 };
 use crate::{
     AppState,
@@ -192,9 +192,8 @@ pub async fn list_status_changes(
     query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Action::read(Resource::Members))?;
     let id = id.into_inner();
-    require_full(&mut *state.conn().await?, &caller, id).await?;
+    require_full_read(&mut *state.conn().await?, &caller, id).await?;
     let list = List {
         resource: "member_status_changes",
         sort: "created_at",

@@ -381,9 +381,7 @@ pub async fn update(
 ) -> Result<MemberCard, ApiError> {
     caller.require(Action::write(Resource::Members))?;
     if !policy::runs_register(caller.role) {
-        if Viewer::of(caller).view_of(id) != View::Full {
-            return Err(not_found());
-        }
+        Viewer::of(caller).full_or_404(id)?;
         if patch.tax_id.is_some() || patch.category_id.is_some() || patch.joined_on.is_some() {
             return Err(ApiError::forbidden(
                 "Representatives cannot change the tax id, category or joining date.",

@@ -12,7 +12,7 @@ use super::{
     repo,
 };
 use crate::{
-    auth::{Caller, Role, policy},
+    auth::{Action, Caller, Resource, Role, policy},
     domain::{Cents, MemberCategoryId, MemberId},
     error::{ApiError, not_found},
     http::csv::CsvRow,
@@ -160,6 +160,17 @@ impl Viewer {
             || (row.archived_at.is_none() && row.status == MemberStatus::Active)
     }
 
+    /// `Ok` when this viewer sees the member in full; 404 otherwise (decided without
+    /// reading anything, so a viewer of the public register learns nothing and locks
+    /// nothing).
+    pub fn full_or_404(self, member_id: MemberId) -> Result<(), ApiError> {
+        if self.view_of(member_id) == View::Full {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
     /// The member as this viewer may see it; 404 when they may not see it at all.
     pub fn show(self, member: MemberCard) -> Result<Viewed, ApiError> {
         if !self.may_see(&member) {
@@ -187,10 +198,19 @@ pub async fn require_full(
     caller: &Caller,
     id: MemberId,
 ) -> Result<(), ApiError> {
-    if Viewer::of(caller).view_of(id) != View::Full {
-        return Err(not_found());
-    }
+    Viewer::of(caller).full_or_404(id)?;
     visible(conn, caller, id).await.map(|_| ())
+}
+
+/// For the lists of a member's contacts, dues and history: the caller reads the register
+/// and sees this member in full; 403 or 404 otherwise.
+pub async fn require_full_read(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: MemberId,
+) -> Result<(), ApiError> {
+    caller.require(Action::read(Resource::Members))?;
+    require_full(conn, caller, id).await
 }
 
 /// A member with the view it is shown in.

@@ -14,6 +14,7 @@ fn main() {
         "SegmentId",
         "ContactId",
         "DueId",
+        "StatusChangeId",
         "PlanId",
         "NodeId",
         "IndicatorId",

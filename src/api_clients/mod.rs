@@ -1,16 +1,16 @@
 //! API clients: partner institutions' systems, signing in with OAuth client credentials.
 
-pub mod dto;
-pub mod handlers;
+pub mod clients;
+pub mod credentials;
 pub mod model;
 pub mod repo;
 
 /// Registers the API client endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    cfg.service(handlers::list_clients)
-        .service(handlers::create_client)
-        .service(handlers::get_client)
-        .service(handlers::update_client)
-        .service(handlers::rotate_secret)
-        .service(handlers::revoke_client);
+    cfg.service(clients::list_clients)
+        .service(clients::create_client)
+        .service(clients::get_client)
+        .service(clients::update_client)
+        .service(credentials::rotate_secret)
+        .service(credentials::revoke_client);
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Role, policy},
+    domain::{ApiClientId, FunderId},
     error::FieldErrors,
     schema::api_clients,
 };
@@ -15,7 +16,7 @@ use crate::{
 #[diesel(table_name = api_clients)]
 pub struct ApiClientRow {
     /// Id.
-    pub id: Uuid,
+    pub id: ApiClientId,
     /// Public client id.
     pub client_id: String,
     /// Name.
@@ -23,7 +24,7 @@ pub struct ApiClientRow {
     /// Granted scopes.
     pub scopes: Vec<String>,
     /// Funder.
-    pub funder_id: Option<Uuid>,
+    pub funder_id: Option<FunderId>,
     /// Revocation time.
     pub revoked_at: Option<DateTime<Utc>>,
     /// Last secret rotation.
@@ -43,7 +44,7 @@ pub struct ApiClientRow {
 #[diesel(table_name = api_clients)]
 pub struct NewApiClientRow {
     /// Id.
-    pub id: Uuid,
+    pub id: ApiClientId,
     /// Public client id.
     pub client_id: String,
     /// Name.
@@ -53,7 +54,7 @@ pub struct NewApiClientRow {
     /// Scopes.
     pub scopes: Vec<String>,
     /// Funder.
-    pub funder_id: Option<Uuid>,
+    pub funder_id: Option<FunderId>,
 }
 
 /// Changes to an API client.
@@ -65,7 +66,7 @@ pub struct ApiClientChanges {
     /// New scopes.
     pub scopes: Option<Vec<String>>,
     /// New funder (`Some(None)` clears).
-    pub funder_id: Option<Option<Uuid>>,
+    pub funder_id: Option<Option<FunderId>>,
 }
 
 /// Scopes must be ones a partner may hold; duplicates are dropped, order kept.

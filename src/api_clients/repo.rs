@@ -2,10 +2,9 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::model::{ApiClientChanges, ApiClientRow, NewApiClientRow};
-use crate::schema::api_clients;
+use crate::{domain::ApiClientId, schema::api_clients};
 
 /// Inserts a client.
 pub async fn insert(
@@ -20,7 +19,7 @@ pub async fn insert(
 }
 
 /// One client.
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiClientRow> {
+pub async fn find(conn: &mut AsyncPgConnection, id: ApiClientId) -> QueryResult<ApiClientRow> {
     api_clients::table
         .find(id)
         .select(ApiClientRow::as_select())
@@ -29,7 +28,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiClie
 }
 
 /// One client, locked for update until the transaction ends.
-pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiClientRow> {
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: ApiClientId,
+) -> QueryResult<ApiClientRow> {
     api_clients::table
         .find(id)
         .select(ApiClientRow::as_select())
@@ -42,7 +44,7 @@ pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
 pub async fn list(
     conn: &mut AsyncPgConnection,
     include_revoked: bool,
-    after: Option<Uuid>,
+    after: Option<ApiClientId>,
     limit: i64,
 ) -> QueryResult<Vec<ApiClientRow>> {
     let mut q = api_clients::table
@@ -60,7 +62,7 @@ pub async fn list(
 /// Applies changes and bumps the version.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ApiClientId,
     changes: &ApiClientChanges,
 ) -> QueryResult<ApiClientRow> {
     diesel::update(api_clients::table.find(id))
@@ -73,7 +75,7 @@ pub async fn update(
 /// Replaces the secret.
 pub async fn rotate_secret(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ApiClientId,
     hash: &[u8],
 ) -> QueryResult<ApiClientRow> {
     diesel::update(
@@ -92,7 +94,10 @@ pub async fn rotate_secret(
 }
 
 /// Revokes a client (kept for the record); `None` when already revoked or absent.
-pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ApiClientRow>> {
+pub async fn revoke(
+    conn: &mut AsyncPgConnection,
+    id: ApiClientId,
+) -> QueryResult<Option<ApiClientRow>> {
     diesel::update(
         api_clients::table
             .find(id)

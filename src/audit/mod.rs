@@ -2,8 +2,7 @@
 //! before and after, in the same transaction as the write. Append-only (a database trigger
 //! refuses UPDATE, DELETE and TRUNCATE); read by admins and auditors.
 
-pub mod dto;
-pub mod handlers;
+pub mod events;
 pub mod model;
 pub mod repo;
 
@@ -18,7 +17,7 @@ use crate::{
 
 /// Registers the audit endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    cfg.service(handlers::list_events);
+    cfg.service(events::list_events);
 }
 
 /// What changed, for [`record`].

@@ -107,6 +107,15 @@ pub const EXCEPTIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "members/repo.rs",
+        "member_categories",
+        "the category's name is read with each member as a scalar subquery of the list's \
+         statement (a join, or a second query per page, is measured slower at a million \
+         members), the fee a year's dues are issued at comes with the members in the one \
+         INSERT … SELECT that issues them, and the statistics count members by category in \
+         their one statement",
+    ),
+    (
+        "members/repo.rs",
         "segments",
         "a member's segments are read with the member as one JSON column (its names and \
          codes), in the statement that reads the member",
@@ -137,7 +146,6 @@ const PENDING: &[(&str, &str)] = &[
     ("funding/mod.rs", "plan_nodes"),
     ("funding/repo.rs", "plan_nodes"),
     ("funding/repo.rs", "plans"),
-    ("members/repo.rs", "member_categories"),
 ];
 
 #[cfg(test)]

@@ -2,8 +2,18 @@
 
 use std::fmt;
 
-/// A syntactically plausible, normalised e-mail address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+use diesel::{
+    deserialize::{FromSql, FromSqlRow},
+    expression::AsExpression,
+    pg::{Pg, PgValue},
+    serialize::{Output, ToSql},
+    sql_types::Text,
+};
+
+/// A syntactically plausible, normalised e-mail address. Rows hold it as it is (stored as
+/// `text`; a stored address is parsed again when read, so a row never holds a bad one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub struct Email(String);
 
 impl Email {
@@ -31,6 +41,25 @@ impl Email {
     /// The normalised address.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl ToSql<Text, Pg> for Email {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<Text, Pg> for Email {
+    fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let raw = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(Self::parse(&raw).map_err(|e| format!("stored e-mail {e}"))?)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
     }
 }
 

@@ -101,6 +101,8 @@ id_type! {
     ContactId;
     /// A yearly due of a member.
     DueId;
+    /// A recorded change of a member's status.
+    StatusChangeId;
     /// A strategic plan version.
     PlanId;
     /// A node of a plan's tree (axis, area, objective or action).

@@ -4,6 +4,14 @@
 
 use std::fmt;
 
+use diesel::{
+    deserialize::{FromSql, FromSqlRow},
+    expression::AsExpression,
+    pg::{Pg, PgValue},
+    serialize::{Output, ToSql},
+    sql_types::Text,
+};
+
 const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 const CIF_LETTERS: &[u8; 10] = b"JABCDEFGHI";
 
@@ -18,8 +26,10 @@ pub enum TaxIdKind {
     Cif,
 }
 
-/// A valid, normalised Spanish tax id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A valid, normalised Spanish tax id. Rows hold it as it is (stored as `text`; a stored id
+/// is parsed again when read, so a row never holds a bad one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub struct TaxId {
     value: String,
     kind: TaxIdKind,
@@ -126,6 +136,25 @@ pub fn make_cif(letter: char, number: u32) -> String {
         _ => (b'0' + control) as char,
     };
     format!("{letter}{digits}{tail}")
+}
+
+impl ToSql<Text, Pg> for TaxId {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(&self.value, out)
+    }
+}
+
+impl FromSql<Text, Pg> for TaxId {
+    fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let raw = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(Self::parse(&raw).map_err(|e| format!("stored tax id {e}"))?)
+    }
+}
+
+impl From<TaxId> for String {
+    fn from(value: TaxId) -> Self {
+        value.value
+    }
 }
 
 impl fmt::Display for TaxId {

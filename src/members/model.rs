@@ -3,9 +3,17 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::schema::{member_contacts, member_dues, member_status_changes, members};
+use crate::{
+    domain::{
+        Cents, ContactId, DueId, Email, MemberCategoryId, MemberId, SegmentId, StatusChangeId,
+        TaxId,
+    },
+    schema::{member_contacts, member_dues, member_status_changes, members},
+};
 
 crate::text_enum!(
     /// What kind of organisation a member is.
@@ -117,24 +125,59 @@ impl DueStatus {
     }
 }
 
+/// Sort orders of the member list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum MemberSort {
+    /// By legal name, Spanish collation (default).
+    #[default]
+    #[serde(rename = "legal_name")]
+    Name,
+    /// By legal name, Z–A.
+    #[serde(rename = "-legal_name")]
+    NameDesc,
+    /// By joining date, oldest first (unknown dates first).
+    #[serde(rename = "joined_on")]
+    Joined,
+    /// By joining date, newest first.
+    #[serde(rename = "-joined_on")]
+    JoinedDesc,
+}
+
+impl MemberSort {
+    /// The name used in cursors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberSort::Name => "legal_name",
+            MemberSort::NameDesc => "-legal_name",
+            MemberSort::Joined => "joined_on",
+            MemberSort::JoinedDesc => "-joined_on",
+        }
+    }
+
+    /// Whether it sorts by joining date (which the public register does not show).
+    pub fn by_joining_date(self) -> bool {
+        matches!(self, MemberSort::Joined | MemberSort::JoinedDesc)
+    }
+}
+
 /// A member as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = members)]
 pub struct MemberRow {
     /// Id.
-    pub id: Uuid,
+    pub id: MemberId,
     /// Legal name.
     pub legal_name: String,
     /// Trade name.
     pub trade_name: Option<String>,
     /// Normalised tax id.
-    pub tax_id: String,
+    pub tax_id: TaxId,
     /// Kind.
     pub kind: MemberKind,
     /// Size.
     pub size: Option<MemberSize>,
     /// Category.
-    pub category_id: Uuid,
+    pub category_id: MemberCategoryId,
     /// Status.
     pub status: MemberStatus,
     /// Street address.
@@ -152,7 +195,7 @@ pub struct MemberRow {
     /// Employees.
     pub employees: Option<i32>,
     /// Yearly turnover (confidential).
-    pub annual_turnover_cents: Option<i64>,
+    pub annual_turnover_cents: Option<Cents>,
     /// Description.
     pub description: Option<String>,
     /// When the member joined.
@@ -176,13 +219,13 @@ pub struct MemberChanges {
     /// Trade name.
     pub trade_name: Option<Option<String>>,
     /// Tax id.
-    pub tax_id: Option<String>,
+    pub tax_id: Option<TaxId>,
     /// Kind.
     pub kind: Option<MemberKind>,
     /// Size.
     pub size: Option<Option<MemberSize>>,
     /// Category.
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<MemberCategoryId>,
     /// Address.
     pub address: Option<Option<String>>,
     /// Postcode.
@@ -198,7 +241,7 @@ pub struct MemberChanges {
     /// Employees.
     pub employees: Option<Option<i32>>,
     /// Turnover.
-    pub annual_turnover_cents: Option<Option<i64>>,
+    pub annual_turnover_cents: Option<Option<Cents>>,
     /// Description.
     pub description: Option<Option<String>>,
     /// Joined on.
@@ -210,9 +253,9 @@ pub struct MemberChanges {
 #[diesel(table_name = member_status_changes)]
 pub struct StatusChangeRow {
     /// Id.
-    pub id: Uuid,
+    pub id: StatusChangeId,
     /// Member.
-    pub member_id: Uuid,
+    pub member_id: MemberId,
     /// From.
     pub from_status: MemberStatus,
     /// To.
@@ -221,7 +264,7 @@ pub struct StatusChangeRow {
     pub reason: String,
     /// From when.
     pub effective_on: NaiveDate,
-    /// Who.
+    /// Who (a user's or an API client's id).
     pub actor_id: Option<Uuid>,
     /// Which request.
     pub request_id: Option<String>,
@@ -234,13 +277,13 @@ pub struct StatusChangeRow {
 #[diesel(table_name = member_contacts)]
 pub struct ContactRow {
     /// Id.
-    pub id: Uuid,
+    pub id: ContactId,
     /// Member.
-    pub member_id: Uuid,
+    pub member_id: MemberId,
     /// Name.
     pub name: String,
     /// E-mail.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Phone.
     pub phone: Option<String>,
     /// Position.
@@ -264,7 +307,7 @@ pub struct ContactChanges {
     /// Name.
     pub name: Option<String>,
     /// E-mail.
-    pub email: Option<Option<String>>,
+    pub email: Option<Option<Email>>,
     /// Phone.
     pub phone: Option<Option<String>>,
     /// Position.
@@ -280,13 +323,13 @@ pub struct ContactChanges {
 #[diesel(table_name = member_dues)]
 pub struct DueRow {
     /// Id.
-    pub id: Uuid,
+    pub id: DueId,
     /// Member.
-    pub member_id: Uuid,
+    pub member_id: MemberId,
     /// Year.
     pub year: i32,
     /// Amount.
-    pub amount_cents: i64,
+    pub amount_cents: Cents,
     /// Issued on.
     pub issued_on: NaiveDate,
     /// Due on.
@@ -301,6 +344,39 @@ pub struct DueRow {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A segment as shown on a member.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SegmentRef {
+    /// Id.
+    pub id: SegmentId,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A member with what is read along with it, in one statement: its category's name, its
+/// segments and whether it is in good standing.
+#[derive(Debug, Clone)]
+pub struct MemberCard {
+    /// The member.
+    pub row: MemberRow,
+    /// Its category's name.
+    pub category_name: String,
+    /// Its segments, in value-chain order.
+    pub segments: Vec<SegmentRef>,
+    /// Active with no overdue due.
+    pub in_good_standing: bool,
+}
+
+impl MemberCard {
+    /// The number its ETag is made of: its version, and its good standing, which changes
+    /// with dues and the calendar without the member row changing.
+    pub fn tag_version(&self) -> i64 {
+        self.row.version * 2 + i64::from(self.in_good_standing)
+    }
 }
 
 /// Phone numbers: digits, spaces, `+ ( ) -`, 6–20 characters.

@@ -1,6 +1,10 @@
 //! Queries of the member register. A member is read in one statement (its category name,
 //! segments and good standing come with it), so a request costs at most the caller check
 //! plus one query.
+//!
+//! Over 600 lines on purpose: every query on the register's six tables is here, and the
+//! performance-tuned ones (the list's keyset query, the one-statement read with the caller
+//! check, the bulk issuance of dues, the statistics) are long SQL that reads best whole.
 
 use chrono::NaiveDate;
 use diesel::{
@@ -10,18 +14,17 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::{
-    dto::MemberSort,
-    model::{
-        ContactChanges, ContactRow, DueRow, DueStatus, MemberChanges, MemberKind, MemberRow,
-        MemberSize, MemberStatus, StatusChangeRow,
-    },
+use super::model::{
+    ContactChanges, ContactRow, DueRow, DueStatus, MemberCard, MemberChanges, MemberKind,
+    MemberRow, MemberSize, MemberSort, MemberStatus, StatusChangeRow,
 };
-use crate::auth::model::UserPrincipal;
-use crate::schema::{
-    member_contacts, member_dues, member_segments, member_status_changes, members,
+use crate::{
+    auth::model::UserPrincipal,
+    domain::{
+        Cents, ContactId, DueId, MemberCategoryId, MemberId, SegmentId, StatusChangeId, UserId,
+    },
+    schema::{member_contacts, member_dues, member_segments, member_status_changes, members},
 };
 
 /// The member's segments as a JSON array of `{id, code, name}` in value-chain order.
@@ -42,8 +45,18 @@ const CATEGORY_NAME_SQL: &str =
     "(SELECT c.name FROM member_categories c WHERE c.id = members.category_id)";
 const JOINED_KEY_SQL: &str = "coalesce(members.joined_on, DATE '0001-01-01')";
 
-/// A member with what is read along with it.
-pub type MemberFull = (MemberRow, String, serde_json::Value, bool);
+/// A member as its statements read it: the row, its category's name, its segments (JSON)
+/// and its good standing.
+type CardColumns = (MemberRow, String, serde_json::Value, bool);
+
+fn card((row, category_name, segments, in_good_standing): CardColumns) -> MemberCard {
+    MemberCard {
+        row,
+        category_name,
+        segments: serde_json::from_value(segments).unwrap_or_default(),
+        in_good_standing,
+    }
+}
 
 /// Filters of the list (already checked against the caller's view).
 #[derive(Debug, Default, Clone)]
@@ -53,7 +66,7 @@ pub struct Filter {
     /// Status (`Some(Active)` is forced for the public register).
     pub status: Option<MemberStatus>,
     /// Category.
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<MemberCategoryId>,
     /// Segment code.
     pub segment: Option<String>,
     /// Kind.
@@ -71,7 +84,7 @@ pub struct Filter {
     /// Include archived members.
     pub include_archived: bool,
     /// Always include this member whatever the status filter (a representative's own).
-    pub also_id: Option<Uuid>,
+    pub also_id: Option<MemberId>,
     /// Search names only (not descriptions), for viewers of the public register.
     pub names_only: bool,
 }
@@ -80,9 +93,9 @@ pub struct Filter {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum After {
     /// After this name and id.
-    Name(String, Uuid),
+    Name(String, MemberId),
     /// After this joining date and id.
-    Joined(NaiveDate, Uuid),
+    Joined(NaiveDate, MemberId),
 }
 
 /// The key of a member in `sort` order.
@@ -111,7 +124,7 @@ pub async fn list(
     sort: MemberSort,
     after: Option<After>,
     limit: i64,
-) -> QueryResult<Vec<MemberFull>> {
+) -> QueryResult<Vec<MemberCard>> {
     let mut q = members::table
         .select((
             MemberRow::as_select(),
@@ -214,10 +227,11 @@ pub async fn list(
         (_, false) => q.order((sql::<Date>(JOINED_KEY_SQL).asc(), members::id.asc())),
         (_, true) => q.order((sql::<Date>(JOINED_KEY_SQL).desc(), members::id.desc())),
     };
-    q.limit(limit).load(conn).await
+    let rows: Vec<CardColumns> = q.limit(limit).load(conn).await?;
+    Ok(rows.into_iter().map(card).collect())
 }
 
-/// The columns of `member_cards` that make a [`MemberFull`].
+/// The columns of `member_cards` that make a [`MemberCard`].
 macro_rules! member_card_columns {
     () => {{
         use crate::schema::member_cards as c;
@@ -255,12 +269,13 @@ macro_rules! member_card_columns {
 
 /// One member with its category name, segments and good standing: one statement, and a
 /// prepared one (it reads the `member_cards` view, so it carries no SQL fragment).
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberFull> {
+pub async fn find(conn: &mut AsyncPgConnection, id: MemberId) -> QueryResult<MemberCard> {
     crate::schema::member_cards::table
         .find(id)
         .select(member_card_columns!())
         .first(conn)
         .await
+        .map(card)
 }
 
 /// The caller check of a user's token and one member, in one prepared statement: the user
@@ -270,10 +285,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberF
 /// member does not. Half the statements of a check followed by a read, and one round trip.
 pub async fn find_with_user_principal(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    jti: Uuid,
-    id: Uuid,
-) -> QueryResult<Option<(UserPrincipal, Option<MemberFull>)>> {
+    user_id: UserId,
+    jti: uuid::Uuid,
+    id: MemberId,
+) -> QueryResult<Option<(UserPrincipal, Option<MemberCard>)>> {
     use crate::schema::{member_cards as c, revoked_access_tokens, users};
     users::table
         .left_join(c::table.on(c::id.eq(id)))
@@ -289,13 +304,14 @@ pub async fn find_with_user_principal(
             ),
             member_card_columns!().nullable(),
         ))
-        .first(conn)
+        .first::<(UserPrincipal, Option<CardColumns>)>(conn)
         .await
         .optional()
+        .map(|found| found.map(|(user, member)| (user, member.map(card))))
 }
 
 /// One member row, locked until the transaction ends.
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<MemberRow> {
+pub async fn lock(conn: &mut AsyncPgConnection, id: MemberId) -> QueryResult<MemberRow> {
     members::table
         .find(id)
         .select(MemberRow::as_select())
@@ -316,7 +332,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: &MemberRow) -> QueryResul
 /// Applies changes (and bumps the version).
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: MemberId,
     changes: &MemberChanges,
 ) -> QueryResult<()> {
     diesel::update(members::table.find(id))
@@ -329,8 +345,8 @@ pub async fn update(
 /// Replaces a member's segments.
 pub async fn set_segments(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    segment_ids: &[Uuid],
+    id: MemberId,
+    segment_ids: &[SegmentId],
 ) -> QueryResult<()> {
     diesel::delete(member_segments::table.filter(member_segments::member_id.eq(id)))
         .execute(conn)
@@ -354,7 +370,7 @@ pub async fn set_segments(
 /// Sets status (and joined_on when it was unset and the member becomes active).
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: MemberId,
     status: MemberStatus,
     joined_on: Option<NaiveDate>,
 ) -> QueryResult<()> {
@@ -387,7 +403,7 @@ pub async fn set_status(
 }
 
 /// Archives a member.
-pub async fn archive(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn archive(conn: &mut AsyncPgConnection, id: MemberId) -> QueryResult<()> {
     diesel::update(members::table.find(id))
         .set((
             members::archived_at.eq(diesel::dsl::now),
@@ -413,8 +429,8 @@ pub async fn insert_status_change(
 /// A member's status history, oldest first.
 pub async fn status_changes(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
-    after: Option<Uuid>,
+    member_id: MemberId,
+    after: Option<StatusChangeId>,
     limit: i64,
 ) -> QueryResult<Vec<StatusChangeRow>> {
     let mut q = member_status_changes::table
@@ -433,8 +449,8 @@ pub async fn status_changes(
 /// A member's contacts, primary first.
 pub async fn contacts(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
-    after: Option<Uuid>,
+    member_id: MemberId,
+    after: Option<ContactId>,
     limit: i64,
 ) -> QueryResult<Vec<ContactRow>> {
     let mut q = member_contacts::table
@@ -453,8 +469,8 @@ pub async fn contacts(
 /// One contact of a member, locked.
 pub async fn lock_contact(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
-    id: Uuid,
+    member_id: MemberId,
+    id: ContactId,
 ) -> QueryResult<ContactRow> {
     member_contacts::table
         .filter(member_contacts::member_id.eq(member_id))
@@ -466,7 +482,7 @@ pub async fn lock_contact(
 }
 
 /// Whether the member has a primary contact.
-pub async fn has_primary(conn: &mut AsyncPgConnection, member_id: Uuid) -> QueryResult<bool> {
+pub async fn has_primary(conn: &mut AsyncPgConnection, member_id: MemberId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         member_contacts::table
             .filter(member_contacts::member_id.eq(member_id))
@@ -477,7 +493,7 @@ pub async fn has_primary(conn: &mut AsyncPgConnection, member_id: Uuid) -> Query
 }
 
 /// Clears the primary flag of a member's contacts.
-pub async fn clear_primary(conn: &mut AsyncPgConnection, member_id: Uuid) -> QueryResult<()> {
+pub async fn clear_primary(conn: &mut AsyncPgConnection, member_id: MemberId) -> QueryResult<()> {
     diesel::update(
         member_contacts::table
             .filter(member_contacts::member_id.eq(member_id))
@@ -507,7 +523,7 @@ pub async fn insert_contact(
 /// Applies changes to a contact.
 pub async fn update_contact(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ContactId,
     changes: &ContactChanges,
 ) -> QueryResult<ContactRow> {
     diesel::update(member_contacts::table.find(id))
@@ -523,14 +539,14 @@ pub async fn update_contact(
 /// Deletes a contact; when it was the primary one, the oldest other contact becomes primary.
 pub async fn delete_contact(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
-    id: Uuid,
+    member_id: MemberId,
+    id: ContactId,
 ) -> QueryResult<()> {
     diesel::delete(member_contacts::table.find(id))
         .execute(conn)
         .await?;
     if !has_primary(conn, member_id).await? {
-        let next: Option<Uuid> = member_contacts::table
+        let next: Option<ContactId> = member_contacts::table
             .filter(member_contacts::member_id.eq(member_id))
             .select(member_contacts::id)
             .order(member_contacts::id.asc())
@@ -550,7 +566,7 @@ pub async fn delete_contact(
 /// A member's dues, by year.
 pub async fn dues(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
+    member_id: MemberId,
     after: Option<i32>,
     limit: i64,
 ) -> QueryResult<Vec<DueRow>> {
@@ -570,7 +586,7 @@ pub async fn dues(
 /// One due, locked.
 pub async fn lock_due(
     conn: &mut AsyncPgConnection,
-    member_id: Uuid,
+    member_id: MemberId,
     year: i32,
 ) -> QueryResult<DueRow> {
     member_dues::table
@@ -585,7 +601,7 @@ pub async fn lock_due(
 /// Settles a due.
 pub async fn set_due(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: DueId,
     status: DueStatus,
     paid_on: Option<NaiveDate>,
 ) -> QueryResult<DueRow> {
@@ -600,25 +616,29 @@ pub async fn set_due(
         .await
 }
 
-#[derive(QueryableByName)]
-struct Issued {
+/// What an issuance of dues did.
+#[derive(Debug, QueryableByName)]
+pub struct Issued {
+    /// Dues created.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    issued: i64,
+    pub issued: i64,
+    /// Active members that already had the year's due.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    already: i64,
+    pub already: i64,
+    /// The amount of the dues created.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    amount: i64,
+    pub amount: Cents,
 }
 
 /// Issues `year`'s due, at each member's category fee, to every active member that has
-/// none for the year; returns (issued, already issued, amount issued).
+/// none for the year.
 pub async fn issue_dues(
     conn: &mut AsyncPgConnection,
     year: i32,
     issued_on: NaiveDate,
     due_on: NaiveDate,
-) -> QueryResult<(i64, i64, i64)> {
-    let r: Issued = diesel::sql_query(
+) -> QueryResult<Issued> {
+    diesel::sql_query(
         "WITH active AS ( \
            SELECT m.id, c.annual_fee_cents FROM members m JOIN member_categories c ON c.id = m.category_id \
            WHERE m.status = 'active' AND m.archived_at IS NULL), \
@@ -634,8 +654,7 @@ pub async fn issue_dues(
     .bind::<Date, _>(issued_on)
     .bind::<Date, _>(due_on)
     .get_result(conn)
-    .await?;
-    Ok((r.issued, r.already, r.amount))
+    .await
 }
 
 #[derive(QueryableByName)]

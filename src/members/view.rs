@@ -1,17 +1,113 @@
 //! What a caller may see of a member: the full record (staff, admins, auditors, the
-//! member's own representatives) or the public register.
+//! member's own representatives) or the public register; the member's response body in
+//! each view; and the visibility checks every sub-resource makes before anything else.
 
-use chrono::Utc;
-use uuid::Uuid;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{
-    dto::{Member, SegmentRef},
-    repo::MemberFull,
+    model::{MemberCard, MemberKind, MemberSize, MemberStatus, SegmentRef},
+    repo,
 };
 use crate::{
-    auth::{Caller, Role, policy},
+    auth::{Action, Caller, Resource, Role, policy},
+    domain::{Cents, MemberCategoryId, MemberId},
+    error::{ApiError, not_found},
     http::csv::CsvRow,
 };
+
+/// A member organisation. Everyone signed in sees the public register (`visibility:
+/// "public"`: name, kind, segments, municipality, website); staff, admins, auditors and the
+/// member's own representatives also see the rest (`visibility: "full"`), including the
+/// confidential turnover. Fields outside your view are absent, not null.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    /// Id.
+    pub id: MemberId,
+    /// `full` or `public`: which view of the member this is.
+    #[schema(example = "full")]
+    pub visibility: &'static str,
+    /// Legal name.
+    #[schema(example = "Producciones Ñandú, S.L.")]
+    pub legal_name: String,
+    /// Trade name.
+    pub trade_name: Option<String>,
+    /// Kind of organisation.
+    pub kind: MemberKind,
+    /// Value-chain segments.
+    pub segments: Vec<SegmentRef>,
+    /// Municipality.
+    pub municipality: Option<String>,
+    /// Website.
+    pub website: Option<String>,
+    /// NIF/NIE/CIF, normalised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "B12345674")]
+    pub tax_id: Option<String>,
+    /// Size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MemberSize>, nullable)]
+    pub size: Option<Option<MemberSize>>,
+    /// Whether it is an SME (micro, small or medium); null when the size is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable)]
+    pub sme: Option<Option<bool>>,
+    /// Category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<MemberCategoryId>,
+    /// Category name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_name: Option<String>,
+    /// Membership status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<MemberStatus>,
+    /// Active with no overdue dues (counts for assembly quorum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_good_standing: Option<bool>,
+    /// Street address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub address: Option<Option<String>>,
+    /// Postcode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub postcode: Option<Option<String>>,
+    /// Province.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub province: Option<Option<String>>,
+    /// Country (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Employees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i32>, nullable)]
+    pub employees: Option<Option<i32>>,
+    /// Yearly turnover in euro cents (confidential).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub annual_turnover_cents: Option<Option<Cents>>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub description: Option<Option<String>>,
+    /// Joined on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub joined_on: Option<Option<NaiveDate>>,
+    /// Set when archived (kept for the record; its tax id may be reused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DateTime<Utc>>, nullable)]
+    pub archived_at: Option<Option<DateTime<Utc>>>,
+    /// Creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
 
 /// The two views of a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +124,7 @@ pub struct Viewer {
     /// Role.
     pub role: Role,
     /// The organisation a representative represents.
-    pub member_id: Option<Uuid>,
+    pub member_id: Option<MemberId>,
 }
 
 impl Viewer {
@@ -36,7 +132,7 @@ impl Viewer {
     pub fn of(caller: &Caller) -> Self {
         Self {
             role: caller.role,
-            member_id: caller.member_id,
+            member_id: caller.member_id.map(MemberId),
         }
     }
 
@@ -46,7 +142,7 @@ impl Viewer {
     }
 
     /// The view of one member.
-    pub fn view_of(self, member_id: Uuid) -> View {
+    pub fn view_of(self, member_id: MemberId) -> View {
         if self.sees_everything()
             || (self.role == Role::Member && self.member_id == Some(member_id))
         {
@@ -58,18 +154,70 @@ impl Viewer {
 
     /// Whether this viewer may see this member at all (the public register shows active,
     /// unarchived members; a representative always sees their own organisation).
-    pub fn may_see(self, m: &MemberFull) -> bool {
-        let row = &m.0;
+    pub fn may_see(self, m: &MemberCard) -> bool {
+        let row = &m.row;
         self.view_of(row.id) == View::Full
-            || (row.archived_at.is_none() && row.status == super::model::MemberStatus::Active)
+            || (row.archived_at.is_none() && row.status == MemberStatus::Active)
     }
+
+    /// `Ok` when this viewer sees the member in full; 404 otherwise (decided without
+    /// reading anything, so a viewer of the public register learns nothing and locks
+    /// nothing).
+    pub fn full_or_404(self, member_id: MemberId) -> Result<(), ApiError> {
+        if self.view_of(member_id) == View::Full {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// The member as this viewer may see it; 404 when they may not see it at all.
+    pub fn show(self, member: MemberCard) -> Result<Viewed, ApiError> {
+        if !self.may_see(&member) {
+            return Err(not_found());
+        }
+        let view = self.view_of(member.row.id);
+        Ok(Viewed { member, view })
+    }
+}
+
+/// The member as the caller may see it; 404 when they may not see it at all.
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: MemberId,
+) -> Result<Viewed, ApiError> {
+    Viewer::of(caller).show(repo::find(conn, id).await?)
+}
+
+/// Checks that the caller sees the member in full (its contacts, dues and history are not
+/// public): 404 otherwise, without reading anything for a representative of another
+/// organisation or a viewer of the public register.
+pub async fn require_full(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: MemberId,
+) -> Result<(), ApiError> {
+    Viewer::of(caller).full_or_404(id)?;
+    visible(conn, caller, id).await.map(|_| ())
+}
+
+/// For the lists of a member's contacts, dues and history: the caller reads the register
+/// and sees this member in full; 403 or 404 otherwise.
+pub async fn require_full_read(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: MemberId,
+) -> Result<(), ApiError> {
+    caller.require(Action::read(Resource::Members))?;
+    require_full(conn, caller, id).await
 }
 
 /// A member with the view it is shown in.
 #[derive(Debug, Clone)]
 pub struct Viewed {
     /// The member.
-    pub member: MemberFull,
+    pub member: MemberCard,
     /// The view.
     pub view: View,
 }
@@ -82,9 +230,13 @@ impl Viewed {
 }
 
 /// The response body of a member in a view.
-pub fn to_dto(m: MemberFull, view: View) -> Member {
-    let (row, category_name, segments, good) = m;
-    let segments: Vec<SegmentRef> = serde_json::from_value(segments).unwrap_or_default();
+pub fn to_dto(m: MemberCard, view: View) -> Member {
+    let MemberCard {
+        row,
+        category_name,
+        segments,
+        in_good_standing: good,
+    } = m;
     let full = view == View::Full;
     let some = |b: bool| full.then_some(b);
     Member {
@@ -96,9 +248,9 @@ pub fn to_dto(m: MemberFull, view: View) -> Member {
         segments,
         municipality: row.municipality,
         website: row.website,
-        tax_id: full.then_some(row.tax_id),
+        tax_id: full.then(|| row.tax_id.into()),
         size: full.then_some(row.size),
-        sme: full.then_some(row.size.map(super::model::MemberSize::is_sme)),
+        sme: full.then_some(row.size.map(MemberSize::is_sme)),
         category_id: full.then_some(row.category_id),
         category_name: full.then_some(category_name),
         status: full.then_some(row.status),
@@ -169,7 +321,10 @@ impl CsvRow for Viewed {
             flat(m.province),
             s(m.country),
             flat(m.employees.map(|v| v.map(|e| e.to_string()))),
-            flat(m.annual_turnover_cents.map(|v| v.map(|e| e.to_string()))),
+            flat(
+                m.annual_turnover_cents
+                    .map(|v| v.map(|e| e.get().to_string())),
+            ),
             flat(m.joined_on.map(|v| v.map(|d| d.to_string()))),
             flat(
                 m.archived_at

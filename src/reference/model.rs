@@ -2,22 +2,24 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use crate::schema::{member_categories, segments};
+use crate::{
+    domain::{Cents, MemberCategoryId, SegmentId},
+    schema::{member_categories, segments},
+};
 
 /// A member category as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = member_categories)]
 pub struct CategoryRow {
     /// Id.
-    pub id: Uuid,
+    pub id: MemberCategoryId,
     /// Name.
     pub name: String,
     /// Description.
     pub description: Option<String>,
     /// Yearly fee.
-    pub annual_fee_cents: i64,
+    pub annual_fee_cents: Cents,
     /// Votes in the assembly.
     pub voting_weight: i32,
     /// Counts as a full member.
@@ -39,7 +41,7 @@ pub struct CategoryChanges {
     /// Description (`Some(None)` clears).
     pub description: Option<Option<String>>,
     /// Fee.
-    pub annual_fee_cents: Option<i64>,
+    pub annual_fee_cents: Option<Cents>,
     /// Votes.
     pub voting_weight: Option<i32>,
     /// Full member.
@@ -51,7 +53,7 @@ pub struct CategoryChanges {
 #[diesel(table_name = segments)]
 pub struct SegmentRow {
     /// Id.
-    pub id: Uuid,
+    pub id: SegmentId,
     /// Stable code (`postproduction_vfx`).
     pub code: String,
     /// Name.

@@ -6,10 +6,12 @@ use diesel::{
     sql_types::{Bool, Integer, Text},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::model::{CategoryChanges, CategoryRow, SegmentChanges, SegmentRow};
-use crate::schema::{member_categories, segments};
+use crate::{
+    domain::{MemberCategoryId, SegmentId},
+    schema::{member_categories, segments},
+};
 
 /// Inserts a category.
 pub async fn insert_category(
@@ -26,7 +28,7 @@ pub async fn insert_category(
 /// One category.
 pub async fn find_category(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: MemberCategoryId,
     lock: bool,
 ) -> QueryResult<CategoryRow> {
     let q = member_categories::table
@@ -60,7 +62,7 @@ pub async fn list_categories(
 /// Applies changes to a category.
 pub async fn update_category(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: MemberCategoryId,
     changes: &CategoryChanges,
 ) -> QueryResult<CategoryRow> {
     diesel::update(member_categories::table.find(id))
@@ -74,7 +76,10 @@ pub async fn update_category(
 }
 
 /// Deletes a category (fails with a foreign-key violation while members use it).
-pub async fn delete_category(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_category(
+    conn: &mut AsyncPgConnection,
+    id: MemberCategoryId,
+) -> QueryResult<usize> {
     diesel::delete(member_categories::table.find(id))
         .execute(conn)
         .await
@@ -95,7 +100,7 @@ pub async fn insert_segment(
 /// One segment.
 pub async fn find_segment(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: SegmentId,
     lock: bool,
 ) -> QueryResult<SegmentRow> {
     let q = segments::table.find(id).select(SegmentRow::as_select());
@@ -131,7 +136,7 @@ pub async fn list_segments(
 /// Applies changes to a segment.
 pub async fn update_segment(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: SegmentId,
     changes: &SegmentChanges,
 ) -> QueryResult<SegmentRow> {
     diesel::update(segments::table.find(id))
@@ -142,6 +147,6 @@ pub async fn update_segment(
 }
 
 /// Deletes a segment (fails with a foreign-key violation while members use it).
-pub async fn delete_segment(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_segment(conn: &mut AsyncPgConnection, id: SegmentId) -> QueryResult<usize> {
     diesel::delete(segments::table.find(id)).execute(conn).await
 }

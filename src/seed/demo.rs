@@ -10,7 +10,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::stable_id;
 use crate::{
-    domain::tax_id::{make_cif, make_nif},
+    domain::{
+        Cents, Email, TaxId,
+        tax_id::{make_cif, make_nif},
+    },
     members::model::{
         ContactRow, DueRow, DueStatus, MemberKind, MemberRow, MemberSize, MemberStatus,
     },
@@ -697,10 +700,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         let category_rows: Vec<CategoryRow> = CATEGORIES
             .iter()
             .map(|(name, description, fee, votes, full)| CategoryRow {
-                id: stable_id("category", name),
+                id: stable_id("category", name).into(),
                 name: (*name).to_owned(),
                 description: Some((*description).to_owned()),
-                annual_fee_cents: *fee,
+                annual_fee_cents: Cents(*fee),
                 voting_weight: *votes,
                 full_member: *full,
                 version: 1,
@@ -717,7 +720,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
             .iter()
             .enumerate()
             .map(|(i, (code, name))| SegmentRow {
-                id: stable_id("segment", code),
+                id: stable_id("segment", code).into(),
                 code: (*code).to_owned(),
                 name: (*name).to_owned(),
                 description: None,
@@ -758,10 +761,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
             };
             let id = stable_id("member", legal);
             let row = MemberRow {
-                id,
+                id: id.into(),
                 legal_name: legal.to_owned(),
                 trade_name: Some(trade.to_owned()),
-                tax_id,
+                tax_id: TaxId::parse(&tax_id).map_err(anyhow::Error::msg)?,
                 kind,
                 size,
                 category_id: category_rows[cat].id,
@@ -782,7 +785,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
                         .collect::<String>()
                 )),
                 employees: Some(employees),
-                annual_turnover_cents: Some(turnover * 100),
+                annual_turnover_cents: Some(Cents(turnover * 100)),
                 description: Some(desc.to_owned()),
                 joined_on: (status != MemberStatus::Applicant).then(|| date(joined, 3, 15)),
                 archived_at: None,
@@ -829,22 +832,25 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
             ][(i / 8) % 8];
             let contacts = [
                 ContactRow {
-                    id: stable_id("contact", &format!("{legal}:1")),
-                    member_id: id,
+                    id: stable_id("contact", &format!("{legal}:1")).into(),
+                    member_id: id.into(),
                     name: format!("{first} {last}"),
                     email: Some(
-                        format!(
-                            "{}.{}@{}",
-                            first.to_lowercase(),
-                            last.to_lowercase(),
-                            "example.es"
+                        Email::parse(
+                            &format!(
+                                "{}.{}@{}",
+                                first.to_lowercase(),
+                                last.to_lowercase(),
+                                "example.es"
+                            )
+                            .replace(['á', 'à'], "a")
+                            .replace('é', "e")
+                            .replace('í', "i")
+                            .replace('ó', "o")
+                            .replace('ú', "u")
+                            .replace('ñ', "n"),
                         )
-                        .replace(['á', 'à'], "a")
-                        .replace('é', "e")
-                        .replace('í', "i")
-                        .replace('ó', "o")
-                        .replace('ú', "u")
-                        .replace('ñ', "n"),
+                        .map_err(anyhow::Error::msg)?,
                     ),
                     phone: Some(format!(
                         "+34 91 {:03} {:02} {:02}",
@@ -860,14 +866,17 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
                     updated_at: now,
                 },
                 ContactRow {
-                    id: stable_id("contact", &format!("{legal}:2")),
-                    member_id: id,
+                    id: stable_id("contact", &format!("{legal}:2")).into(),
+                    member_id: id.into(),
                     name: format!(
                         "{} {}",
                         ["Carmen", "Pablo", "Elena", "Jorge"][i % 4],
                         ["Ortega", "Castillo", "Rubio", "Iglesias"][(i / 4) % 4]
                     ),
-                    email: Some(format!("produccion{i}@example.es")),
+                    email: Some(
+                        Email::parse(&format!("produccion{i}@example.es"))
+                            .map_err(anyhow::Error::msg)?,
+                    ),
                     phone: None,
                     position: Some("Coordinación de proyectos".into()),
                     is_primary: false,
@@ -893,10 +902,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
                 let owes = year == today.year() && (i == 26 || i == 31);
                 let waived = fee == 0;
                 dues.push(DueRow {
-                    id: stable_id("due", &format!("{legal}:{year}")),
-                    member_id: id,
+                    id: stable_id("due", &format!("{legal}:{year}")).into(),
+                    member_id: id.into(),
                     year,
-                    amount_cents: fee,
+                    amount_cents: Cents(fee),
                     issued_on: date(year, 1, 15),
                     due_on: date(year, 3, 31),
                     paid_on: (!owes && !waived).then(|| date(year, 3, 1 + (i as u32 % 27))),

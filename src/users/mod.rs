@@ -1,35 +1,43 @@
 //! User accounts: admins manage them, auditors read them, everyone reads `/me`.
 
-pub mod dto;
-pub mod handlers;
+pub mod accounts;
+pub mod me;
 pub mod model;
 pub mod repo;
 
 use diesel_async::AsyncPgConnection;
-use uuid::Uuid;
 
 use crate::{
     auth::{Role, password},
-    domain::{Email, text},
+    domain::{Email, UserId, text},
+    error::ApiError,
 };
 
 /// Registers the user endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    cfg.service(handlers::list_users)
-        .service(handlers::create_user)
-        .service(handlers::get_user)
-        .service(handlers::update_user)
-        .service(handlers::me)
-        .service(handlers::change_password);
+    cfg.service(accounts::list_users)
+        .service(accounts::create_user)
+        .service(accounts::get_user)
+        .service(accounts::update_user)
+        .service(me::me)
+        .service(me::change_password);
+}
+
+/// Hashes a password off the async workers (argon2 takes a while on purpose).
+async fn hash_password(plain: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 /// What `agrupa admin create` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Bootstrap {
     /// A new admin was created.
-    Created(Uuid),
+    Created(UserId),
     /// A user with this e-mail already exists; nothing changed.
-    Exists(Uuid),
+    Exists(UserId),
 }
 
 /// Creates an admin unless a user with this e-mail exists (then changes nothing).
@@ -41,14 +49,14 @@ pub async fn bootstrap_admin(
 ) -> anyhow::Result<Bootstrap> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("e-mail {e}"))?;
     let name = text::name(display_name, 200).map_err(|e| anyhow::anyhow!("name {e}"))?;
-    if let Some(existing) = repo::find_by_email(conn, email.as_str()).await? {
+    if let Some(existing) = repo::find_by_email(conn, &email).await? {
         return Ok(Bootstrap::Exists(existing.id));
     }
     password::check_policy(&plain_password).map_err(|e| anyhow::anyhow!("password {e}"))?;
     let hash = tokio::task::spawn_blocking(move || password::hash(&plain_password)).await??;
     let row = model::NewUserRow {
-        id: Uuid::now_v7(),
-        email: email.as_str().to_owned(),
+        id: UserId::new(),
+        email,
         display_name: name,
         role: Role::Admin,
         member_id: None,

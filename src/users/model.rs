@@ -2,26 +2,30 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use crate::{auth::Role, error::FieldErrors, schema::users};
+use crate::{
+    auth::Role,
+    domain::{Email, FunderId, MemberId, UserId},
+    error::FieldErrors,
+    schema::users,
+};
 
 /// A user as stored (without the password hash).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     /// Id.
-    pub id: Uuid,
+    pub id: UserId,
     /// Normalised e-mail.
-    pub email: String,
+    pub email: Email,
     /// Display name.
     pub display_name: String,
     /// Role.
     pub role: Role,
     /// Represented member organisation.
-    pub member_id: Option<Uuid>,
+    pub member_id: Option<MemberId>,
     /// Funder.
-    pub funder_id: Option<Uuid>,
+    pub funder_id: Option<FunderId>,
     /// Active flag.
     pub active: bool,
     /// Last successful sign-in.
@@ -39,17 +43,17 @@ pub struct UserRow {
 #[diesel(table_name = users)]
 pub struct NewUserRow {
     /// Id (UUIDv7).
-    pub id: Uuid,
+    pub id: UserId,
     /// Normalised e-mail.
-    pub email: String,
+    pub email: Email,
     /// Display name.
     pub display_name: String,
     /// Role.
     pub role: Role,
     /// Represented member organisation.
-    pub member_id: Option<Uuid>,
+    pub member_id: Option<MemberId>,
     /// Funder.
-    pub funder_id: Option<Uuid>,
+    pub funder_id: Option<FunderId>,
     /// Active flag.
     pub active: bool,
     /// argon2id PHC string.
@@ -61,15 +65,15 @@ pub struct NewUserRow {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     /// New e-mail.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// New display name.
     pub display_name: Option<String>,
     /// New role.
     pub role: Option<Role>,
     /// New organisation (`Some(None)` clears).
-    pub member_id: Option<Option<Uuid>>,
+    pub member_id: Option<Option<MemberId>>,
     /// New funder (`Some(None)` clears).
-    pub funder_id: Option<Option<Uuid>>,
+    pub funder_id: Option<Option<FunderId>>,
     /// New active flag.
     pub active: Option<bool>,
     /// New password hash.
@@ -95,8 +99,8 @@ impl UserChanges {
 pub fn check_affiliation(
     errors: &mut FieldErrors,
     role: Role,
-    member_id: Option<Uuid>,
-    funder_id: Option<Uuid>,
+    member_id: Option<MemberId>,
+    funder_id: Option<FunderId>,
 ) {
     if member_id.is_some() && role != Role::Member {
         errors.add(
@@ -120,13 +124,13 @@ mod tests {
 
     #[test]
     fn affiliations_follow_roles() {
-        let id = Some(Uuid::now_v7());
+        let (member, funder) = (Some(MemberId::new()), Some(FunderId::new()));
         let mut e = FieldErrors::default();
-        check_affiliation(&mut e, Role::Member, id, None);
-        check_affiliation(&mut e, Role::Partner, None, id);
+        check_affiliation(&mut e, Role::Member, member, None);
+        check_affiliation(&mut e, Role::Partner, None, funder);
         assert!(e.finish().is_ok());
         let mut e = FieldErrors::default();
-        check_affiliation(&mut e, Role::Staff, id, id);
+        check_affiliation(&mut e, Role::Staff, member, funder);
         assert!(e.finish().is_err());
     }
 }

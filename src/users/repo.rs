@@ -2,13 +2,16 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::{
-    dto::UserSort,
+    accounts::UserSort,
     model::{NewUserRow, UserChanges, UserRow},
 };
-use crate::{auth::Role, schema::users};
+use crate::{
+    auth::Role,
+    domain::{Email, UserId},
+    schema::users,
+};
 
 /// Inserts a user.
 pub async fn insert(conn: &mut AsyncPgConnection, row: &NewUserRow) -> QueryResult<UserRow> {
@@ -20,7 +23,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: &NewUserRow) -> QueryResu
 }
 
 /// One user.
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<UserRow> {
+pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<UserRow> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -29,7 +32,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<UserRow
 }
 
 /// One user, locked for update until the transaction ends.
-pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<UserRow> {
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<UserRow> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -52,7 +55,7 @@ pub struct Filter {
 #[serde(untagged)]
 pub enum After {
     /// Id (creation order: ids are UUIDv7).
-    Id(Uuid),
+    Id(UserId),
     /// E-mail (unique).
     Email(String),
 }
@@ -93,7 +96,7 @@ pub async fn list(
 /// Applies changes and bumps the version.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     changes: &UserChanges,
 ) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
@@ -104,7 +107,7 @@ pub async fn update(
 }
 
 /// Active admins other than `except`.
-pub async fn other_active_admins(conn: &mut AsyncPgConnection, except: Uuid) -> QueryResult<i64> {
+pub async fn other_active_admins(conn: &mut AsyncPgConnection, except: UserId) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
@@ -124,7 +127,7 @@ pub async fn any(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
 /// A user by normalised e-mail.
 pub async fn find_by_email(
     conn: &mut AsyncPgConnection,
-    email: &str,
+    email: &Email,
 ) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::email.eq(email))
@@ -135,7 +138,7 @@ pub async fn find_by_email(
 }
 
 /// The stored password hash.
-pub async fn password_hash(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<String> {
+pub async fn password_hash(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<String> {
     users::table
         .find(id)
         .select(users::password_hash)

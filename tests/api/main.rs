@@ -11,6 +11,7 @@ mod funding;
 mod health;
 mod helpers;
 mod members;
+mod members_rules;
 mod openapi;
 mod plans;
 mod plans_rules;

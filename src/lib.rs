@@ -200,6 +200,16 @@ impl Database {
     /// Uses `DATABASE_URL`, or starts the embedded PostgreSQL (development only) and makes
     /// sure its `agrupa` database exists.
     pub async fn resolve(config: &Config) -> anyhow::Result<Self> {
+        Self::open(config, false).await
+    }
+
+    /// As [`Database::resolve`], but uses the embedded PostgreSQL another agrupa process
+    /// (a running service) already runs on the same data folder, when there is one.
+    pub async fn resolve_shared(config: &Config) -> anyhow::Result<Self> {
+        Self::open(config, true).await
+    }
+
+    async fn open(config: &Config, shared: bool) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
             return Ok(Self {
                 url: url.clone(),
@@ -217,12 +227,25 @@ impl Database {
         };
         tracing::info!(data_dir = %opts.root.display(), "starting the embedded PostgreSQL");
         // Blocking for the second or two the server takes to start, once at start-up.
-        let embedded = EmbeddedPostgres::start(&opts)?;
+        let embedded = if shared {
+            EmbeddedPostgres::start_or_join(&opts)?
+        } else {
+            EmbeddedPostgres::start(&opts)?
+        };
+        tracing::info!(location = %embedded.root().display(), "embedded PostgreSQL ready");
         db::create_database(&embedded.database_url("postgres"), "agrupa", None).await?;
         Ok(Self {
             url: embedded.database_url("agrupa"),
             embedded: Some(embedded),
         })
+    }
+
+    /// Stops the embedded PostgreSQL, if this process started one, and waits for it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        if let Some(embedded) = self.embedded {
+            tokio::task::spawn_blocking(move || embedded.stop()).await?;
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod budgets;
 mod contract;
 mod errors;
+mod faults;
 mod funding;
 mod health;
 mod helpers;

@@ -1,4 +1,4 @@
-//! Database access: the connection pool, embedded migrations, readiness, and the
+//! Database access: the connection pool, embedded migrations, readiness, backups, and the
 //! embedded PostgreSQL used when no `DATABASE_URL` is configured.
 //!
 //! A connection that dies with the server (a restart, a failover) answers 503 with
@@ -7,6 +7,7 @@
 //! outage start on connections that work (a dead one is dropped and the checkout takes
 //! another, or opens a fresh one).
 
+pub mod backup;
 pub mod embedded;
 pub mod ownership;
 

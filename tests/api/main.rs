@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod auth;
+mod backup;
 mod budgets;
 mod contract;
 mod errors;
@@ -15,6 +16,7 @@ mod members;
 mod openapi;
 mod plans;
 mod process;
+mod replicas;
 mod roles;
 mod seed;
 mod users;

@@ -3,8 +3,9 @@
 # must work, although the `postgres` user (who runs the embedded PostgreSQL for root) cannot
 # enter a home folder of mode 700. Makes a fresh clone in a mode-700 folder, starts the
 # binary there with nothing configured until /readyz answers, checks that the folder kept
-# its mode and that the log says where the cluster went, stops it with SIGTERM (clean exit,
-# no PostgreSQL left), and starts it once more to see the data kept.
+# its mode and that the log says where the cluster went, takes a backup while it serves,
+# stops it with SIGTERM (clean exit, no PostgreSQL left), starts it once more to see the data
+# kept, and restores the backup into a fresh data folder.
 #   bash ci/e2e/root_home.sh          (AGRUPA_BIN=/path/to/agrupa skips the release build)
 set -euo pipefail
 E2E_NAME=root-home
@@ -19,6 +20,7 @@ build_service
 command -v git >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git; }
 
 HOME_DIR="$(mktemp -d /tmp/agrupa-root-home.XXXXXX)"   # mktemp makes it 0700, like /root
+RESTORED="$(mktemp -d /tmp/agrupa-restored.XXXXXX)" && chmod 755 "$RESTORED"
 LOCATION=""
 PID=""
 cleanup() {
@@ -27,7 +29,7 @@ cleanup() {
   if [ "$rc" -ne 0 ] && [ -f "$HOME_DIR/agrupa.log" ]; then
     echo "--- agrupa's log ---"; tail -n 30 "$HOME_DIR/agrupa.log"
   fi
-  rm -rf "$HOME_DIR"
+  rm -rf "$HOME_DIR" "$RESTORED"
   # The cluster this check made (never another one: the name is this clone's).
   case "$LOCATION" in /var/lib/agrupa/?*) rm -rf "$LOCATION" ;; esac
   exit "$rc"
@@ -72,6 +74,10 @@ echo "the log says: cluster in $LOCATION"
 [ "$(stat -c %a "$HOME_DIR")" = 700 ] || { echo "FAIL: $HOME_DIR is now $(stat -c %a "$HOME_DIR")"; exit 1; }
 [ "$(stat -c %U "$LOCATION/data")" = postgres ] || { echo "FAIL: $LOCATION/data is not postgres's"; exit 1; }
 grep -q "Development admin created" "$HOME_DIR/agrupa.log" || { echo "FAIL: no first-start admin"; exit 1; }
+log "agrupa backup while it serves (on its embedded server)"
+(cd "$HOME_DIR/agrupa" && env -u DATABASE_URL -u AGRUPA_DATA_DIR AGRUPA_LOG=warn \
+  "$AGRUPA_BIN" backup --out "$HOME_DIR/agrupa.dump") | tee "$HOME_DIR/backup.out"
+grep -q "Backup written" "$HOME_DIR/backup.out" || { echo "FAIL: no backup"; exit 1; }
 stop
 
 log "second start: the same cluster, data kept"
@@ -80,4 +86,9 @@ grep -q "$LOCATION" "$HOME_DIR/agrupa.log" || { echo "FAIL: another location the
 ! grep -q "Development admin created" "$HOME_DIR/agrupa.log" || { echo "FAIL: data not kept"; exit 1; }
 stop
 [ "$(stat -c %a "$HOME_DIR")" = 700 ] || { echo "FAIL: $HOME_DIR changed mode"; exit 1; }
+
+log "agrupa restore into a fresh data folder"
+AGRUPA_DATA_DIR="$RESTORED" AGRUPA_LOG=warn "$AGRUPA_BIN" restore "$HOME_DIR/agrupa.dump" \
+  | tee "$HOME_DIR/restore.out"
+grep -q "every table matches" "$HOME_DIR/restore.out" || { echo "FAIL: restore not verified"; exit 1; }
 echo "root_home: OK (home folder mode 700 kept; cluster in $LOCATION)"

@@ -5,12 +5,12 @@
 #
 #   AGRUPA_BIN=/path/to/agrupa   the binary to run (default: cargo build --release)
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-HERE="$ROOT/ci/faults"
-ARTIFACTS="$ROOT/target/e2e-artifacts/faults"
 FAULT_NAME="${FAULT_NAME:-fault}"
-ADMIN_EMAIL="fault-admin@agrupa.test"
-ADMIN_PASSWORD="fault-Password-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+E2E_NAME="$FAULT_NAME"
+# ROOT, ARTIFACTS, ADMIN_EMAIL, ADMIN_PASSWORD, log, ensure_postgres, build_service.
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/service.sh"
+HERE="$ROOT/ci/faults"
+ARTIFACTS="$ARTIFACTS/faults"
 # The same signing key for every replica: a token from one is good on the other.
 export AGRUPA_JWT_KEYS="fault:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 export AGRUPA_RATE_LIMIT=0 AGRUPA_TOKEN_RATE_LIMIT=0 AGRUPA_LOG_FORMAT=json
@@ -19,7 +19,6 @@ PG_DATA=""
 declare -A AGRUPA_PIDS=()
 EXTRA_CLEANUP=()
 
-log() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 fail() { echo "FAIL: $*"; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -28,8 +27,7 @@ need() {
   local missing=() cmd pkg
   for pair in "$@"; do
     cmd="${pair%%:*}" pkg="${pair#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/"$cmd" >/dev/null 2>&1 \
-      || missing+=("$pkg")
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return
   log "apt-get install ${missing[*]}"
@@ -37,13 +35,10 @@ need() {
 }
 
 fault_setup() {
-  need python3:python3 curl:curl initdb:postgresql
+  ensure_postgres
+  need python3:python3 curl:curl
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
-  if [ -z "${AGRUPA_BIN:-}" ]; then
-    log "cargo build --release --bin agrupa"
-    (cd "$ROOT" && cargo build --release --bin agrupa)
-    AGRUPA_BIN="$ROOT/target/release/agrupa"
-  fi
+  build_service
   FAULT_DIR="$(mktemp -d /tmp/agrupa-fault.XXXXXX)"
   chmod 755 "$FAULT_DIR"   # the postgres user enters it to reach its cluster
   trap fault_cleanup EXIT

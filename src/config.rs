@@ -18,6 +18,7 @@
 //! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_DIR` | unset | directory for application documents; unset = kept in PostgreSQL |
 //! | `AGRUPA_SHUTDOWN_TIMEOUT_SECS` | `20` | how long in-flight requests may finish after SIGTERM/SIGINT |
+//! | `AGRUPA_SHUTDOWN_DRAIN_SECS` | `0` | on SIGTERM, how long to keep serving with `/readyz` answering 503 before refusing new connections, so a load balancer takes the instance out first (set it above the balancer's health-check interval × failures to mark down) |
 //! | `AGRUPA_JWT_KEYS` | generated (development) | token signing keys `kid:base64secret[,kid:base64secret…]` (≥ 32 bytes each); the first signs, all verify; required in production |
 //! | `AGRUPA_JWT_ISSUER` | `agrupa` | `iss` of access tokens |
 //! | `AGRUPA_JWT_AUDIENCE` | `agrupa-api` | `aud` of access tokens |
@@ -90,6 +91,8 @@ pub struct Config {
     pub document_dir: Option<PathBuf>,
     /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`.
     pub shutdown_timeout: Duration,
+    /// `AGRUPA_SHUTDOWN_DRAIN_SECS`.
+    pub shutdown_drain: Duration,
     /// `AGRUPA_JWT_KEYS` (secret).
     pub jwt_keys: Option<String>,
     /// `AGRUPA_JWT_ISSUER`.
@@ -133,6 +136,8 @@ impl fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("document_max_bytes", &self.document_max_bytes)
             .field("document_dir", &self.document_dir)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("shutdown_drain", &self.shutdown_drain)
             .field("jwt_keys", &self.jwt_keys.as_ref().map(|_| "***"))
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
@@ -159,6 +164,7 @@ impl Default for Config {
             document_max_bytes: 10 * 1024 * 1024,
             document_dir: None,
             shutdown_timeout: Duration::from_secs(20),
+            shutdown_drain: Duration::ZERO,
             jwt_keys: None,
             jwt_issuer: "agrupa".into(),
             jwt_audience: "agrupa-api".into(),
@@ -223,6 +229,8 @@ impl Config {
             document_dir: get("AGRUPA_DOCUMENT_DIR").map(PathBuf::from),
             shutdown_timeout: parse_opt(&get, "AGRUPA_SHUTDOWN_TIMEOUT_SECS", 0, 3600)?
                 .map_or(d.shutdown_timeout, |s| Duration::from_secs(s as u64)),
+            shutdown_drain: parse_opt(&get, "AGRUPA_SHUTDOWN_DRAIN_SECS", 0, 600)?
+                .map_or(d.shutdown_drain, |s| Duration::from_secs(s as u64)),
             jwt_keys: get("AGRUPA_JWT_KEYS"),
             jwt_issuer: get("AGRUPA_JWT_ISSUER").unwrap_or(d.jwt_issuer),
             jwt_audience: get("AGRUPA_JWT_AUDIENCE").unwrap_or(d.jwt_audience),

@@ -443,6 +443,11 @@ fn trigger_conflict(constraint: Option<&str>) -> Option<(&'static str, &'static 
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
+        // A connection that died with the server (a restart, a failover): retrying works.
+        if crate::db::connection_lost(&err) {
+            return Self::unavailable("The database is not available; retry shortly.")
+                .with_source(err);
+        }
         match err {
             E::NotFound => Self::not_found("The resource does not exist."),
             E::DatabaseError(K::UniqueViolation, ref info) => Self::conflict(
@@ -488,9 +493,6 @@ impl From<diesel::result::Error> for ApiError {
                     "An amount or a total would go past what can be stored.",
                 )
                 .with_source(err)
-            }
-            E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
-                Self::unavailable("The database is not available.").with_source(err)
             }
             other => Self::internal(other),
         }
@@ -579,5 +581,46 @@ mod tests {
     fn diesel_not_found_is_404() {
         let e = ApiError::from(diesel::result::Error::NotFound);
         assert_eq!(e.status_code(), 404);
+    }
+
+    #[test]
+    fn a_connection_lost_with_the_server_is_503_with_retry_after() {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        let lost = |kind, message: &str| E::DatabaseError(kind, Box::new(message.to_owned()));
+        for err in [
+            // tokio-postgres, on a pooled connection whose server went away
+            lost(K::UnableToSendCommand, "connection closed"),
+            lost(
+                K::UnableToSendCommand,
+                "error communicating with the server: Broken pipe (os error 32)",
+            ),
+            // the server's FATAL to the statement it was running (57P01, 57P03)
+            lost(
+                K::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            lost(K::Unknown, "the database system is shutting down"),
+            E::BrokenTransactionManager,
+            E::RollbackErrorOnCommit {
+                rollback_error: Box::new(lost(K::UnableToSendCommand, "connection closed")),
+                commit_error: Box::new(lost(
+                    K::Unknown,
+                    "terminating connection due to administrator command",
+                )),
+            },
+        ] {
+            let shown = err.to_string();
+            let res = ApiError::from(err).to_response(None);
+            assert_eq!(res.status(), 503, "{shown}");
+            assert_eq!(res.headers().get("retry-after").unwrap(), "5", "{shown}");
+        }
+        // A statement the server refused for what it is stays a 500.
+        let e = ApiError::from(lost(K::Unknown, "column \"nope\" does not exist"));
+        assert_eq!(e.status_code(), 500);
+        let e = ApiError::from(lost(
+            K::UnableToSendCommand,
+            "expected 2 parameters but got 1",
+        ));
+        assert_eq!(e.status_code(), 500);
     }
 }

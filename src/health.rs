@@ -44,6 +44,10 @@ async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // A stopping instance (draining after SIGTERM) is taken out of load balancers.
+    if state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(ApiError::unavailable("Not ready: shutting down."));
+    }
     db::check_ready(&state.pool, &state.expected_migrations)
         .await
         .map_err(|e| ApiError::unavailable(format!("Not ready: {e}.")))?;

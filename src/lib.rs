@@ -69,6 +69,9 @@ pub struct AppState {
     pub metrics: Arc<http::metrics::Metrics>,
     /// Per-instance rate limiters.
     pub limits: Arc<http::rate_limit::Limits>,
+    /// Set when the instance starts stopping: readiness answers 503 from then on, so load
+    /// balancers take it out while it drains.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -200,6 +203,16 @@ impl Database {
     /// Uses `DATABASE_URL`, or starts the embedded PostgreSQL (development only) and makes
     /// sure its `agrupa` database exists.
     pub async fn resolve(config: &Config) -> anyhow::Result<Self> {
+        Self::open(config, false).await
+    }
+
+    /// As [`Database::resolve`], but uses the embedded PostgreSQL another agrupa process
+    /// (a running service) already runs on the same data folder, when there is one.
+    pub async fn resolve_shared(config: &Config) -> anyhow::Result<Self> {
+        Self::open(config, true).await
+    }
+
+    async fn open(config: &Config, shared: bool) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
             return Ok(Self {
                 url: url.clone(),
@@ -217,12 +230,25 @@ impl Database {
         };
         tracing::info!(data_dir = %opts.root.display(), "starting the embedded PostgreSQL");
         // Blocking for the second or two the server takes to start, once at start-up.
-        let embedded = EmbeddedPostgres::start(&opts)?;
+        let embedded = if shared {
+            EmbeddedPostgres::start_or_join(&opts)?
+        } else {
+            EmbeddedPostgres::start(&opts)?
+        };
+        tracing::info!(location = %embedded.root().display(), "embedded PostgreSQL ready");
         db::create_database(&embedded.database_url("postgres"), "agrupa", None).await?;
         Ok(Self {
             url: embedded.database_url("agrupa"),
             embedded: Some(embedded),
         })
+    }
+
+    /// Stops the embedded PostgreSQL, if this process started one, and waits for it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        if let Some(embedded) = self.embedded {
+            tokio::task::spawn_blocking(move || embedded.stop()).await?;
+        }
+        Ok(())
     }
 }
 
@@ -233,6 +259,8 @@ pub struct Application {
     pool: DbPool,
     embedded: Option<EmbeddedPostgres>,
     lockout: std::time::Duration,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -258,6 +286,7 @@ impl Application {
         let dummy_hash: Arc<str> = tokio::task::spawn_blocking(auth::password::dummy_hash)
             .await?
             .into();
+        let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             expected_migrations: db::expected_migrations(),
@@ -270,6 +299,7 @@ impl Application {
                 general: http::rate_limit::RateLimiter::new(config.rate_limit),
                 token: http::rate_limit::RateLimiter::new(config.token_rate_limit),
             }),
+            stopping: stopping.clone(),
         });
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
@@ -324,7 +354,9 @@ impl Application {
                 .wrap(TracingLogger::<AgrupaRootSpan>::new())
         })
         .listen(listener)?
-        .shutdown_timeout(config.shutdown_timeout.as_secs());
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        // Signals are handled by `run_until_stopped`, which drains first on SIGTERM.
+        .disable_signals();
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
@@ -334,6 +366,8 @@ impl Application {
             pool,
             embedded: database.embedded,
             lockout: config.login_lockout,
+            stopping,
+            drain: config.shutdown_drain,
         })
     }
 
@@ -347,12 +381,19 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM/SIGINT, lets in-flight requests finish (bounded by
-    /// `AGRUPA_SHUTDOWN_TIMEOUT_SECS`), closes the pool and stops the embedded database.
+    /// Serves until SIGTERM/SIGINT (see [`stop_on_signal`]), lets in-flight requests finish
+    /// (bounded by `AGRUPA_SHUTDOWN_TIMEOUT_SECS`), closes the pool and stops the embedded
+    /// database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let chores = tokio::spawn(housekeeping(self.pool.clone(), self.lockout));
+        let signals = tokio::spawn(stop_on_signal(
+            self.server.handle(),
+            self.stopping,
+            self.drain,
+        ));
         let result = self.server.await;
         chores.abort();
+        signals.abort();
         tracing::info!("HTTP server stopped; closing the database pool");
         self.pool.close();
         if let Some(embedded) = self.embedded {
@@ -360,5 +401,47 @@ impl Application {
             tracing::info!("embedded PostgreSQL stopped");
         }
         Ok(result?)
+    }
+}
+
+/// Stops the server on a signal. SIGTERM (an orchestrator's rolling restart): readiness
+/// answers 503 at once and the server keeps serving for `drain`, so that load balancers take
+/// the instance out before it closes its connections; then it refuses new connections and
+/// lets the requests in flight finish. SIGINT (Ctrl-C): the same without the drain. A second
+/// signal stops at once.
+async fn stop_on_signal(
+    server: actix_web::dev::ServerHandle,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+    drain: std::time::Duration,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for SIGTERM and SIGINT");
+        return;
+    };
+    let drain = tokio::select! {
+        _ = term.recv() => drain,
+        _ = int.recv() => std::time::Duration::ZERO,
+    };
+    stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+    if !drain.is_zero() {
+        tracing::info!(
+            drain_secs = drain.as_secs(),
+            "stopping: readiness answers 503; serving on while load balancers take this instance out"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(drain) => {}
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    tracing::info!("stopping: new connections refused; finishing the requests in flight");
+    tokio::select! {
+        _ = server.stop(true) => {}
+        _ = term.recv() => server.stop(false).await,
+        _ = int.recv() => server.stop(false).await,
     }
 }

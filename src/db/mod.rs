@@ -1,10 +1,23 @@
-//! Database access: the connection pool, embedded migrations, readiness, and the
+//! Database access: the connection pool, embedded migrations, readiness, backups, and the
 //! embedded PostgreSQL used when no `DATABASE_URL` is configured.
+//!
+//! A connection that dies with the server (a restart, a failover) answers 503 with
+//! `Retry-After`, never 500 ([`connection_lost`]); once one has, every pooled connection is
+//! checked with one cheap statement before it is handed out again, so the requests after an
+//! outage start on connections that work (a dead one is dropped and the checkout takes
+//! another, or opens a fresh one).
 
+pub mod backup;
 pub mod embedded;
 pub mod ownership;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use diesel::{QueryableByName, sql_types::Text};
 use diesel_async::{
@@ -12,7 +25,7 @@ use diesel_async::{
     async_connection_wrapper::AsyncConnectionWrapper,
     pooled_connection::{
         AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-        deadpool::{Object, Pool},
+        deadpool::{Hook, HookError, Object, Pool},
     },
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -33,13 +46,80 @@ tokio::task_local! {
     pub static STATEMENTS_IN_REQUEST: std::cell::Cell<u64>;
 }
 
-/// Counts every statement a pooled connection starts, for the request being handled.
-struct StatementCounter;
+/// Whether `err` says the connection to PostgreSQL is gone or unusable (the server shut down
+/// or restarted, or the socket died) rather than that the statement was refused: the same
+/// request may work when retried. Recognises tokio-postgres' client-side errors and the
+/// server's own messages for SQLSTATE classes 57P (shutdown, crash, start-up, idle timeout),
+/// which diesel does not expose as codes (in English, the language of the embedded server).
+pub fn connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    const CLIENT_SIDE: [&str; 5] = [
+        "connection closed",
+        "error communicating with the server",
+        "timeout waiting for server",
+        "error connecting to server",
+        "channel closed",
+    ];
+    const SERVER_SIDE: [&str; 2] = ["terminating connection", "the database system is"];
+    match err {
+        E::BrokenTransactionManager | E::DatabaseError(K::ClosedConnection, _) => true,
+        E::DatabaseError(K::UnableToSendCommand, info) => {
+            CLIENT_SIDE.iter().any(|m| info.message().starts_with(m))
+        }
+        E::DatabaseError(K::Unknown, info) => {
+            SERVER_SIDE.iter().any(|m| info.message().starts_with(m))
+        }
+        E::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => connection_lost(rollback_error) || connection_lost(commit_error),
+        _ => false,
+    }
+}
 
-impl diesel::connection::Instrumentation for StatementCounter {
+/// When a connection of one pool last reported a lost connection, as milliseconds after the
+/// pool was built (0: never).
+#[derive(Clone)]
+struct Outages {
+    since: Instant,
+    last: Arc<AtomicU64>,
+}
+
+impl Outages {
+    fn new() -> Self {
+        Self {
+            since: Instant::now(),
+            last: Arc::default(),
+        }
+    }
+
+    fn record(&self) {
+        let at = self.since.elapsed().as_millis() as u64 + 1;
+        self.last.fetch_max(at, Ordering::Relaxed);
+    }
+
+    /// Whether an outage was seen after `instant`.
+    fn after(&self, instant: Instant) -> bool {
+        let last = AtomicU64::load(&self.last, Ordering::Relaxed);
+        last > 0 && self.since + Duration::from_millis(last - 1) >= instant
+    }
+}
+
+/// Watches every statement of a pooled connection: counts them for the request being handled,
+/// and records a lost connection for the pool.
+struct Watcher(Outages);
+
+impl diesel::connection::Instrumentation for Watcher {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-            let _ = STATEMENTS_IN_REQUEST.try_with(|c| c.set(c.get() + 1));
+        use diesel::connection::InstrumentationEvent as Event;
+        match event {
+            Event::StartQuery { .. } => {
+                let _ = STATEMENTS_IN_REQUEST.try_with(|c| c.set(c.get() + 1));
+            }
+            Event::FinishQuery {
+                error: Some(err), ..
+            } if connection_lost(err) => self.0.record(),
+            _ => {}
         }
     }
 }
@@ -47,23 +127,41 @@ impl diesel::connection::Instrumentation for StatementCounter {
 /// Builds a pool whose waits are bounded by `timeout`: when the database is away, callers
 /// get a 503 after `timeout`, never a hang.
 pub fn build_pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<DbPool> {
+    let outages = Outages::new();
     let mut config = ManagerConfig::default();
     // Checking a connection out costs no query: a closed socket is noticed without one
-    // (`is_broken`), and a query per checkout would double the statements per request.
+    // (`is_broken`), and a query per checkout would double the statements per request. Only
+    // after a connection was lost are the others verified (the hook below).
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(|url| {
+    let watched = outages.clone();
+    config.custom_setup = Box::new(move |url| {
+        let watcher = Watcher(watched.clone());
         Box::pin(async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
-            conn.set_instrumentation(StatementCounter);
+            conn.set_instrumentation(watcher);
             Ok(conn)
         })
     });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    let verify = Hook::async_fn(move |conn: &mut AsyncPgConnection, metrics| {
+        let suspect = outages.after(metrics.recycled.unwrap_or(metrics.created));
+        Box::pin(async move {
+            if !suspect {
+                return Ok(());
+            }
+            let ping = diesel::sql_query("SELECT 1").execute(conn);
+            match tokio::time::timeout(timeout, ping).await {
+                Ok(Ok(_)) => Ok(()),
+                _ => Err(HookError::message("connection lost in a database outage")),
+            }
+        })
+    });
     let pool = Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(timeout))
         .create_timeout(Some(timeout))
         .recycle_timeout(Some(timeout))
+        .post_recycle(verify)
         .runtime(deadpool::Runtime::Tokio1)
         .build()?;
     Ok(pool)
@@ -237,4 +335,24 @@ macro_rules! text_enum {
 
         $crate::text_enum_sql!($name);
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_handed_out_before_a_lost_connection_are_suspect_after_it() {
+        let outages = Outages::new();
+        let handed_out = Instant::now();
+        assert!(!outages.after(handed_out), "no outage yet");
+        std::thread::sleep(Duration::from_millis(3));
+        outages.record();
+        assert!(outages.after(handed_out));
+        std::thread::sleep(Duration::from_millis(3));
+        assert!(
+            !outages.after(Instant::now()),
+            "verified (handed out) since: no longer suspect"
+        );
+    }
 }

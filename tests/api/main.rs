@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod auth;
+mod backup;
 mod budgets;
 mod contract;
 mod errors;
+mod faults;
 mod funding;
 mod health;
 mod helpers;
@@ -16,6 +18,7 @@ mod openapi;
 mod plans;
 mod plans_rules;
 mod process;
+mod replicas;
 mod roles;
 mod seed;
 mod users;

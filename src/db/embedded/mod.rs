@@ -4,22 +4,32 @@
 //! `/usr/lib/postgresql/<newest>/bin`, then `PATH`), with its data in a local folder. It
 //! listens only on a unix socket in a folder that only its owner may enter, so the
 //! `trust` authentication it uses is reachable by nobody else. When agrupa runs as root,
-//! the server runs as the `postgres` user (PostgreSQL refuses to run as root).
+//! the server runs as the `postgres` user (PostgreSQL refuses to run as root); when that user
+//! cannot reach the data folder (a checkout in root's own home, mode 700), the cluster is kept
+//! in a folder of its own under [`RELOCATED_BASE`] instead, and the log says where: no
+//! permission of the user's folders is loosened. Folders agrupa makes private (chmod, chown)
+//! are never symbolic links.
 //!
 //! The server is a child process whose parent-death signal is SIGINT (PostgreSQL's "fast
 //! shutdown"): however agrupa ends, even killed, the server shuts down cleanly after it.
 //! [`EmbeddedPostgres::stop`] does the same on an orderly shutdown and waits for it.
 
+mod folders;
+
+pub use folders::RELOCATED_BASE;
+
 use std::{
     fs,
     io::{self, Read, Seek, SeekFrom},
-    os::unix::{fs::PermissionsExt, process::CommandExt},
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::mpsc,
     thread,
     time::{Duration, Instant},
 };
+
+use folders::{check_reachable, cluster_root, private_dir, refuse_symlink, socket_dir_for};
 
 /// The port number in the socket name; nothing listens on TCP.
 const PORT: u16 = 5432;
@@ -59,7 +69,10 @@ pub struct EmbeddedOptions {
 /// A running private PostgreSQL server.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
+    root: PathBuf,
     socket_dir: PathBuf,
+    /// The socket folder was made for this run (mkdtemp) and goes when the server stops.
+    temporary_socket_dir: bool,
     data_dir: PathBuf,
     stop_tx: Option<mpsc::Sender<()>>,
     guardian: Option<thread::JoinHandle<()>>,
@@ -69,25 +82,37 @@ impl EmbeddedPostgres {
     /// Finds the binaries, creates the cluster on first use and starts the server.
     /// Blocks until the server accepts connections (at most 60 s).
     pub fn start(opts: &EmbeddedOptions) -> Result<Self, EmbeddedError> {
+        Self::launch(opts, false)
+    }
+
+    /// Like [`EmbeddedPostgres::start`], but when another agrupa process already runs the
+    /// server of this data folder (a backup taken while serving), connects to that server
+    /// instead; it is left running when this handle goes.
+    pub fn start_or_join(opts: &EmbeddedOptions) -> Result<Self, EmbeddedError> {
+        Self::launch(opts, true)
+    }
+
+    fn launch(opts: &EmbeddedOptions, join: bool) -> Result<Self, EmbeddedError> {
         let bin = find_bin_dir(opts.bin_dir.as_deref())?;
         let owner = server_owner()?;
-        let root = absolute(&opts.root)?;
+        let root = cluster_root(&absolute(&opts.root)?, owner)?;
         let data_dir = root.join("data");
-        let socket_dir = socket_dir_for(&root);
-        for dir in [&root, &socket_dir] {
-            fs::create_dir_all(dir)
-                .map_err(|e| failed(format!("cannot create {}: {e}", dir.display())))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| failed(format!("cannot restrict {}: {e}", dir.display())))?;
-            if let Some((uid, gid)) = owner {
-                std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(|e| {
-                    failed(format!("cannot hand {} to postgres: {e}", dir.display()))
-                })?;
-            }
+        if join && let Some(socket_dir) = running_server(&data_dir) {
+            return Ok(Self {
+                root,
+                socket_dir,
+                temporary_socket_dir: false,
+                data_dir,
+                stop_tx: None,
+                guardian: None,
+            });
         }
+        private_dir(&root, owner)?;
         if owner.is_some() {
             check_reachable(&root)?;
         }
+        refuse_symlink(&data_dir)?;
+        let (socket_dir, temporary_socket_dir) = socket_dir_for(&root, owner)?;
         let log_path = root.join("postgres.log");
 
         if !data_dir.join("PG_VERSION").exists() {
@@ -166,7 +191,9 @@ impl EmbeddedPostgres {
             .map_err(|e| failed(format!("cannot start postgres: {e}")))?;
 
         let handle = Self {
+            root,
             socket_dir,
+            temporary_socket_dir,
             data_dir,
             stop_tx: Some(stop_tx),
             guardian: Some(guardian),
@@ -197,6 +224,12 @@ impl EmbeddedPostgres {
             && lines.get(7).map(|l| l.trim()) == Some("ready")
     }
 
+    /// The folder holding the cluster: the configured one, or the one under
+    /// [`RELOCATED_BASE`] it was moved to.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// A libpq key=value connection string for one database of this server.
     pub fn database_url(&self, database: &str) -> String {
         format!(
@@ -216,6 +249,9 @@ impl EmbeddedPostgres {
         }
         if let Some(g) = self.guardian.take() {
             let _ = g.join();
+        }
+        if std::mem::take(&mut self.temporary_socket_dir) {
+            let _ = fs::remove_dir_all(&self.socket_dir);
         }
     }
 }
@@ -324,34 +360,21 @@ fn server_owner() -> Result<Option<(u32, u32)>, EmbeddedError> {
         })
 }
 
-/// Every folder above the data folder must be enterable by the `postgres` user.
-fn check_reachable(root: &Path) -> Result<(), EmbeddedError> {
-    for dir in root.ancestors().skip(1) {
-        if let Ok(meta) = fs::metadata(dir)
-            && meta.permissions().mode() & 0o001 == 0
-        {
-            return Err(failed(format!(
-                "the postgres user cannot enter {} (mode {:o}); choose another AGRUPA_DATA_DIR",
-                dir.display(),
-                meta.permissions().mode() & 0o777
-            )));
-        }
+/// The socket folder of a ready server another process runs on `data_dir`, if any
+/// (`postmaster.pid`: pid, data folder, start time, port, socket folder, address, shared
+/// memory key, status).
+fn running_server(data_dir: &Path) -> Option<PathBuf> {
+    let text = fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let pid = lines.first()?;
+    let alive = !pid.is_empty() && Path::new(&format!("/proc/{pid}")).exists();
+    if !alive || lines.get(7) != Some(&"ready") {
+        return None;
     }
-    Ok(())
-}
-
-/// The socket folder: `<root>/run`, or a short folder under /tmp when that path would be
-/// too long for a unix socket name (107 bytes).
-fn socket_dir_for(root: &Path) -> PathBuf {
-    let preferred = root.join("run");
-    if preferred.as_os_str().len() + "/.s.PGSQL.5432".len() < 100 {
-        return preferred;
-    }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in root.as_os_str().as_encoded_bytes() {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    std::env::temp_dir().join(format!("agrupa-pg-{hash:016x}"))
+    lines
+        .get(4)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
 }
 
 /// A server left by a previous run (the parent-death signal makes it shut down on its
@@ -378,15 +401,30 @@ fn wait_for_previous_server(data_dir: &Path) -> Result<(), EmbeddedError> {
 }
 
 fn find_bin_dir(explicit: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
-    let has_server = |dir: &Path| dir.join("postgres").is_file() && dir.join("initdb").is_file();
+    search_bin_dirs(explicit, &["postgres", "initdb"]).map_err(EmbeddedError::NoBinaries)
+}
+
+/// A client program (`pg_dump`, `pg_restore`) of the PostgreSQL installation agrupa uses:
+/// `AGRUPA_PG_BIN`, then the newest `/usr/lib/postgresql/*/bin`, then `PATH`.
+pub fn find_tool(name: &str, explicit: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
+    search_bin_dirs(explicit, &[name])
+        .map(|dir| dir.join(name))
+        .map_err(|looked| {
+            failed(format!(
+                "no {name} found in {looked}; install the PostgreSQL client programs \
+                 (e.g. `apt-get install postgresql-client`) or set AGRUPA_PG_BIN"
+            ))
+        })
+}
+
+/// The first folder holding every one of `programs`, or where it looked.
+fn search_bin_dirs(explicit: Option<&Path>, programs: &[&str]) -> Result<PathBuf, String> {
+    let has_all = |dir: &Path| programs.iter().all(|p| dir.join(p).is_file());
     if let Some(dir) = explicit {
-        return if has_server(dir) {
+        return if has_all(dir) {
             Ok(dir.to_owned())
         } else {
-            Err(EmbeddedError::NoBinaries(format!(
-                "AGRUPA_PG_BIN={}",
-                dir.display()
-            )))
+            Err(format!("AGRUPA_PG_BIN={}", dir.display()))
         };
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
@@ -397,23 +435,24 @@ fn find_bin_dir(explicit: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
             let v = e.file_name().to_str()?.parse::<u32>().ok()?;
             Some((v, e.path().join("bin")))
         })
-        .filter(|(_, dir)| has_server(dir))
+        .filter(|(_, dir)| has_all(dir))
         .collect();
     versions.sort();
     if let Some((_, dir)) = versions.pop() {
         return Ok(dir);
     }
+    let first = programs.first().copied().unwrap_or("postgres");
     std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .find(|dir| has_server(dir))
+        .find(|dir| has_all(dir))
         .map(|dir| {
-            fs::canonicalize(dir.join("postgres"))
+            fs::canonicalize(dir.join(first))
                 .ok()
                 .and_then(|p| p.parent().map(Path::to_owned))
                 .unwrap_or(dir)
         })
-        .ok_or_else(|| EmbeddedError::NoBinaries("/usr/lib/postgresql/*/bin or PATH".into()))
+        .ok_or_else(|| "/usr/lib/postgresql/*/bin or PATH".into())
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, EmbeddedError> {

@@ -16,4 +16,5 @@ mod plans;
 mod process;
 mod roles;
 mod seed;
+mod support;
 mod users;

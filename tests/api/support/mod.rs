@@ -28,6 +28,7 @@ use serde::{Deserialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 pub use auth::{ADMIN_EMAIL, ADMIN_PASSWORD, TestUser};
+pub use members::NewMember;
 pub use plans::plan_doc;
 
 /// A running application on its own database.

@@ -2,45 +2,43 @@
 //! import/export, roll-up, indicators, visibility.
 
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, assert_problem, plan_doc, spawn_app, strs};
+use crate::support::{
+    TestApp, TestUser, assert_problem,
+    plans::{
+        Level, NodeIds, Plan, PlanNode, axes_path, indicator_path, node_path, plan_doc, plan_path,
+    },
+    spawn_app, strs,
+};
 
-async fn json_of(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
+/// A test's app and admin.
+async fn admin_app() -> (TestApp, TestUser) {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    (app, admin)
 }
 
-async fn export(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app
-        .get_as(token, &format!("/api/v1/plans/{id}/export"))
-        .await;
-    assert_eq!(res.status(), 200);
-    json_of(res).await
+/// An imported, draft copy of [`plan_doc`]: (app, admin, plan).
+async fn draft_plan() -> (TestApp, TestUser, Uuid) {
+    let (app, admin) = admin_app().await;
+    let plan = app.import_plan_doc(&admin.token, &plan_doc("")).await.id;
+    (app, admin, plan)
 }
 
-/// An imported, approved copy of [`plan_doc`]: (plan id, ids by code).
-async fn approved_plan(
-    app: &TestApp,
-    admin: &TestUser,
-) -> (String, std::collections::HashMap<String, String>) {
-    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
-    let id = plan["id"].as_str().unwrap().to_owned();
-    app.approve_plan(admin, &id).await;
-    let ids = app.plan_ids(&admin.token, &id).await;
-    (id, ids)
-}
-
-async fn etag_of(app: &TestApp, token: &str, path: &str) -> String {
-    let res = app.get_as(token, path).await;
-    assert_eq!(res.status(), 200, "{path}");
-    res.headers()["etag"].to_str().unwrap().to_owned()
+/// An imported, approved copy of [`plan_doc`]: (app, admin, plan, ids by code).
+async fn approved_plan() -> (TestApp, TestUser, Uuid, NodeIds) {
+    let (app, admin) = admin_app().await;
+    let (plan, ids) = app.new_approved_plan(&admin, &plan_doc("")).await;
+    (app, admin, plan, ids)
 }
 
 #[tokio::test]
 async fn export_then_import_yields_an_equal_plan() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
+    let (app, admin) = admin_app().await;
+    let t = &admin.token;
     let member = app
-        .member(&admin, "Producciones Ñandú, S.L.", "B12345674")
+        .new_member(t, "Producciones Ñandú, S.L.", "B12345674")
         .await;
     let staff = app.user(&admin, "staff").await;
     let mut doc = plan_doc("");
@@ -48,13 +46,13 @@ async fn export_then_import_yields_an_equal_plan() {
         json!([member]);
     doc["axes"][0]["children"][0]["children"][0]["children"][0]["action"]["responsible_id"] =
         json!(staff.id);
-    let first = app.import_plan(&admin.token, &doc).await;
-    assert_eq!(first["status"], "draft");
-    assert_eq!(first["labels"]["axis"], "Eje");
-    let exported = export(&app, &admin.token, first["id"].as_str().unwrap()).await;
-    let second = app.import_plan(&admin.token, &exported).await;
-    assert_ne!(first["id"], second["id"]);
-    let again = export(&app, &admin.token, second["id"].as_str().unwrap()).await;
+    let first = app.import_plan_doc(t, &doc).await;
+    assert_eq!(first.status, "draft");
+    assert_eq!(first.labels.axis, "Eje");
+    let exported = app.export_plan(t, first.id).await;
+    let second = app.import_plan_doc(t, &exported).await;
+    assert_ne!(first.id, second.id);
+    let again = app.export_plan(t, second.id).await;
     assert_eq!(exported, again);
     // The document kept what was imported.
     let action = &again["axes"][0]["children"][0]["children"][0]["children"][0];
@@ -68,8 +66,7 @@ async fn export_then_import_yields_an_equal_plan() {
 
 #[tokio::test]
 async fn an_invalid_import_creates_nothing_and_names_every_problem() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
+    let (app, admin) = admin_app().await;
     let mut doc = plan_doc("");
     let e1 = "axes[0]";
     let action = "axes[0].children[0].children[0].children[1]";
@@ -79,15 +76,13 @@ async fn an_invalid_import_creates_nothing_and_names_every_problem() {
         json!("2031-01-01"); // outside 2024–2027
     doc["axes"][0]["children"][0]["children"][0]["children"][1]["action"]["progress"] = json!(150);
     doc["axes"][0]["children"][0]["children"][0]["children"][0]["action"]["participant_ids"] =
-        json!([uuid::Uuid::new_v4()]);
+        json!([Uuid::new_v4()]);
     doc["axes"][0]["children"][1]["indicators"] =
         json!([{"name": "En un área", "unit": "%", "baseline": 0.0}]);
     doc["axes"][0]["children"][0]["children"][0]["indicators"][0]["targets"] =
         json!([{"year": 2030, "value": 1.0}]);
     doc["axes"][0]["children"][0]["title"] = json!("   ");
-    let res = app
-        .post_json(&admin.token, "/api/v1/plans/import", &doc)
-        .await;
+    let res = app.try_import_plan(&admin.token, &doc).await;
     let body = assert_problem(res, 422, "invalid_plan_document").await;
     let fields: Vec<&str> = strs(&body["errors"], "field");
     for expected in [
@@ -106,62 +101,49 @@ async fn an_invalid_import_creates_nothing_and_names_every_problem() {
         );
     }
     assert_eq!(fields.len(), 8, "{fields:?}");
-    let plans = json_of(app.get_as(&admin.token, "/api/v1/plans").await).await;
-    assert_eq!(
-        plans["items"].as_array().unwrap().len(),
-        0,
-        "nothing created"
-    );
+    let plans = app.list_plans(&admin.token, "").await;
+    assert_eq!(plans.len(), 0, "nothing created");
+}
 
-    // A field the document does not know is named too.
+#[tokio::test]
+async fn an_import_names_a_field_the_document_does_not_know() {
+    let (app, admin) = admin_app().await;
     let mut doc = plan_doc("");
     doc["axes"][0]["colour"] = json!("rojo");
-    let res = app
-        .post_json(&admin.token, "/api/v1/plans/import", &doc)
-        .await;
+    let res = app.try_import_plan(&admin.token, &doc).await;
     let body: Value = res.json().await.unwrap();
     assert!(body.to_string().contains("axes[0]"), "{body}");
 }
 
 #[tokio::test]
 async fn codes_are_unique_in_a_plan_but_not_across_plans() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
-    let id = plan["id"].as_str().unwrap();
+    let (app, admin, plan) = draft_plan().await;
+    let t = &admin.token;
     let res = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/plans/{id}/axes"),
-            &json!({"code": "E1", "title": "Otro eje"}),
-        )
+        .try_add_axis(t, plan, &json!({"code": "E1", "title": "Otro eje"}))
         .await;
     assert_problem(res, 409, "code_taken").await;
-    let ids = app.plan_ids(&admin.token, id).await;
+    let ids = app.node_ids(t, plan).await;
     // Renaming a node to a taken code is refused too.
-    let path = format!("/api/v1/areas/{}", ids["E1.2"]);
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &path,
+        .try_update_node(
+            t,
+            (Level::Area, ids["E1.2"]),
             Some("*"),
-            Some(&json!({"code": "E1.1"})),
+            &json!({"code": "E1.1"}),
         )
         .await;
     assert_problem(res, 409, "code_taken").await;
     let other = app
-        .post_json(
-            &admin.token,
-            "/api/v1/plans",
+        .create_plan(
+            t,
             &json!({"title": "Otro plan", "start_year": 2028, "end_year": 2031}),
         )
         .await;
-    let other = json_of(other).await;
     let res = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/plans/{}/axes", other["id"].as_str().unwrap()),
+        .try_add_axis(
+            t,
+            other.id,
             &json!({"code": "E1", "title": "Internacionalización"}),
         )
         .await;
@@ -171,45 +153,24 @@ async fn codes_are_unique_in_a_plan_but_not_across_plans() {
 
 #[tokio::test]
 async fn the_tree_is_read_in_a_fixed_number_of_queries() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let statements = |text: &str| -> u64 {
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix("agrupa_db_statements_total{route=\"/api/v1/plans/{id}/tree\"} ")
-            })
-            .map_or(0, |v| v.parse().unwrap())
-    };
+    let (app, admin) = admin_app().await;
+    let t = &admin.token;
+    let route = "/api/v1/plans/{id}/tree";
     let small = app
-        .post_json(
-            &admin.token,
-            "/api/v1/plans",
+        .create_plan(
+            t,
             &json!({"title": "Pequeño", "start_year": 2024, "end_year": 2027}),
         )
         .await;
-    let small = json_of(small).await;
-    let res = app
-        .get_as(
-            &admin.token,
-            &format!("/api/v1/plans/{}/tree", small["id"].as_str().unwrap()),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let before = statements(&app.get("/metrics").await.text().await.unwrap());
-    let big = app.import_plan(&admin.token, &plan_doc("")).await;
-    let tree = json_of(
-        app.get_as(
-            &admin.token,
-            &format!("/api/v1/plans/{}/tree", big["id"].as_str().unwrap()),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(tree["axes"].as_array().unwrap().len(), 2);
-    let action = &tree["axes"][0]["children"][0]["children"][0]["children"][1];
-    assert_eq!(action["code"], "E1.1.1.2");
-    assert_eq!(action["action"]["status"], "in_progress");
-    let after = statements(&app.get("/metrics").await.text().await.unwrap());
+    assert_eq!(app.try_plan_tree(t, small.id).await.status(), 200);
+    let before = app.statements_of(route).await.unwrap_or(0);
+    let big = app.import_plan_doc(t, &plan_doc("")).await;
+    let tree = app.plan_tree(t, big.id).await;
+    assert_eq!(tree.axes.len(), 2);
+    let action = &tree.axes[0].children[0].children[0].children[1];
+    assert_eq!(action.code, "E1.1.1.2");
+    assert_eq!(action.action.as_ref().unwrap().status, "in_progress");
+    let after = app.statements_of(route).await.unwrap_or(0);
     // An empty plan and one with 13 nodes and 2 indicators cost the same.
     assert_eq!(before, after - before, "{before} then {}", after - before);
     assert!(before <= 8, "{before} statements");
@@ -217,64 +178,58 @@ async fn the_tree_is_read_in_a_fixed_number_of_queries() {
 
 #[tokio::test]
 async fn progress_rolls_up_by_weight_and_indicators_attain_both_ways() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
-    let id = plan["id"].as_str().unwrap();
-    let p = json_of(
-        app.get_as(&admin.token, &format!("/api/v1/plans/{id}/progress"))
-            .await,
-    )
-    .await;
+    let (app, admin, id) = draft_plan().await;
+    let p = app.plan_progress(&admin.token, id).await;
     // By hand: E1.1.1 = (1×100 + 3×40) / 4 = 55; E1.2 = 0; E1 = (55 + 0) / 2 = 27.5;
     // E2.1.1 = 50 (the cancelled action is left out); E2 = 50;
     // plan = (3 × 27.5 + 1 × 50) / 4 = 33.125 → 33.13.
-    assert_eq!(p["axes"][0]["children"][0]["children"][0]["progress"], 55.0);
-    assert_eq!(p["axes"][0]["progress"], 27.5);
-    assert_eq!(p["axes"][1]["progress"], 50.0);
-    assert_eq!(p["progress"], 33.13);
+    assert_eq!(p.axes[0].children[0].children[0].progress, Some(55.0));
+    assert_eq!(p.axes[0].progress, Some(27.5));
+    assert_eq!(p.axes[1].progress, Some(50.0));
+    assert_eq!(p.progress, Some(33.13));
     assert_eq!(
-        p["actions"],
+        p.actions,
         json!({"not_started": 1, "in_progress": 1, "completed": 1, "delayed": 1, "cancelled": 1})
     );
     // Every open action ended on 2025-06-30.
-    assert_eq!(p["overdue_actions"], 3);
-    assert_eq!(p["axes"][1]["overdue_actions"], 1);
+    assert_eq!(p.overdue_actions, 3);
+    assert_eq!(p.axes[1].overdue_actions, 1);
     // Higher is better: 10 → 20 in 2024, measured 15: half way.
-    let exports = &p["axes"][0]["children"][0]["children"][0]["indicators"][0];
+    let exports = &p.axes[0].children[0].children[0].indicators[0];
     assert_eq!(
-        exports["years"][0],
+        exports.years[0],
         json!({"year": 2024, "target": 20.0, "value": 15.0, "attainment_pct": 50.0})
     );
-    assert_eq!(exports["years"][1]["value"], Value::Null);
+    assert_eq!(exports.years[1]["value"], Value::Null);
     // Lower is better: 100 → 60 in 2025, measured 90: a quarter of the way.
-    let carbon = &p["axes"][1]["children"][0]["children"][0]["indicators"][0];
-    assert_eq!(carbon["years"][1]["attainment_pct"], 25.0);
+    let carbon = &p.axes[1].children[0].children[0].indicators[0];
+    assert_eq!(carbon.years[1]["attainment_pct"], 25.0);
+}
 
-    // A new measurement counts at once.
-    let ind = &carbon["id"];
+#[tokio::test]
+async fn a_new_measurement_counts_in_the_progress_at_once() {
+    let (app, admin, id) = draft_plan().await;
+    let t = &admin.token;
+    let carbon = app.node_ids(t, id).await["Huella de carbono"];
     let res = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/indicators/{}/measurements", ind.as_str().unwrap()),
+        .try_measure(
+            t,
+            carbon,
             &json!({"measured_on": "2025-12-31", "value": 60.0, "source": "Auditoría"}),
         )
         .await;
     assert_eq!(res.status(), 201);
-    let p = json_of(
-        app.get_as(&admin.token, &format!("/api/v1/plans/{id}/progress"))
-            .await,
-    )
-    .await;
+    let p = app.plan_progress(t, id).await;
     assert_eq!(
-        p["axes"][1]["children"][0]["children"][0]["indicators"][0]["years"][1]["attainment_pct"],
+        p.axes[1].children[0].children[0].indicators[0].years[1]["attainment_pct"],
         100.0
     );
+}
 
-    // The CSV has a row per node.
-    let csv = app
-        .get_csv(&admin.token, &format!("/api/v1/plans/{id}/progress"))
-        .await;
+#[tokio::test]
+async fn the_progress_and_the_tree_as_csv_have_a_row_per_node() {
+    let (app, admin, id) = draft_plan().await;
+    let csv = app.plan_progress_csv(&admin.token, id).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 13, "{csv}");
     assert!(lines[0].contains("level,kind,code,title,weight,progress"));
@@ -283,45 +238,33 @@ async fn progress_rolls_up_by_weight_and_indicators_attain_both_ways() {
         "{}",
         lines[1]
     );
-    let tree_csv = app
-        .get_csv(&admin.token, &format!("/api/v1/plans/{id}/tree"))
-        .await;
+    let tree_csv = app.plan_tree_csv(&admin.token, id).await;
     assert_eq!(tree_csv.lines().count(), 1 + 13);
 }
 
 #[tokio::test]
-async fn an_approved_plan_is_frozen_but_its_execution_is_followed() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let (id, ids) = approved_plan(&app, &admin).await;
+async fn an_approved_plan_refuses_every_change_to_its_content() {
+    let (app, admin, id, ids) = approved_plan().await;
     let t = &admin.token;
     let frozen = [
-        (
-            "PATCH",
-            format!("/api/v1/plans/{id}"),
-            Some(json!({"title": "Otro"})),
-        ),
-        ("DELETE", format!("/api/v1/plans/{id}"), None),
+        ("PATCH", plan_path(id), Some(json!({"title": "Otro"}))),
+        ("DELETE", plan_path(id), None),
         (
             "POST",
-            format!("/api/v1/plans/{id}/axes"),
+            axes_path(id),
             Some(json!({"code": "E9", "title": "Nuevo"})),
         ),
         (
             "PATCH",
-            format!("/api/v1/axes/{}", ids["E1"]),
+            node_path(Level::Axis, ids["E1"]),
             Some(json!({"weight": 9})),
         ),
         (
             "PATCH",
-            format!("/api/v1/actions/{}", ids["E1.1.1.2"]),
+            node_path(Level::Action, ids["E1.1.1.2"]),
             Some(json!({"action": {"end_date": "2026-12-31"}})),
         ),
-        (
-            "DELETE",
-            format!("/api/v1/actions/{}", ids["E1.2.1.1"]),
-            None,
-        ),
+        ("DELETE", node_path(Level::Action, ids["E1.2.1.1"]), None),
         (
             "POST",
             "/api/v1/indicators".to_owned(),
@@ -329,11 +272,11 @@ async fn an_approved_plan_is_frozen_but_its_execution_is_followed() {
         ),
         (
             "PATCH",
-            format!("/api/v1/indicators/{}", ids["Empresas exportadoras"]),
+            indicator_path(ids["Empresas exportadoras"]),
             Some(json!({"targets": []})),
         ),
     ];
-    let before = export(&app, t, &id).await;
+    let before = app.export_plan(t, id).await;
     for (method, path, body) in &frozen {
         let res = app.send_as(method, t, path, Some("*"), body.as_ref()).await;
         let body = assert_problem(res, 409, "plan_frozen").await;
@@ -342,144 +285,107 @@ async fn an_approved_plan_is_frozen_but_its_execution_is_followed() {
             "{method} {path}"
         );
     }
-    assert_eq!(before, export(&app, t, &id).await, "nothing changed");
-    // Execution goes on: status and progress of an action, measurements.
-    let path = format!("/api/v1/actions/{}", ids["E1.1.1.2"]);
+    assert_eq!(before, app.export_plan(t, id).await, "nothing changed");
+}
+
+#[tokio::test]
+async fn an_approved_plan_still_follows_the_execution_of_its_actions() {
+    let (app, admin, _, ids) = approved_plan().await;
     let res = app
-        .send_as(
-            "PATCH",
-            t,
-            &path,
+        .try_update_node(
+            &admin.token,
+            (Level::Action, ids["E1.1.1.2"]),
             Some("*"),
-            Some(&json!({"action": {"status": "completed"}})),
+            &json!({"action": {"status": "completed"}}),
         )
         .await;
     assert_eq!(res.status(), 200);
-    let action = json_of(res).await;
-    assert_eq!(action["action"]["progress"], 100);
-    // The database refuses content changes to an approved plan by itself too.
-    use diesel_async::{AsyncConnection, RunQueryDsl};
-    let mut conn = diesel_async::AsyncPgConnection::establish(&app.db_url)
-        .await
-        .unwrap();
+    let action: PlanNode = res.json().await.unwrap();
+    assert_eq!(action.action.unwrap().progress, 100);
+}
+
+#[tokio::test]
+async fn the_database_refuses_content_changes_to_an_approved_plan() {
+    let (app, _, _, ids) = approved_plan().await;
     let sql = format!(
         "UPDATE plan_nodes SET title = 'x' WHERE id = '{}'",
         ids["E1"]
     );
-    let err = diesel::sql_query(sql).execute(&mut conn).await.unwrap_err();
-    assert!(err.to_string().contains("frozen"), "{err}");
+    let err = app.sql_result(&sql).await.unwrap_err();
+    assert!(err.contains("frozen"), "{err}");
 }
 
 #[tokio::test]
-async fn changes_need_if_match_and_concurrent_edits_never_lose_an_update() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
-    let id = plan["id"].as_str().unwrap();
-    let ids = app.plan_ids(&admin.token, id).await;
-    let old_tag = etag_of(&app, &admin.token, &format!("/api/v1/plans/{id}")).await;
-    let path = format!("/api/v1/axes/{}", ids["E1"]);
+async fn node_changes_need_if_match_and_concurrent_edits_never_lose_an_update() {
+    let (app, admin, id) = draft_plan().await;
+    let t = &admin.token;
+    let axis = (Level::Axis, app.node_ids(t, id).await["E1"]);
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &path,
-            None,
-            Some(&json!({"title": "Sin etiqueta"})),
-        )
+        .try_update_node(t, axis, None, &json!({"title": "Sin etiqueta"}))
         .await;
     assert_problem(res, 428, "precondition_required").await;
-    let tag = etag_of(&app, &admin.token, &path).await;
+    let tag = app.etag_of(t, &node_path(axis.0, axis.1)).await;
     let (first, second) = (json!({"title": "Primera"}), json!({"title": "Segunda"}));
     let (a, b) = tokio::join!(
-        app.send_as("PATCH", &admin.token, &path, Some(&tag), Some(&first)),
-        app.send_as("PATCH", &admin.token, &path, Some(&tag), Some(&second))
+        app.try_update_node(t, axis, Some(&tag), &first),
+        app.try_update_node(t, axis, Some(&tag), &second)
     );
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 412]);
-    // A change to a node changes the plan's tag: an approval names the content it read.
-    let plan_path = format!("/api/v1/plans/{id}");
-    let current = etag_of(&app, &admin.token, &plan_path).await;
-    assert_ne!(current, old_tag);
-    let res = app
-        .send_as(
-            "POST",
-            &admin.token,
-            &format!("{plan_path}/approval"),
-            Some("\"1\""),
-            Some(&json!({"reference": "Acta"})),
-        )
-        .await;
-    assert_problem(res, 412, "precondition_failed").await;
-    let res = app
-        .send_as(
-            "POST",
-            &admin.token,
-            &format!("{plan_path}/approval"),
-            None,
-            Some(&json!({"reference": "Acta"})),
-        )
-        .await;
-    assert_problem(res, 428, "precondition_required").await;
-    let staff = app.user(&admin, "staff").await;
-    let res = app
-        .send_as(
-            "POST",
-            &staff.token,
-            &format!("{plan_path}/approval"),
-            Some(&current),
-            Some(&json!({"reference": "Acta"})),
-        )
-        .await;
-    assert_eq!(res.status(), 403);
-    let res = app
-        .send_as(
-            "POST",
-            &admin.token,
-            &format!("{plan_path}/approval"),
-            Some(&current),
-            Some(&json!({"reference": "Acta 7/2024", "approved_on": "2024-03-12"})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let approved = json_of(res).await;
-    assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["approved_on"], "2024-03-12");
-    assert_eq!(approved["approved_by"], json!(admin.id));
 }
 
 #[tokio::test]
-async fn a_revision_supersedes_its_plan_and_the_diff_names_what_changed() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let (id, _) = approved_plan(&app, &admin).await;
+async fn an_approval_names_the_version_of_the_plan_it_read() {
+    let (app, admin, id) = draft_plan().await;
     let t = &admin.token;
+    let old_tag = app.etag_of(t, &plan_path(id)).await;
+    let axis = (Level::Axis, app.node_ids(t, id).await["E1"]);
     let res = app
-        .post_json(t, &format!("/api/v1/plans/{id}/revisions"), &json!({}))
+        .try_update_node(t, axis, Some("*"), &json!({"title": "Primera"}))
         .await;
-    assert_eq!(res.status(), 201);
-    let rev = json_of(res).await;
-    let rev_id = rev["id"].as_str().unwrap();
-    assert_eq!(
-        (rev["status"].as_str(), rev["version_number"].as_i64()),
-        (Some("draft"), Some(2))
-    );
-    assert_eq!(rev["revises_id"], json!(id));
+    assert_eq!(res.status(), 200);
+    // A change to a node changes the plan's tag: an approval names the content it read.
+    let current = app.etag_of(t, &plan_path(id)).await;
+    assert_ne!(current, old_tag);
+    let acta = json!({"reference": "Acta"});
+    let res = app.try_approve_plan(t, id, Some("\"1\""), &acta).await;
+    assert_problem(res, 412, "precondition_failed").await;
+    let res = app.try_approve_plan(t, id, None, &acta).await;
+    assert_problem(res, 428, "precondition_required").await;
+    let staff = app.user(&admin, "staff").await;
     let res = app
-        .post_json(t, &format!("/api/v1/plans/{id}/revisions"), &json!({}))
+        .try_approve_plan(&staff.token, id, Some(&current), &acta)
         .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .try_approve_plan(
+            t,
+            id,
+            Some(&current),
+            &json!({"reference": "Acta 7/2024", "approved_on": "2024-03-12"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let approved: Plan = res.json().await.unwrap();
+    assert_eq!(approved.status, "approved");
+    assert_eq!(approved.approved_on.as_deref(), Some("2024-03-12"));
+    assert_eq!(approved.approved_by, Some(admin.uuid()));
+}
+
+#[tokio::test]
+async fn a_revision_is_a_draft_copy_of_an_approved_plan_one_at_a_time() {
+    let (app, admin, id, _) = approved_plan().await;
+    let t = &admin.token;
+    let rev = app.revise_plan(t, id).await;
+    assert_eq!((rev.status.as_str(), rev.version_number), ("draft", 2));
+    assert_eq!(rev.revises_id, Some(id));
+    let res = app.try_revise_plan(t, id).await;
     assert_problem(res, 409, "revision_exists").await;
     // A revision of a draft is refused.
-    let res = app
-        .post_json(t, &format!("/api/v1/plans/{rev_id}/revisions"), &json!({}))
-        .await;
+    let res = app.try_revise_plan(t, rev.id).await;
     assert_problem(res, 409, "plan_not_approved").await;
-    let same = json_of(
-        app.get_as(t, &format!("/api/v1/plans/{rev_id}/diff?against={id}"))
-            .await,
-    )
-    .await;
+    let same = app.plan_diff(t, rev.id, id).await;
     assert_eq!(
         (
             same["added"].as_array().unwrap().len(),
@@ -489,41 +395,39 @@ async fn a_revision_supersedes_its_plan_and_the_diff_names_what_changed() {
         (0, 0, 0),
         "{same}"
     );
+}
 
-    let ids = app.plan_ids(t, rev_id).await;
+/// An approved plan and a revision of it with E1 renamed, action E1.2.1.1 removed and an
+/// axis E3 added: (app, admin, plan, revision).
+async fn edited_revision() -> (TestApp, TestUser, Uuid, Uuid) {
+    let (app, admin, id, _) = approved_plan().await;
+    let t = &admin.token;
+    let rev = app.revise_plan(t, id).await.id;
+    let ids = app.node_ids(t, rev).await;
     let res = app
-        .send_as(
-            "PATCH",
+        .try_update_node(
             t,
-            &format!("/api/v1/axes/{}", ids["E1"]),
+            (Level::Axis, ids["E1"]),
             Some("*"),
-            Some(&json!({"title": "Internacionalización y mercados"})),
+            &json!({"title": "Internacionalización y mercados"}),
         )
         .await;
     assert_eq!(res.status(), 200);
     let res = app
-        .send_as(
-            "DELETE",
-            t,
-            &format!("/api/v1/actions/{}", ids["E1.2.1.1"]),
-            Some("*"),
-            None,
-        )
+        .try_delete_node(t, (Level::Action, ids["E1.2.1.1"]))
         .await;
     assert_eq!(res.status(), 204);
     let res = app
-        .post_json(
-            t,
-            &format!("/api/v1/plans/{rev_id}/axes"),
-            &json!({"code": "E3", "title": "Talento"}),
-        )
+        .try_add_axis(t, rev, &json!({"code": "E3", "title": "Talento"}))
         .await;
     assert_eq!(res.status(), 201);
-    let diff = json_of(
-        app.get_as(t, &format!("/api/v1/plans/{rev_id}/diff?against={id}"))
-            .await,
-    )
-    .await;
+    (app, admin, id, rev)
+}
+
+#[tokio::test]
+async fn the_diff_names_what_a_revision_added_removed_and_changed() {
+    let (app, admin, id, rev) = edited_revision().await;
+    let diff = app.plan_diff(&admin.token, rev, id).await;
     assert_eq!(
         diff["added"],
         json!([{"code": "E3", "kind": "axis", "title": "Talento"}])
@@ -536,320 +440,294 @@ async fn a_revision_supersedes_its_plan_and_the_diff_names_what_changed() {
         json!([{"field": "title",
         "before": "Internacionalización", "after": "Internacionalización y mercados"}])
     );
-
-    app.approve_plan(&admin, rev_id).await;
-    let old = json_of(app.get_as(t, &format!("/api/v1/plans/{id}")).await).await;
-    assert_eq!(old["status"], "superseded", "old versions stay readable");
-    let tree = json_of(app.get_as(t, &format!("/api/v1/plans/{id}/tree")).await).await;
-    assert_eq!(tree["axes"].as_array().unwrap().len(), 2);
-    // The superseded version cannot be revised again, nor its actions followed.
-    let res = app
-        .post_json(t, &format!("/api/v1/plans/{id}/revisions"), &json!({}))
-        .await;
-    assert_problem(res, 409, "plan_not_approved").await;
 }
 
 #[tokio::test]
-async fn three_level_plans_hang_actions_from_areas() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
+async fn an_approved_revision_supersedes_its_plan_which_stays_readable() {
+    let (app, admin, id, rev) = edited_revision().await;
     let t = &admin.token;
-    let plan = json_of(
-        app.post_json(
+    app.approve_plan(&admin, &rev.to_string()).await;
+    let old = app.get_plan(t, id).await;
+    assert_eq!(old.status, "superseded", "old versions stay readable");
+    let tree = app.plan_tree(t, id).await;
+    assert_eq!(tree.axes.len(), 2);
+    // The superseded version cannot be revised again, nor its actions followed.
+    let res = app.try_revise_plan(t, id).await;
+    assert_problem(res, 409, "plan_not_approved").await;
+}
+
+/// A three-level plan (axis, area, action) with an axis L1 and an area L1.1:
+/// (app, admin, axis, area).
+async fn three_level_plan() -> (TestApp, TestUser, Uuid, Uuid) {
+    let (app, admin) = admin_app().await;
+    let t = &admin.token;
+    let plan = app
+        .create_plan(
             t,
-            "/api/v1/plans",
             &json!({"title": "Plan breve",
         "start_year": 2025, "end_year": 2026, "depth": 3,
         "labels": {"axis": "Línea", "area": "Programa", "objective": "-", "action": "Proyecto"}}),
         )
-        .await,
-    )
-    .await;
-    assert_eq!(plan["depth"], 3);
-    let id = plan["id"].as_str().unwrap();
-    let axis = json_of(
-        app.post_json(
+        .await;
+    assert_eq!(plan.depth, 3);
+    let axis = app
+        .add_axis(t, plan.id, &json!({"code": "L1", "title": "Línea 1"}))
+        .await
+        .id;
+    let area = app
+        .add_child(
             t,
-            &format!("/api/v1/plans/{id}/axes"),
-            &json!({"code": "L1", "title": "Línea 1"}),
-        )
-        .await,
-    )
-    .await;
-    let area = json_of(
-        app.post_json(
-            t,
-            &format!("/api/v1/axes/{}/areas", axis["id"].as_str().unwrap()),
+            (Level::Axis, axis),
+            Level::Area,
             &json!({"code": "L1.1", "title": "Programa 1"}),
         )
-        .await,
-    )
-    .await;
-    let area_id = area["id"].as_str().unwrap();
+        .await
+        .id;
+    (app, admin, axis, area)
+}
+
+#[tokio::test]
+async fn three_level_plans_hang_actions_from_areas() {
+    let (app, admin, _, area) = three_level_plan().await;
+    let t = &admin.token;
     let res = app
-        .post_json(
+        .try_add_child(
             t,
-            &format!("/api/v1/areas/{area_id}/objectives"),
+            (Level::Area, area),
+            Level::Objective,
             &json!({"code": "X", "title": "No"}),
         )
         .await;
     assert_problem(res, 409, "wrong_level").await;
-    let res = app.post_json(t, &format!("/api/v1/areas/{area_id}/actions"),
+    let res = app.try_add_child(t, (Level::Area, area), Level::Action,
         &json!({"code": "L1.1.1", "title": "Proyecto 1", "action": {"start_date": "2025-01-01", "end_date": "2024-12-31"}})).await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "action.end_date");
-    let res = app
-        .post_json(
+    let action = app
+        .add_child(
             t,
-            &format!("/api/v1/areas/{area_id}/actions"),
+            (Level::Area, area),
+            Level::Action,
             &json!({"code": "L1.1.1", "title": "Proyecto 1", "action": {"status": "completed"}}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let action = json_of(res).await;
-    assert_eq!(action["action"]["progress"], 100);
+    assert_eq!(action.action.unwrap().progress, 100);
+}
+
+#[tokio::test]
+async fn a_three_level_plan_keeps_action_fields_to_actions_and_areas_with_children() {
+    let (app, admin, axis, area) = three_level_plan().await;
+    let t = &admin.token;
+    app.add_child(
+        t,
+        (Level::Area, area),
+        Level::Action,
+        &json!({"code": "L1.1.1", "title": "Proyecto 1", "action": {"status": "completed"}}),
+    )
+    .await;
     // Action fields on an area are refused.
     let res = app
-        .post_json(
+        .try_add_child(
             t,
-            &format!("/api/v1/axes/{}/areas", axis["id"].as_str().unwrap()),
+            (Level::Axis, axis),
+            Level::Area,
             &json!({"code": "L1.2", "title": "Programa 2", "action": {"progress": 5}}),
         )
         .await;
     assert_problem(res, 422, "validation_failed").await;
     // An area with children is not deleted.
-    let res = app
-        .send_as(
-            "DELETE",
-            t,
-            &format!("/api/v1/areas/{area_id}"),
-            Some("*"),
-            None,
-        )
-        .await;
+    let res = app.try_delete_node(t, (Level::Area, area)).await;
     assert_problem(res, 409, "node_has_children").await;
     // A node of another level is not found at this path.
-    let res = app.get_as(t, &format!("/api/v1/axes/{area_id}")).await;
+    let res = app.try_get_node(t, Level::Axis, area).await;
     assert_eq!(res.status(), 404);
 }
 
-#[tokio::test]
-async fn members_and_partners_see_approved_plans_and_members_their_actions() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
+/// Two imported plans (the first with member "Animación Castiza" taking part in action
+/// E2.1.1.1), its representative, a partner and an auditor.
+struct Readers {
+    app: TestApp,
+    admin: TestUser,
+    plan: Uuid,
+    draft: Uuid,
+    rep: TestUser,
+    partner: TestUser,
+    auditor: TestUser,
+}
+
+async fn readers() -> Readers {
+    let (app, admin) = admin_app().await;
     let t = &admin.token;
     let own = app
-        .member(&admin, "Animación Castiza, S.L.", "B12345674")
+        .new_member(t, "Animación Castiza, S.L.", "B12345674")
         .await;
     let mut doc = plan_doc("");
     doc["axes"][1]["children"][0]["children"][0]["children"][0]["action"]["participant_ids"] =
         json!([own]);
-    let plan = app.import_plan(t, &doc).await;
-    let id = plan["id"].as_str().unwrap().to_owned();
-    let draft = app.import_plan(t, &plan_doc("")).await;
-    let draft_id = draft["id"].as_str().unwrap();
-    let rep = app.user(&admin, "member").await;
-    let res = app
-        .patch_json(
-            t,
-            &format!("/api/v1/users/{}", rep.id),
-            &json!({"member_id": own}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let rep_token = app.login(&rep.email, &rep.password).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let plan = app.import_plan_doc(t, &doc).await.id;
+    let draft = app.import_plan_doc(t, &plan_doc("")).await.id;
+    let rep = app.representative(&admin, own).await;
     let partner = app.user(&admin, "partner").await;
     let auditor = app.user(&admin, "auditor").await;
-
-    for token in [&rep_token, &partner.token] {
-        assert_eq!(
-            app.get_as(token, &format!("/api/v1/plans/{id}"))
-                .await
-                .status(),
-            404,
-            "draft hidden"
-        );
-        let list = json_of(app.get_as(token, "/api/v1/plans").await).await;
-        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    Readers {
+        app,
+        admin,
+        plan,
+        draft,
+        rep,
+        partner,
+        auditor,
     }
-    let list = json_of(app.get_as(&auditor.token, "/api/v1/plans").await).await;
-    assert_eq!(
-        list["items"].as_array().unwrap().len(),
-        2,
-        "auditors read drafts"
-    );
-    app.approve_plan(&admin, &id).await;
-    for token in [&rep_token, &partner.token] {
-        assert_eq!(
-            app.get_as(token, &format!("/api/v1/plans/{id}/tree"))
-                .await
-                .status(),
-            200
-        );
-        assert_eq!(
-            app.get_as(token, &format!("/api/v1/plans/{draft_id}/tree"))
-                .await
-                .status(),
-            404
-        );
-        let res = app
-            .send_as(
-                "PATCH",
-                token,
-                &format!("/api/v1/plans/{id}"),
-                Some("*"),
-                Some(&json!({"title": "x"})),
-            )
-            .await;
-        assert_eq!(res.status(), 403);
-    }
-    let mine = json_of(app.get_as(&rep_token, "/api/v1/actions").await).await;
-    let codes: Vec<&str> = strs(&mine["items"], "code");
-    assert_eq!(codes, ["E2.1.1.1"]);
-    let other_member = uuid::Uuid::new_v4();
-    let res = json_of(
-        app.get_as(
-            &rep_token,
-            &format!("/api/v1/actions?member_id={other_member}"),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(res["items"].as_array().unwrap().len(), 0);
-    // Partners see the actions of approved plans only; staff see every plan's.
-    let theirs = json_of(
-        app.get_as(&partner.token, "/api/v1/actions?limit=100")
-            .await,
-    )
-    .await;
-    assert_eq!(theirs["items"].as_array().unwrap().len(), 5);
-    let all = json_of(app.get_as(t, "/api/v1/actions?limit=100").await).await;
-    assert_eq!(all["items"].as_array().unwrap().len(), 10);
 }
 
 #[tokio::test]
-async fn actions_are_filtered_and_paged() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let t = &admin.token;
-    let (id, ids) = approved_plan(&app, &admin).await;
-    app.import_plan(t, &plan_doc("B-")).await;
-    async fn count(app: &TestApp, t: &str, q: String) -> usize {
-        let page = json_of(app.get_as(t, &format!("/api/v1/actions?{q}")).await).await;
-        page["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{page}"))
-            .len()
-    }
-    assert_eq!(count(&app, t, format!("plan_id={id}")).await, 5);
-    assert_eq!(count(&app, t, format!("axis_id={}", ids["E2"])).await, 2);
-    assert_eq!(count(&app, t, "status=delayed".into()).await, 2);
-    assert_eq!(
-        count(&app, t, format!("plan_id={id}&overdue=true")).await,
-        3
-    );
-    assert_eq!(
-        count(&app, t, format!("plan_id={id}&overdue=false")).await,
-        2
-    );
-    let first = json_of(app.get_as(t, "/api/v1/actions?limit=4").await).await;
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let mut seen: Vec<String> = first["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].to_string())
-        .collect();
-    let mut next = json_of(
-        app.get_as(t, &format!("/api/v1/actions?limit=4&cursor={cursor}"))
-            .await,
-    )
-    .await;
-    loop {
-        seen.extend(
-            next["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].to_string()),
+async fn members_and_partners_see_approved_plans_only_and_auditors_drafts_too() {
+    let r = readers().await;
+    let app = &r.app;
+    for token in [&r.rep.token, &r.partner.token] {
+        assert_eq!(
+            app.try_get_plan(token, r.plan).await.status(),
+            404,
+            "draft hidden"
         );
-        let Some(c) = next["next_cursor"].as_str() else {
+        assert_eq!(app.list_plans(token, "").await.len(), 0);
+    }
+    assert_eq!(
+        app.list_plans(&r.auditor.token, "").await.len(),
+        2,
+        "auditors read drafts"
+    );
+    app.approve_plan(&r.admin, &r.plan.to_string()).await;
+    for token in [&r.rep.token, &r.partner.token] {
+        assert_eq!(app.try_plan_tree(token, r.plan).await.status(), 200);
+        assert_eq!(app.try_plan_tree(token, r.draft).await.status(), 404);
+        let res = app
+            .try_update_plan(token, r.plan, Some("*"), &json!({"title": "x"}))
+            .await;
+        assert_eq!(res.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn members_see_the_actions_their_organisation_takes_part_in() {
+    let r = readers().await;
+    let app = &r.app;
+    app.approve_plan(&r.admin, &r.plan.to_string()).await;
+    let mine = app.list_actions(&r.rep.token, "").await;
+    let codes: Vec<&str> = mine.items.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(codes, ["E2.1.1.1"]);
+    let other_member = Uuid::new_v4();
+    let res = app
+        .list_actions(&r.rep.token, &format!("member_id={other_member}"))
+        .await;
+    assert_eq!(res.items.len(), 0);
+    // Partners see the actions of approved plans only; staff see every plan's.
+    let theirs = app.list_actions(&r.partner.token, "limit=100").await;
+    assert_eq!(theirs.items.len(), 5);
+    let all = app.list_actions(&r.admin.token, "limit=100").await;
+    assert_eq!(all.items.len(), 10);
+}
+
+/// An approved plan and a draft of the same document with codes prefixed `B-`.
+async fn two_plans() -> (TestApp, TestUser, Uuid, NodeIds) {
+    let (app, admin, id, ids) = approved_plan().await;
+    app.import_plan_doc(&admin.token, &plan_doc("B-")).await;
+    (app, admin, id, ids)
+}
+
+#[tokio::test]
+async fn actions_filter_by_plan_axis_status_and_overdue() {
+    let (app, admin, id, ids) = two_plans().await;
+    let t = &admin.token;
+    let count = |q: String| {
+        let app = &app;
+        async move { app.list_actions(t, &q).await.items.len() }
+    };
+    assert_eq!(count(format!("plan_id={id}")).await, 5);
+    assert_eq!(count(format!("axis_id={}", ids["E2"])).await, 2);
+    assert_eq!(count("status=delayed".into()).await, 2);
+    assert_eq!(count(format!("plan_id={id}&overdue=true")).await, 3);
+    assert_eq!(count(format!("plan_id={id}&overdue=false")).await, 2);
+    let res = app.try_list_actions(t, "status=finished").await;
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn action_pages_cover_every_action_once() {
+    let (app, admin, _, _) = two_plans().await;
+    let t = &admin.token;
+    let first = app.list_actions(t, "limit=4").await;
+    let cursor = first.next_cursor.unwrap();
+    let mut seen: Vec<Uuid> = first.items.iter().map(|a| a.id).collect();
+    let mut next = app
+        .list_actions(t, &format!("limit=4&cursor={cursor}"))
+        .await;
+    loop {
+        seen.extend(next.items.iter().map(|a| a.id));
+        let Some(c) = next.next_cursor else {
             break;
         };
-        next = json_of(
-            app.get_as(t, &format!("/api/v1/actions?limit=4&cursor={c}"))
-                .await,
-        )
-        .await;
+        next = app.list_actions(t, &format!("limit=4&cursor={c}")).await;
     }
     let total = seen.len();
     seen.sort();
     seen.dedup();
     assert_eq!((total, seen.len()), (10, 10));
-    let res = app.get_as(t, "/api/v1/actions?status=finished").await;
-    assert_eq!(res.status(), 400);
 }
 
 #[tokio::test]
 async fn indicators_belong_to_objectives_and_actions_with_targets_in_the_plan() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
+    let (app, admin, plan) = draft_plan().await;
     let t = &admin.token;
-    let plan = app.import_plan(t, &plan_doc("")).await;
-    let ids = app.plan_ids(t, plan["id"].as_str().unwrap()).await;
+    let ids = app.node_ids(t, plan).await;
     let res = app
-        .post_json(
+        .try_create_indicator(
             t,
-            "/api/v1/indicators",
             &json!({"node_id": ids["E1"], "name": "X", "unit": "%", "baseline": 0.0}),
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "node_id");
-    let res = app.post_json(t, "/api/v1/indicators", &json!({"node_id": ids["E1.1.1.1"], "name": "Asistentes 🎬",
+    let res = app.try_create_indicator(t, &json!({"node_id": ids["E1.1.1.1"], "name": "Asistentes 🎬",
         "unit": "personas", "baseline": 100.0, "targets": [{"year": 2026, "value": 300.0}, {"year": 2026, "value": 1.0},
         {"year": 2031, "value": 1.0}]})).await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
-    let res = app
-        .post_json(
+    let ind = app
+        .create_indicator(
             t,
-            "/api/v1/indicators",
             &json!({"node_id": ids["E1.1.1.1"], "name": "Asistentes 🎬",
         "unit": "personas", "baseline": 100.0, "targets": [{"year": 2026, "value": 300.0}]}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let ind = json_of(res).await;
-    assert_eq!(ind["targets"], json!([{"year": 2026, "value": 300.0}]));
-    let res = app
-        .post_json(
+    assert_eq!(ind.targets, json!([{"year": 2026, "value": 300.0}]));
+}
+
+#[tokio::test]
+async fn indicator_names_are_unique_on_a_node_and_measurements_finite() {
+    let (app, admin, plan) = draft_plan().await;
+    let t = &admin.token;
+    let action = app.node_ids(t, plan).await["E1.1.1.1"];
+    let ind = app
+        .create_indicator(
             t,
-            "/api/v1/indicators",
-            &json!({"node_id": ids["E1.1.1.1"], "name": "Asistentes 🎬",
+            &json!({"node_id": action, "name": "Asistentes 🎬",
+        "unit": "personas", "baseline": 100.0, "targets": [{"year": 2026, "value": 300.0}]}),
+        )
+        .await;
+    let res = app
+        .try_create_indicator(
+            t,
+            &json!({"node_id": action, "name": "Asistentes 🎬",
         "unit": "personas", "baseline": 0.0}),
         )
         .await;
     assert_problem(res, 409, "indicator_name_taken").await;
-    let list = json_of(
-        app.get_as(
-            t,
-            &format!("/api/v1/indicators?node_id={}", ids["E1.1.1.1"]),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.node_indicators(t, action).await.len(), 1);
     let res = app
-        .post_json(
+        .try_measure(
             t,
-            &format!(
-                "/api/v1/indicators/{}/measurements",
-                ind["id"].as_str().unwrap()
-            ),
+            ind.id,
             &json!({"measured_on": "2026-05-01", "value": 1e300}),
         )
         .await;
@@ -858,88 +736,42 @@ async fn indicators_belong_to_objectives_and_actions_with_targets_in_the_plan() 
 
 #[tokio::test]
 async fn the_demo_plan_has_7_axes_17_areas_17_objectives_and_57_actions() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let mut conn = {
-        use diesel_async::AsyncConnection;
-        diesel_async::AsyncPgConnection::establish(&app.db_url)
-            .await
-            .unwrap()
-    };
-    let seeded = agrupa::seed::demo::seed(&mut conn).await.unwrap();
+    let (app, admin) = admin_app().await;
+    let seeded = agrupa::seed::demo::seed(&mut app.db().await).await.unwrap();
     assert_eq!(seeded.plans, 1);
-    let plans = json_of(app.get_as(&admin.token, "/api/v1/plans").await).await;
-    let plan = &plans["items"][0];
-    assert_eq!(plan["status"], "approved");
-    assert_eq!(plan["labels"]["axis"], "Eje");
-    let tree = json_of(
-        app.get_as(
-            &admin.token,
-            &format!("/api/v1/plans/{}/tree", plan["id"].as_str().unwrap()),
-        )
-        .await,
-    )
-    .await;
-    let axes = tree["axes"].as_array().unwrap();
-    let areas: Vec<&Value> = axes
-        .iter()
-        .flat_map(|a| a["children"].as_array().unwrap())
-        .collect();
-    let objectives: Vec<&Value> = areas
-        .iter()
-        .flat_map(|a| a["children"].as_array().unwrap())
-        .collect();
-    let actions: Vec<&Value> = objectives
-        .iter()
-        .flat_map(|o| o["children"].as_array().unwrap())
-        .collect();
+    let plans = app.list_plans(&admin.token, "").await;
+    let plan = &plans[0];
+    assert_eq!(plan.status, "approved");
+    assert_eq!(plan.labels.axis, "Eje");
+    let tree = app.plan_tree(&admin.token, plan.id).await;
+    let axes = &tree.axes;
+    let areas: Vec<_> = axes.iter().flat_map(|a| &a.children).collect();
+    let objectives: Vec<_> = areas.iter().flat_map(|a| &a.children).collect();
+    let actions: Vec<_> = objectives.iter().flat_map(|o| &o.children).collect();
     assert_eq!(
         (axes.len(), areas.len(), objectives.len(), actions.len()),
         (7, 17, 17, 57)
     );
-    assert!(actions.iter().any(|a| {
-        !a["action"]["participant_ids"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    }));
-    let progress = json_of(
-        app.get_as(
-            &admin.token,
-            &format!("/api/v1/plans/{}/progress", plan["id"].as_str().unwrap()),
-        )
-        .await,
-    )
-    .await;
-    let p = progress["progress"].as_f64().unwrap();
+    assert!(
+        actions
+            .iter()
+            .any(|a| { !a.action.as_ref().unwrap().participant_ids.is_empty() })
+    );
+    let progress = app.plan_progress(&admin.token, plan.id).await;
+    let p = progress.progress.unwrap();
     assert!(p > 0.0 && p < 100.0, "{p}");
 }
 
 #[tokio::test]
 async fn a_plan_keeps_its_actions_and_targets_inside_its_years() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let plan = app.import_plan(&admin.token, &plan_doc("")).await;
-    let id = plan["id"].as_str().unwrap();
+    let (app, admin, id) = draft_plan().await;
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &format!("/api/v1/plans/{id}"),
-            Some("*"),
-            Some(&json!({"start_year": 2025})),
-        )
+        .try_update_plan(&admin.token, id, Some("*"), &json!({"start_year": 2025}))
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert!(body["errors"].to_string().contains("E1.1.1.1"), "{body}");
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &format!("/api/v1/plans/{id}"),
-            Some("*"),
-            Some(&json!({"end_year": 2028})),
-        )
+        .try_update_plan(&admin.token, id, Some("*"), &json!({"end_year": 2028}))
         .await;
     assert_eq!(res.status(), 200);
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Page, TestApp, expect_json};
+use super::{Page, TestApp, expect_json, with_query};
 
 /// A budget (one version of it).
 #[derive(Debug, Deserialize)]
@@ -153,7 +153,7 @@ impl TestApp {
 
     /// The budgets the caller sees; `query` is the query string.
     pub async fn list_budgets(&self, token: &str, query: &str) -> Vec<Budget> {
-        let path = format!("/api/v1/budgets?{query}");
+        let path = with_query("/api/v1/budgets", query);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 

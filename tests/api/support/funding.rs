@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Created, Page, TestApp, expect_json};
+use super::{Created, Page, TestApp, expect_json, with_query};
 
 /// An application for a grant.
 #[derive(Debug, Deserialize)]
@@ -285,13 +285,14 @@ impl TestApp {
 
     /// The calls the caller sees; `query` is the query string.
     pub async fn list_calls(&self, token: &str, query: &str) -> Vec<Created> {
-        let path = format!("/api/v1/calls?{query}");
+        let path = with_query("/api/v1/calls", query);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 
     /// The calls the caller sees (raw).
     pub async fn try_list_calls(&self, token: &str, query: &str) -> reqwest::Response {
-        self.get_as(token, &format!("/api/v1/calls?{query}")).await
+        self.get_as(token, &with_query("/api/v1/calls", query))
+            .await
     }
 }
 
@@ -374,7 +375,7 @@ impl TestApp {
 
     /// The applications the caller sees; `query` is the query string.
     pub async fn list_applications(&self, token: &str, query: &str) -> Vec<ApplicationSummary> {
-        let path = format!("/api/v1/applications?{query}");
+        let path = with_query("/api/v1/applications", query);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 

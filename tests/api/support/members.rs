@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Created, Page, TestApp, TestUser, expect_json, expect_status};
+use super::{Created, Page, TestApp, TestUser, expect_json, expect_status, with_query};
 
 /// A member as the caller sees it (partners see the public fields only).
 #[derive(Debug, Deserialize)]
@@ -229,13 +229,13 @@ impl TestApp {
 
     /// A page of the register; `query` is the query string.
     pub async fn list_members(&self, token: &str, query: &str) -> Page<Member> {
-        self.get_ok(token, &format!("/api/v1/members?{query}"))
+        self.get_ok(token, &with_query("/api/v1/members", query))
             .await
     }
 
     /// A page of the register (raw).
     pub async fn try_list_members(&self, token: &str, query: &str) -> reqwest::Response {
-        self.get_as(token, &format!("/api/v1/members?{query}"))
+        self.get_as(token, &with_query("/api/v1/members", query))
             .await
     }
 

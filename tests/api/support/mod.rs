@@ -127,6 +127,15 @@ pub async fn expect_status(res: reqwest::Response, status: u16) {
     }
 }
 
+/// `path` with `query` as its query string, if any.
+pub fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
 /// The `ETag` header of a response.
 pub fn etag(res: &reqwest::Response) -> String {
     res.headers()["etag"].to_str().unwrap().to_owned()

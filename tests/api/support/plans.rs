@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Created, Page, TestApp, TestUser, expect_json};
+use super::{Created, Page, TestApp, TestUser, expect_json, with_query};
 
 /// A plan (one version of it).
 #[derive(Debug, Deserialize)]
@@ -40,6 +40,7 @@ pub struct PlanNode {
 pub struct ActionDetails {
     pub status: String,
     pub progress: i64,
+    pub participant_ids: Vec<Uuid>,
 }
 
 /// An indicator of an objective or action.
@@ -50,6 +51,78 @@ pub struct Indicator {
     pub targets: Value,
 }
 
+/// A plan's tree: its axes and, under each, its areas, objectives and actions.
+#[derive(Debug, Deserialize)]
+pub struct PlanTree {
+    pub axes: Vec<TreeNode>,
+}
+
+/// A node of a plan's tree and its children.
+#[derive(Debug, Deserialize)]
+pub struct TreeNode {
+    pub id: Uuid,
+    pub code: String,
+    pub action: Option<ActionDetails>,
+    pub indicators: Vec<NamedIndicator>,
+    pub children: Vec<TreeNode>,
+}
+
+/// An indicator in a plan's tree.
+#[derive(Debug, Deserialize)]
+pub struct NamedIndicator {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A plan's progress, rolled up from its actions.
+#[derive(Debug, Deserialize)]
+pub struct PlanProgress {
+    /// None while no action counts.
+    pub progress: Option<f64>,
+    /// Actions by status, as JSON: tests compare its shape.
+    pub actions: Value,
+    pub overdue_actions: i64,
+    pub axes: Vec<NodeProgress>,
+}
+
+/// The progress of a node and its children.
+#[derive(Debug, Deserialize)]
+pub struct NodeProgress {
+    /// None while no action under it counts.
+    pub progress: Option<f64>,
+    pub overdue_actions: i64,
+    pub indicators: Vec<IndicatorProgress>,
+    pub children: Vec<NodeProgress>,
+}
+
+/// An indicator's attainment by year.
+#[derive(Debug, Deserialize)]
+pub struct IndicatorProgress {
+    pub id: Uuid,
+    /// Each year's target, value and attainment, as JSON: tests compare their shape.
+    pub years: Vec<Value>,
+}
+
+/// The levels of a plan's nodes, each at its own path.
+#[derive(Debug, Clone, Copy)]
+pub enum Level {
+    Axis,
+    Area,
+    Objective,
+    Action,
+}
+
+impl Level {
+    fn segment(self) -> &'static str {
+        match self {
+            Level::Axis => "axes",
+            Level::Area => "areas",
+            Level::Objective => "objectives",
+            Level::Action => "actions",
+        }
+    }
+}
+
 /// A plan's ids by code, and its indicators' by name.
 pub type NodeIds = HashMap<String, Uuid>;
 
@@ -58,9 +131,14 @@ pub fn plan_path(id: Uuid) -> String {
     format!("/api/v1/plans/{id}")
 }
 
-/// The path of a node at its level: `axes`, `areas`, `objectives` or `actions`.
-pub fn node_path(level: &str, id: Uuid) -> String {
-    format!("/api/v1/{level}/{id}")
+/// The path of a plan's axes.
+pub fn axes_path(plan: Uuid) -> String {
+    format!("{}/axes", plan_path(plan))
+}
+
+/// The path of a node at its level.
+pub fn node_path(level: Level, id: Uuid) -> String {
+    format!("/api/v1/{}/{id}", level.segment())
 }
 
 /// The path of an indicator.
@@ -178,7 +256,7 @@ impl TestApp {
 
     /// The plans the caller sees.
     pub async fn list_plans(&self, token: &str, query: &str) -> Vec<Plan> {
-        let path = format!("/api/v1/plans?{query}");
+        let path = with_query("/api/v1/plans", query);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 
@@ -218,8 +296,8 @@ impl TestApp {
         self.post_json(token, &path, &json!({})).await
     }
 
-    /// A plan's tree, as JSON.
-    pub async fn plan_tree(&self, token: &str, id: Uuid) -> Value {
+    /// A plan's tree.
+    pub async fn plan_tree(&self, token: &str, id: Uuid) -> PlanTree {
         self.get_ok(token, &format!("{}/tree", plan_path(id))).await
     }
 
@@ -234,8 +312,8 @@ impl TestApp {
             .await
     }
 
-    /// A plan's progress, as JSON.
-    pub async fn plan_progress(&self, token: &str, id: Uuid) -> Value {
+    /// A plan's progress.
+    pub async fn plan_progress(&self, token: &str, id: Uuid) -> PlanProgress {
         self.get_ok(token, &format!("{}/progress", plan_path(id)))
             .await
     }
@@ -260,24 +338,23 @@ impl TestApp {
 
     /// The ids of a plan's nodes by code, and of its indicators by name.
     pub async fn node_ids(&self, token: &str, plan: Uuid) -> NodeIds {
-        fn walk(n: &Value, out: &mut NodeIds) {
-            let id = |v: &Value| v["id"].as_str().unwrap().parse().unwrap();
-            out.insert(n["code"].as_str().unwrap().to_owned(), id(n));
-            for i in n["indicators"].as_array().unwrap() {
-                out.insert(i["name"].as_str().unwrap().to_owned(), id(i));
+        fn walk(n: &TreeNode, out: &mut NodeIds) {
+            out.insert(n.code.clone(), n.id);
+            for i in &n.indicators {
+                out.insert(i.name.clone(), i.id);
             }
-            for c in n["children"].as_array().unwrap() {
+            for c in &n.children {
                 walk(c, out);
             }
         }
-        let tree: Value = self
+        let tree: PlanTree = self
             .get_as(token, &format!("{}/tree", plan_path(plan)))
             .await
             .json()
             .await
             .unwrap();
         let mut out = HashMap::new();
-        for a in tree["axes"].as_array().unwrap() {
+        for a in &tree.axes {
             walk(a, &mut out);
         }
         out
@@ -286,36 +363,50 @@ impl TestApp {
 
 /// Nodes.
 impl TestApp {
-    /// Adds a child node under `parent`: `{level}/{parent}/{children}`, e.g. an axis with
-    /// `("plans", plan, "axes")` or an action with `("objectives", objective, "actions")`.
-    pub async fn add_node(
-        &self,
-        token: &str,
-        (level, parent, children): (&str, Uuid, &str),
-        body: &Value,
-    ) -> PlanNode {
-        let res = self
-            .try_add_node(token, (level, parent, children), body)
-            .await;
-        expect_json(res, 201).await
+    /// Adds an axis to a plan.
+    pub async fn add_axis(&self, token: &str, plan: Uuid, body: &Value) -> PlanNode {
+        expect_json(self.try_add_axis(token, plan, body).await, 201).await
     }
 
-    /// Adds a child node under `parent` (raw).
-    pub async fn try_add_node(
+    /// Adds an axis to a plan (raw).
+    pub async fn try_add_axis(&self, token: &str, plan: Uuid, body: &Value) -> reqwest::Response {
+        self.post_json(token, &axes_path(plan), body).await
+    }
+
+    /// Adds a child to a node: an area to an axis, an objective to an area, an action to an
+    /// objective (or to an area, in three-level plans).
+    pub async fn add_child(
         &self,
         token: &str,
-        (level, parent, children): (&str, Uuid, &str),
+        parent: (Level, Uuid),
+        child: Level,
+        body: &Value,
+    ) -> PlanNode {
+        expect_json(self.try_add_child(token, parent, child, body).await, 201).await
+    }
+
+    /// Adds a child to a node (raw).
+    pub async fn try_add_child(
+        &self,
+        token: &str,
+        (level, id): (Level, Uuid),
+        child: Level,
         body: &Value,
     ) -> reqwest::Response {
-        let path = format!("{}/{children}", node_path(level, parent));
+        let path = format!("{}/{}", node_path(level, id), child.segment());
         self.post_json(token, &path, body).await
+    }
+
+    /// A node at its level (raw).
+    pub async fn try_get_node(&self, token: &str, level: Level, id: Uuid) -> reqwest::Response {
+        self.get_as(token, &node_path(level, id)).await
     }
 
     /// Changes a node at its level (raw).
     pub async fn try_update_node(
         &self,
         token: &str,
-        (level, id): (&str, Uuid),
+        (level, id): (Level, Uuid),
         if_match: Option<&str>,
         body: &Value,
     ) -> reqwest::Response {
@@ -323,19 +414,25 @@ impl TestApp {
             .await
     }
 
-    /// Deletes a node at its level (raw).
+    /// Deletes a node at its level, naming any version (raw).
     pub async fn try_delete_node(
         &self,
         token: &str,
-        (level, id): (&str, Uuid),
+        (level, id): (Level, Uuid),
     ) -> reqwest::Response {
         self.send_as("DELETE", token, &node_path(level, id), Some("*"), None)
             .await
     }
 
+    /// The actions the caller sees (raw).
+    pub async fn try_list_actions(&self, token: &str, query: &str) -> reqwest::Response {
+        self.get_as(token, &with_query("/api/v1/actions", query))
+            .await
+    }
+
     /// The actions the caller sees; `query` is the query string.
     pub async fn list_actions(&self, token: &str, query: &str) -> Page<PlanNode> {
-        self.get_ok(token, &format!("/api/v1/actions?{query}"))
+        self.get_ok(token, &with_query("/api/v1/actions", query))
             .await
     }
 }

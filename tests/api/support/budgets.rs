@@ -116,6 +116,16 @@ pub fn budget_path(id: Uuid) -> String {
     format!("/api/v1/budgets/{id}")
 }
 
+/// The path of a budget's lines.
+pub fn lines_path(budget: Uuid) -> String {
+    format!("{}/lines", budget_path(budget))
+}
+
+/// The path of a line's entries.
+pub fn entries_path(line: Uuid) -> String {
+    format!("{}/entries", line_path(line))
+}
+
 /// The path of a budget line.
 pub fn line_path(id: Uuid) -> String {
     format!("/api/v1/budget-lines/{id}")
@@ -244,21 +254,20 @@ impl TestApp {
         if_match: Option<&str>,
         body: &Value,
     ) -> reqwest::Response {
-        let path = format!("{}/lines", budget_path(budget));
+        let path = lines_path(budget);
         self.send_as("POST", token, &path, if_match, Some(body))
             .await
     }
 
     /// A budget's lines.
     pub async fn budget_lines(&self, token: &str, budget: Uuid) -> Vec<BudgetLine> {
-        let path = format!("{}/lines", budget_path(budget));
+        let path = lines_path(budget);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 
     /// A budget's lines (raw).
     pub async fn try_budget_lines(&self, token: &str, budget: Uuid) -> reqwest::Response {
-        self.get_as(token, &format!("{}/lines", budget_path(budget)))
-            .await
+        self.get_as(token, &lines_path(budget)).await
     }
 
     /// A line.
@@ -296,19 +305,18 @@ impl TestApp {
 
     /// Records an entry on a line (raw).
     pub async fn try_add_entry(&self, token: &str, line: Uuid, body: &Value) -> reqwest::Response {
-        let path = format!("{}/entries", line_path(line));
+        let path = entries_path(line);
         self.post_json(token, &path, body).await
     }
 
     /// A line's entries.
     pub async fn line_entries(&self, token: &str, line: Uuid) -> Vec<Entry> {
-        let path = format!("{}/entries", line_path(line));
+        let path = entries_path(line);
         self.get_ok::<Page<_>>(token, &path).await.items
     }
 
     /// A line's entries (raw).
     pub async fn try_line_entries(&self, token: &str, line: Uuid) -> reqwest::Response {
-        self.get_as(token, &format!("{}/entries", line_path(line)))
-            .await
+        self.get_as(token, &entries_path(line)).await
     }
 }

@@ -115,6 +115,13 @@ pub struct MemberStats {
     pub joined_per_year: Vec<Counted>,
 }
 
+/// A member category.
+#[derive(Debug, Deserialize)]
+pub struct Category {
+    pub id: Uuid,
+    pub annual_fee_cents: i64,
+}
+
 /// The path of a member.
 pub fn member_path(id: Uuid) -> String {
     format!("/api/v1/members/{id}")
@@ -148,6 +155,12 @@ impl TestApp {
             .post_json(token, "/api/v1/member-categories", body)
             .await;
         expect_json::<Created>(res, 201).await.id
+    }
+
+    /// The first 100 member categories.
+    pub async fn member_categories(&self, token: &str) -> Vec<Category> {
+        let path = "/api/v1/member-categories?limit=100";
+        self.get_ok::<Page<_>>(token, path).await.items
     }
 
     /// Creates a segment.

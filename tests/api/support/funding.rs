@@ -97,6 +97,11 @@ pub fn application_path(id: Uuid) -> String {
     format!("/api/v1/applications/{id}")
 }
 
+/// The path of an application's documents.
+pub fn documents_path(application: Uuid) -> String {
+    format!("{}/documents", application_path(application))
+}
+
 /// The path of a call.
 pub fn call_path(id: Uuid) -> String {
     format!("/api/v1/calls/{id}")
@@ -255,13 +260,16 @@ impl TestApp {
             "programme": "Programa AEI", "opens_at": at(opens), "closes_at": at(closes),
             "max_grant_cents": 10_000_000, "cofinancing_rate_bp": 8000,
         });
-        let res = self
-            .post_json(token, "/api/v1/calls", &with(body, extra))
-            .await;
+        let res = self.try_create_call(token, &with(body, extra)).await;
         let status = res.status();
         let body: Value = res.json().await.unwrap();
         assert_eq!(status, 201, "create call: {body}");
         body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Creates a call (raw).
+    pub async fn try_create_call(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.post_json(token, "/api/v1/calls", body).await
     }
 
     /// A call.
@@ -449,7 +457,7 @@ impl TestApp {
     ) -> reqwest::Response {
         let mut req = self
             .client
-            .post(self.url(&format!("{}/documents", application_path(application))))
+            .post(self.url(&documents_path(application)))
             .bearer_auth(token)
             .header(
                 "content-type",
@@ -463,8 +471,9 @@ impl TestApp {
 
     /// An application's documents.
     pub async fn documents(&self, token: &str, application: Uuid) -> Vec<Document> {
-        let path = format!("{}/documents", application_path(application));
-        self.get_ok::<Page<_>>(token, &path).await.items
+        self.get_ok::<Page<_>>(token, &documents_path(application))
+            .await
+            .items
     }
 
     /// A document's content (raw).

@@ -193,6 +193,13 @@ impl TestApp {
             .map(|v| v.parse().unwrap())
     }
 
+    /// The audit events `query` selects, oldest or newest first as it asks, as JSON (tests
+    /// compare their `before` and `after` whole).
+    pub async fn audit_events(&self, token: &str, query: &str) -> Vec<serde_json::Value> {
+        let path = with_query("/api/v1/audit-events", query);
+        self.get_ok::<Page<_>>(token, &path).await.items
+    }
+
     /// GET with a bearer token.
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client

@@ -4,8 +4,14 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, plan_doc, spawn_app};
+use crate::support::{
+    NewMember, TestApp, TestUser,
+    funding::Upload,
+    plans::{Level, plan_doc},
+    spawn_app,
+};
 
 /// Expected status per caller (`admin staff member partner auditor client`); anonymous
 /// callers always get 401. `None`: a public route, checked in its own tests.
@@ -296,27 +302,20 @@ fn order(key: &str) -> u8 {
     }
 }
 
-async fn id_of(res: reqwest::Response) -> String {
-    let body: Value = res.json().await.unwrap();
-    body["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned()
-}
-
 /// The objects the routes act on; destructive routes get fresh ones each time.
 struct Fixture<'a> {
     app: &'a TestApp,
     admin: &'a TestUser,
     user: String,
-    client: String,
-    category: String,
-    segment: String,
-    member: String,
-    contact: String,
-    /// Plan objects: `a:<code>` in an approved plan, `d:<code>` in a draft (`a:plan`,
-    /// `d:plan` are the plans; indicators by name).
-    plans: std::collections::HashMap<String, String>,
+    client: Uuid,
+    category: Uuid,
+    segment: Uuid,
+    member: Uuid,
+    contact: Uuid,
+    /// Ids by key: `a:<code>` of an approved plan, `d:<code>` of a draft (`a:plan`, `d:plan`
+    /// are the plans; indicators by name), `cat:<code>` budget categories, `b:…` budgets and
+    /// lines, `f:…` funding objects.
+    ids: std::collections::HashMap<String, Uuid>,
     n: std::cell::Cell<u32>,
     years: std::cell::Cell<u16>,
 }
@@ -327,31 +326,30 @@ impl Fixture<'_> {
         self.n.get()
     }
 
-    async fn new_member(&self) -> String {
-        let n = self.next();
-        let body = json!({"legal_name": format!("Víctima {n}, S.L."), "tax_id": agrupa::domain::tax_id::make_cif('B', 5_000_000 + n),
-            "kind": "company", "category_id": self.category, "status": "active"});
-        id_of(
-            self.app
-                .post_json(&self.admin.token, "/api/v1/members", &body)
-                .await,
-        )
-        .await
+    fn token(&self) -> &str {
+        &self.admin.token
     }
 
-    async fn post(&self, path: &str, body: &Value) -> String {
-        id_of(self.app.post_json(&self.admin.token, path, body).await).await
+    async fn new_member(&self) -> Uuid {
+        let n = self.next();
+        let (name, tax_id) = (
+            format!("Víctima {n}, S.L."),
+            agrupa::domain::tax_id::make_cif('B', 5_000_000 + n),
+        );
+        let member = NewMember::company(self.category, &name, &tax_id).active();
+        self.app.create_member(self.token(), &member).await.id
     }
 
     /// The path and body of a plan route, with fresh objects for destructive ones.
     async fn plan_path(&self, key: &str) -> Option<(String, Value)> {
         let n = self.next();
-        let a = |k: &str| self.plans[&format!("a:{k}")].clone();
-        let d = |k: &str| self.plans[&format!("d:{k}")].clone();
+        let a = |k: &str| self.ids[&format!("a:{k}")];
+        let d = |k: &str| self.ids[&format!("d:{k}")];
         let node = json!({"code": format!("N{n}"), "title": format!("Nodo {n}")});
         let (_, template) = key.split_once(' ').unwrap();
-        let at = |id: String| template.replace("{id}", &id);
+        let at = |id: Uuid| template.replace("{id}", &id.to_string());
         let empty = json!({});
+        let t = self.token();
         Some(match key {
             "GET /api/v1/plans" | "GET /api/v1/actions" | "GET /api/v1/indicators" => {
                 (template.to_owned(), empty)
@@ -371,26 +369,23 @@ impl Fixture<'_> {
             }
             "PATCH /api/v1/plans/{id}" => (at(d("plan")), json!({"description": "Cambiada"})),
             "DELETE /api/v1/plans/{id}" => {
-                let id = self
-                    .post(
-                        "/api/v1/plans",
+                let plan = self
+                    .app
+                    .create_plan(
+                        t,
                         &json!({"title": "Borrador", "start_year": 2028, "end_year": 2031}),
                     )
                     .await;
-                (at(id), empty)
+                (at(plan.id), empty)
             }
             "POST /api/v1/plans/{id}/approval" => {
-                let plan = self.app.import_plan(&self.admin.token, &plan_doc("")).await;
-                (
-                    at(plan["id"].as_str().unwrap().to_owned()),
-                    json!({"reference": "Acta 1"}),
-                )
+                let plan = self.app.import_plan_doc(t, &plan_doc("")).await;
+                (at(plan.id), json!({"reference": "Acta 1"}))
             }
             "POST /api/v1/plans/{id}/revisions" => {
-                let plan = self.app.import_plan(&self.admin.token, &plan_doc("")).await;
-                let id = plan["id"].as_str().unwrap().to_owned();
-                self.app.approve_plan(self.admin, &id).await;
-                (at(id), empty)
+                let plan = self.app.import_plan_doc(t, &plan_doc("")).await.id;
+                self.app.approve_plan(self.admin, &plan.to_string()).await;
+                (at(plan), empty)
             }
             "POST /api/v1/plans/{id}/axes" => (at(d("plan")), node),
             "GET /api/v1/axes/{id}/areas" | "GET /api/v1/axes/{id}" => (at(a("E1")), empty),
@@ -414,31 +409,28 @@ impl Fixture<'_> {
                 json!({"action": {"progress": 55, "status": "in_progress"}}),
             ),
             "DELETE /api/v1/axes/{id}" => {
-                let id = self
-                    .post(&format!("/api/v1/plans/{}/axes", d("plan")), &node)
-                    .await;
-                (at(id), empty)
+                (at(self.app.add_axis(t, d("plan"), &node).await.id), empty)
             }
             "DELETE /api/v1/areas/{id}" => {
-                let id = self
-                    .post(&format!("/api/v1/axes/{}/areas", d("E1")), &node)
+                let area = self
+                    .app
+                    .add_child(t, (Level::Axis, d("E1")), Level::Area, &node)
                     .await;
-                (at(id), empty)
+                (at(area.id), empty)
             }
             "DELETE /api/v1/objectives/{id}" => {
-                let id = self
-                    .post(&format!("/api/v1/areas/{}/objectives", d("E1.1")), &node)
+                let objective = self
+                    .app
+                    .add_child(t, (Level::Area, d("E1.1")), Level::Objective, &node)
                     .await;
-                (at(id), empty)
+                (at(objective.id), empty)
             }
             "DELETE /api/v1/actions/{id}" => {
-                let id = self
-                    .post(
-                        &format!("/api/v1/objectives/{}/actions", d("E1.1.1")),
-                        &node,
-                    )
+                let action = self
+                    .app
+                    .add_child(t, (Level::Objective, d("E1.1.1")), Level::Action, &node)
                     .await;
-                (at(id), empty)
+                (at(action.id), empty)
             }
             "POST /api/v1/indicators" => (
                 template.to_owned(),
@@ -453,14 +445,15 @@ impl Fixture<'_> {
                 json!({"unit": "empresas socias"}),
             ),
             "DELETE /api/v1/indicators/{id}" => {
-                let id = self
-                    .post(
-                        "/api/v1/indicators",
+                let indicator = self
+                    .app
+                    .create_indicator(
+                        t,
                         &json!({"node_id": d("E1.1.1"), "name": format!("Temporal {n}"),
                             "unit": "%", "baseline": 1.0}),
                     )
                     .await;
-                (at(id), empty)
+                (at(indicator.id), empty)
             }
             "POST /api/v1/indicators/{id}/measurements" => (
                 at(a("Empresas exportadoras")),
@@ -477,71 +470,45 @@ impl Fixture<'_> {
     }
 
     /// A draft budget of a year of its own, with an income and an expense line.
-    async fn new_budget(&self, year: u32) -> String {
+    async fn new_budget(&self, year: u32) -> Uuid {
+        let t = self.token();
         let id = self
-            .post(
-                "/api/v1/budgets",
+            .app
+            .create_budget(
+                t,
                 &json!({"fiscal_year": year, "title": format!("Presupuesto {year}"),
-                    "plan_id": self.plans["a:plan"]}),
+                    "plan_id": self.ids["a:plan"]}),
             )
-            .await;
+            .await
+            .id;
         for line in [
-            json!({"code": "I-01", "kind": "income", "category_id": self.plans["cat:membership_fees"],
+            json!({"code": "I-01", "kind": "income", "category_id": self.ids["cat:membership_fees"],
                 "description": "Cuotas", "planned_cents": 100_000}),
-            json!({"code": "G-01", "kind": "expense", "category_id": self.plans["cat:activities_events"],
+            json!({"code": "G-01", "kind": "expense", "category_id": self.ids["cat:activities_events"],
                 "description": "Jornadas", "planned_cents": 100_000,
-                "actions": [{"action_id": self.plans["a:E1.1.1.1"], "share_bp": 10000}]}),
+                "actions": [{"action_id": self.ids["a:E1.1.1.1"], "share_bp": 10000}]}),
         ] {
-            let res = self
-                .app
-                .send_as(
-                    "POST",
-                    &self.admin.token,
-                    &format!("/api/v1/budgets/{id}/lines"),
-                    Some("*"),
-                    Some(&line),
-                )
-                .await;
-            assert_eq!(res.status(), 201, "budget line");
+            self.app.add_line(t, id, &line).await;
         }
         id
     }
 
-    async fn approve_budget(&self, id: &str) {
-        let res = self
-            .app
-            .send_as(
-                "POST",
-                &self.admin.token,
-                &format!("/api/v1/budgets/{id}/approval"),
-                Some("*"),
-                Some(&json!({"reference": "Acta"})),
-            )
+    async fn approve_budget(&self, id: Uuid) {
+        self.app
+            .approve_budget(self.token(), id, &json!({"reference": "Acta"}))
             .await;
-        let status = res.status();
-        assert_eq!(status, 200, "approve budget: {}", res.text().await.unwrap());
     }
 
-    async fn first_line(&self, budget: &str) -> String {
-        let lines: Value = self
-            .app
-            .get_as(
-                &self.admin.token,
-                &format!("/api/v1/budgets/{budget}/lines"),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        lines["items"][1]["id"].as_str().unwrap().to_owned()
+    async fn first_line(&self, budget: Uuid) -> Uuid {
+        self.app.budget_lines(self.token(), budget).await[1].id
     }
 
     /// The path and body of a budget route, with fresh objects for destructive ones.
     async fn budget_path(&self, key: &str) -> Option<(String, Value)> {
         let n = self.next();
-        let b = |k: &str| self.plans[&format!("b:{k}")].clone();
+        let b = |k: &str| self.ids[&format!("b:{k}")];
         let (_, template) = key.split_once(' ').unwrap();
-        let at = |id: String| template.replace("{id}", &id);
+        let at = |id: Uuid| template.replace("{id}", &id.to_string());
         let empty = json!({});
         Some(match key {
             "GET /api/v1/budget-categories" | "GET /api/v1/budgets" => (template.to_owned(), empty),
@@ -549,10 +516,9 @@ impl Fixture<'_> {
                 template.to_owned(),
                 json!({"kind": "expense", "code": format!("gasto_{n}"), "name": format!("Gasto {n}")}),
             ),
-            "PATCH /api/v1/budget-categories/{id}" => (
-                at(self.plans["cat:travel"].clone()),
-                json!({"position": 145}),
-            ),
+            "PATCH /api/v1/budget-categories/{id}" => {
+                (at(self.ids["cat:travel"]), json!({"position": 145}))
+            }
             "POST /api/v1/budgets" => (
                 template.to_owned(),
                 json!({"fiscal_year": 2030, "title": format!("Presupuesto {n}")}),
@@ -572,13 +538,13 @@ impl Fixture<'_> {
             ),
             "POST /api/v1/budgets/{id}/revisions" => {
                 let id = self.new_budget(self.fresh_year()).await;
-                self.approve_budget(&id).await;
+                self.approve_budget(id).await;
                 (at(id), empty)
             }
             "POST /api/v1/budgets/{id}/lines" => (
                 at(b("draft")),
                 json!({"code": format!("G-{n}"), "kind": "expense",
-                    "category_id": self.plans["cat:travel"], "description": "Viajes", "planned_cents": 5000}),
+                    "category_id": self.ids["cat:travel"], "description": "Viajes", "planned_cents": 5000}),
             ),
             "GET /api/v1/budget-lines/{id}" | "GET /api/v1/budget-lines/{id}/entries" => {
                 (at(b("approved_line")), empty)
@@ -588,7 +554,7 @@ impl Fixture<'_> {
             }
             "DELETE /api/v1/budget-lines/{id}" => {
                 let id = self.new_budget(self.fresh_year()).await;
-                (at(self.first_line(&id).await), empty)
+                (at(self.first_line(id).await), empty)
             }
             "POST /api/v1/budget-lines/{id}/entries" => (
                 at(b("approved_line")),
@@ -601,11 +567,11 @@ impl Fixture<'_> {
 
     /// The path and body of a funding route (`f:` objects made in the test's setup).
     async fn funding_path(&self, key: &str) -> Option<(String, Value)> {
-        let f = |k: &str| self.plans[&format!("f:{k}")].clone();
+        let f = |k: &str| self.ids[&format!("f:{k}")];
         let (_, template) = key.split_once(' ').unwrap();
         let n = self.next();
         let empty = json!({});
-        let object = |k: &str| Some(template.replace("{id}", &f(k)));
+        let object = |k: &str| Some(template.replace("{id}", &f(k).to_string()));
         let path = match template {
             "/api/v1/funders"
             | "/api/v1/calls"
@@ -618,14 +584,14 @@ impl Fixture<'_> {
             "/api/v1/applications/{id}/transitions" => {
                 let a = self
                     .app
-                    .application(&self.admin.token, &f("call"), empty.clone())
+                    .new_application(self.token(), f("call"), &empty)
                     .await;
-                Some(template.replace("{id}", a["id"].as_str().unwrap()))
+                Some(template.replace("{id}", &a.id.to_string()))
             }
             t if t.starts_with("/api/v1/applications/") => Some(
                 template
-                    .replace("{id}", &f("application"))
-                    .replace("{document_id}", &f("document")),
+                    .replace("{id}", &f("application").to_string())
+                    .replace("{document_id}", &f("document").to_string()),
             ),
             _ => None,
         }?;
@@ -661,73 +627,60 @@ impl Fixture<'_> {
             return found;
         }
         let n = self.next();
+        let t = self.token();
         let (_, template) = key.split_once(' ').unwrap();
-        let fill = |member: &str, contact: &str, other: &str| {
+        let fill = |member: Uuid, contact: Option<Uuid>, other: &str| {
+            let contact = contact.map(|c| c.to_string()).unwrap_or_default();
             template
-                .replace("{contact_id}", contact)
+                .replace("{contact_id}", &contact)
                 .replace("{year}", "2025")
                 .replace(
                     "{id}",
-                    if template.starts_with("/api/v1/members/") {
-                        member
+                    &if template.starts_with("/api/v1/members/") {
+                        member.to_string()
                     } else {
-                        other
+                        other.to_owned()
                     },
                 )
         };
         let other = if template.starts_with("/api/v1/users/") {
             self.user.clone()
         } else if template.starts_with("/api/v1/api-clients/") {
-            self.client.clone()
+            self.client.to_string()
         } else if template.starts_with("/api/v1/member-categories/") {
-            self.category.clone()
+            self.category.to_string()
         } else {
-            self.segment.clone()
+            self.segment.to_string()
         };
         let path = match key {
             "DELETE /api/v1/members/{id}" | "POST /api/v1/members/{id}/status-changes" => {
-                fill(&self.new_member().await, "", "")
+                fill(self.new_member().await, None, "")
             }
             "DELETE /api/v1/members/{id}/contacts/{contact_id}" => {
-                let c = id_of(
-                    self.app
-                        .post_json(
-                            &self.admin.token,
-                            &format!("/api/v1/members/{}/contacts", self.member),
-                            &json!({"name": "Temporal"}),
-                        )
-                        .await,
-                )
-                .await;
-                fill(&self.member, &c, "")
+                let c = self
+                    .app
+                    .add_contact(t, self.member, &json!({"name": "Temporal"}))
+                    .await;
+                fill(self.member, Some(c.id), "")
             }
             "DELETE /api/v1/member-categories/{id}" => {
-                let c = id_of(
-                    self.app
-                        .post_json(
-                            &self.admin.token,
-                            "/api/v1/member-categories",
-                            &json!({"name": format!("Temporal {n}"), "annual_fee_cents": 0}),
-                        )
-                        .await,
-                )
-                .await;
-                fill("", "", &c)
+                let c = self
+                    .app
+                    .create_category(
+                        t,
+                        &json!({"name": format!("Temporal {n}"), "annual_fee_cents": 0}),
+                    )
+                    .await;
+                fill(self.member, None, &c.to_string())
             }
             "DELETE /api/v1/segments/{id}" => {
-                let s = id_of(
-                    self.app
-                        .post_json(
-                            &self.admin.token,
-                            "/api/v1/segments",
-                            &json!({"code": format!("temp-{n}"), "name": format!("Temporal {n}")}),
-                        )
-                        .await,
-                )
-                .await;
-                fill("", "", &s)
+                let s = self
+                    .app
+                    .create_segment(t, &format!("temp-{n}"), &format!("Temporal {n}"))
+                    .await;
+                fill(self.member, None, &s.to_string())
             }
-            _ => fill(&self.member, &self.contact, &other),
+            _ => fill(self.member, Some(self.contact), &other),
         };
         let body = match key {
             "POST /api/v1/users" => {
@@ -759,22 +712,20 @@ impl Fixture<'_> {
             "POST /api/v1/members/{id}/contacts" => json!({"name": "Contacto nuevo"}),
             "PATCH /api/v1/members/{id}/contacts/{contact_id}" => json!({"position": "Gerente"}),
             "PATCH /api/v1/members/{id}/dues/{year}" => json!({"status": "paid"}),
-            "POST /api/v1/dues-issuances" => {
-                json!({"year": 2025, "issued_on": "2025-01-15", "due_on": "2025-03-31"})
-            }
+            "POST /api/v1/dues-issuances" => dues_of_2025(),
             _ => json!({}),
         };
         (path, body)
     }
 }
 
-#[tokio::test]
-async fn every_route_answers_every_caller_as_the_policy_says() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let spec = agrupa::openapi_spec();
-    let rules = rules();
+fn dues_of_2025() -> Value {
+    json!({"year": 2025, "issued_on": "2025-01-15", "due_on": "2025-03-31"})
+}
 
+/// Every route of the spec, those that end sessions last.
+fn routes(rules: &BTreeMap<&str, Option<&str>>) -> Vec<String> {
+    let spec = agrupa::openapi_spec();
     let mut routes: Vec<String> = Vec::new();
     for (path, item) in &spec.paths.paths {
         for (method, present) in [
@@ -795,114 +746,73 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         }
     }
     routes.sort_by_key(|k| order(k));
+    routes
+}
 
-    let user = app.user(&admin, "staff").await.id;
-    let client: Value = app
-        .post_json(
-            &admin.token,
-            "/api/v1/api-clients",
-            &json!({"name": "Cliente de pruebas",
-        "scopes": ["members:read", "reference:read", "plans:read", "budgets:read"]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let category = id_of(
-        app.post_json(
-            &admin.token,
-            "/api/v1/member-categories",
-            &json!({"name": "De número", "annual_fee_cents": 120000}),
-        )
-        .await,
-    )
-    .await;
-    let segment = id_of(
-        app.post_json(
-            &admin.token,
-            "/api/v1/segments",
-            &json!({"code": "produccion", "name": "Producción"}),
-        )
-        .await,
-    )
-    .await;
+/// Sets up one object of every kind the routes act on.
+async fn fixture<'a>(app: &'a TestApp, admin: &'a TestUser, client: Uuid) -> Fixture<'a> {
+    let t = &admin.token;
+    let user = app.user(admin, "staff").await.id;
+    let category = app
+        .create_category(t, &json!({"name": "De número", "annual_fee_cents": 120000}))
+        .await;
+    let segment = app.create_segment(t, "produccion", "Producción").await;
     let mut fixture = Fixture {
-        app: &app,
-        admin: &admin,
+        app,
+        admin,
         user,
-        client: client["id"].as_str().unwrap().to_owned(),
+        client,
         category,
         segment,
-        member: String::new(),
-        contact: String::new(),
-        plans: std::collections::HashMap::new(),
+        member: Uuid::nil(),
+        contact: Uuid::nil(),
+        ids: std::collections::HashMap::new(),
         n: std::cell::Cell::new(0),
         years: std::cell::Cell::new(0),
     };
-    let approved = app.import_plan(&admin.token, &plan_doc("")).await;
-    let approved = approved["id"].as_str().unwrap().to_owned();
-    app.approve_plan(&admin, &approved).await;
-    let draft = app.import_plan(&admin.token, &plan_doc("")).await;
-    let draft = draft["id"].as_str().unwrap().to_owned();
-    for (prefix, plan) in [("a", &approved), ("d", &draft)] {
-        fixture.plans.insert(format!("{prefix}:plan"), plan.clone());
-        for (k, v) in app.plan_ids(&admin.token, plan).await {
-            fixture.plans.insert(format!("{prefix}:{k}"), v);
+    let approved = app.import_plan_doc(t, &plan_doc("")).await.id;
+    app.approve_plan(admin, &approved.to_string()).await;
+    let draft = app.import_plan_doc(t, &plan_doc("")).await.id;
+    for (prefix, plan) in [("a", approved), ("d", draft)] {
+        fixture.ids.insert(format!("{prefix}:plan"), plan);
+        for (k, v) in app.node_ids(t, plan).await {
+            fixture.ids.insert(format!("{prefix}:{k}"), v);
         }
     }
-    let categories: Value = app
-        .get_as(&admin.token, "/api/v1/budget-categories?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    for c in categories["items"].as_array().unwrap() {
-        fixture.plans.insert(
-            format!("cat:{}", c["code"].as_str().unwrap()),
-            c["id"].as_str().unwrap().to_owned(),
-        );
+    for (code, id) in app.budget_categories(t).await {
+        fixture.ids.insert(format!("cat:{code}"), id);
     }
     let approved_budget = fixture.new_budget(2025).await;
-    fixture.approve_budget(&approved_budget).await;
-    let approved_line = fixture.first_line(&approved_budget).await;
+    fixture.approve_budget(approved_budget).await;
+    let approved_line = fixture.first_line(approved_budget).await;
     let draft_budget = fixture.new_budget(2026).await;
-    let draft_line = fixture.first_line(&draft_budget).await;
+    let draft_line = fixture.first_line(draft_budget).await;
     for (k, v) in [
         ("approved", approved_budget),
         ("approved_line", approved_line),
         ("draft", draft_budget),
         ("draft_line", draft_line),
     ] {
-        fixture.plans.insert(format!("b:{k}"), v);
+        fixture.ids.insert(format!("b:{k}"), v);
     }
-    let funder = app
-        .funder(&admin.token, "Ministerio de Industria y Turismo")
-        .await;
-    let call = app.call(&admin.token, &funder, -1, 30, json!({})).await;
-    let agreement = id_of(
-        app.post_json(
-            &admin.token,
-            "/api/v1/agreements",
+    let funder = app.new_funder(t, "Ministerio de Industria y Turismo").await;
+    let call = app.new_call(t, funder, -1, 30).await;
+    let agreement = app
+        .create_agreement(
+            t,
             &json!({"funder_id": funder, "title": "Convenio 2023/2024", "starts_on": "2023-01-01",
                 "ends_on": "2024-12-31", "total_cents": 100}),
         )
-        .await,
-    )
-    .await;
-    let application = app.application(&admin.token, &call, json!({})).await;
-    let application = application["id"].as_str().unwrap().to_owned();
-    let document = id_of(
-        app.upload(
-            &admin.token,
-            &application,
-            "memoria.txt",
-            "text/plain",
-            b"Memoria",
-            None,
-        )
-        .await,
-    )
-    .await;
+        .await
+        .id;
+    let application = app.new_application(t, call, &json!({})).await.id;
+    let memoria = Upload {
+        filename: "memoria.txt",
+        content_type: "text/plain",
+        bytes: b"Memoria",
+        description: None,
+    };
+    let document = app.upload_document(t, application, &memoria).await.id;
     for (k, v) in [
         ("funder", funder),
         ("call", call),
@@ -910,37 +820,32 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
         ("application", application),
         ("document", document),
     ] {
-        fixture.plans.insert(format!("f:{k}"), v);
+        fixture.ids.insert(format!("f:{k}"), v);
     }
     fixture.member = fixture.new_member().await;
-    fixture.contact = id_of(
-        app.post_json(
+    fixture.contact = app
+        .add_contact(t, fixture.member, &json!({"name": "Principal"}))
+        .await
+        .id;
+    app.issue_dues(t, &dues_of_2025()).await;
+    fixture
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_policy_says() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let rules = rules();
+    let routes = routes(&rules);
+    let client = app
+        .create_api_client(
             &admin.token,
-            &format!("/api/v1/members/{}/contacts", fixture.member),
-            &json!({"name": "Principal"}),
-        )
-        .await,
-    )
-    .await;
-    let res = app
-        .post_json(
-            &admin.token,
-            "/api/v1/dues-issuances",
-            &json!({"year": 2025, "issued_on": "2025-01-15", "due_on": "2025-03-31"}),
+            &json!({"name": "Cliente de pruebas",
+        "scopes": ["members:read", "reference:read", "plans:read", "budgets:read"]}),
         )
         .await;
-    assert_eq!(res.status(), 201);
+    let fixture = fixture(&app, &admin, client.id).await;
 
-    let client_token: Value = app
-        .token_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client["client_id"].as_str().unwrap()),
-            ("client_secret", client["client_secret"].as_str().unwrap()),
-        ])
-        .await
-        .json()
-        .await
-        .unwrap();
     let mut callers: Vec<(&str, Option<String>, String)> = vec![("anonymous", None, String::new())];
     for role in ["staff", "member", "partner", "auditor"] {
         let u = app.user(&admin, role).await;
@@ -948,7 +853,7 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
     }
     callers.push((
         "client",
-        Some(client_token["access_token"].as_str().unwrap().to_owned()),
+        Some(app.client_token(&client).await),
         String::new(),
     ));
     callers.push(("admin", Some(admin.token.clone()), admin.password.clone()));

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{TestApp, expect_json};
+use super::{Page, TestApp, expect_json, with_query};
 
 /// A signed-in user of a test.
 #[derive(Debug, Clone)]
@@ -67,7 +67,8 @@ pub struct ApiClient {
     pub revoked_at: Option<String>,
 }
 
-fn user_path(id: impl std::fmt::Display) -> String {
+/// The path of a user.
+pub fn user_path(id: impl std::fmt::Display) -> String {
     format!("/api/v1/users/{id}")
 }
 
@@ -259,9 +260,50 @@ impl TestApp {
         self.patch_json(token, &user_path(id), body).await
     }
 
-    /// A user, as JSON (raw).
+    /// Creates a user, sending `headers` too (`Idempotency-Key`, `X-Request-Id`…) (raw).
+    pub async fn try_create_user_with(
+        &self,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/users"))
+            .bearer_auth(token)
+            .json(body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A user.
+    pub async fn get_user(&self, token: &str, id: &str) -> User {
+        self.get_ok(token, &user_path(id)).await
+    }
+
+    /// A user (raw).
     pub async fn try_get_user(&self, token: &str, id: &str) -> reqwest::Response {
         self.get_as(token, &user_path(id)).await
+    }
+
+    /// A page of users; `query` is the query string.
+    pub async fn list_users(&self, token: &str, query: &str) -> Page<User> {
+        self.get_ok(token, &with_query("/api/v1/users", query))
+            .await
+    }
+
+    /// A page of users (raw).
+    pub async fn try_list_users(&self, token: &str, query: &str) -> reqwest::Response {
+        self.get_as(token, &with_query("/api/v1/users", query))
+            .await
+    }
+
+    /// The users as CSV (raw).
+    pub async fn try_users_csv(&self, token: &str, query: &str) -> reqwest::Response {
+        self.get_csv_response(token, &with_query("/api/v1/users", query))
+            .await
     }
 }
 
@@ -297,6 +339,12 @@ impl TestApp {
     pub async fn revoke_api_client(&self, token: &str, id: Uuid) -> ApiClient {
         let path = format!("{}/revocation", api_client_path(id));
         expect_json(self.post_json(token, &path, &json!({})).await, 200).await
+    }
+
+    /// A page of API clients (raw).
+    pub async fn try_list_api_clients(&self, token: &str, query: &str) -> reqwest::Response {
+        self.get_as(token, &with_query("/api/v1/api-clients", query))
+            .await
     }
 
     /// An API client as text (raw).

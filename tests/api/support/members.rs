@@ -151,10 +151,14 @@ impl TestApp {
 
     /// Creates a member category.
     pub async fn create_category(&self, token: &str, body: &Value) -> Uuid {
-        let res = self
-            .post_json(token, "/api/v1/member-categories", body)
-            .await;
+        let res = self.try_create_category(token, body).await;
         expect_json::<Created>(res, 201).await.id
+    }
+
+    /// Creates a member category (raw).
+    pub async fn try_create_category(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.post_json(token, "/api/v1/member-categories", body)
+            .await
     }
 
     /// The first 100 member categories.

@@ -29,6 +29,8 @@ use uuid::Uuid;
 
 pub use auth::{ADMIN_EMAIL, ADMIN_PASSWORD, TestUser};
 pub use members::NewMember;
+// Reached as `crate::helpers::plan_doc` by tests written against the old helpers.
+#[allow(unused_imports)]
 pub use plans::plan_doc;
 
 /// A running application on its own database.
@@ -196,8 +198,14 @@ impl TestApp {
     /// The audit events `query` selects, oldest or newest first as it asks, as JSON (tests
     /// compare their `before` and `after` whole).
     pub async fn audit_events(&self, token: &str, query: &str) -> Vec<serde_json::Value> {
-        let path = with_query("/api/v1/audit-events", query);
-        self.get_ok::<Page<_>>(token, &path).await.items
+        let res = self.try_audit_events(token, query).await;
+        expect_json::<Page<_>>(res, 200).await.items
+    }
+
+    /// The audit events `query` selects (raw).
+    pub async fn try_audit_events(&self, token: &str, query: &str) -> reqwest::Response {
+        self.get_as(token, &with_query("/api/v1/audit-events", query))
+            .await
     }
 
     /// GET with a bearer token.
@@ -235,14 +243,20 @@ impl TestApp {
 
     /// GET with a bearer token and `Accept: text/csv`; the body.
     pub async fn get_csv(&self, token: &str, path: &str) -> String {
+        self.get_csv_response(token, path)
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// GET with a bearer token and `Accept: text/csv` (raw).
+    pub async fn get_csv_response(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .bearer_auth(token)
             .header("accept", "text/csv")
             .send()
-            .await
-            .unwrap()
-            .text()
             .await
             .unwrap()
     }

@@ -268,13 +268,7 @@ impl TestApp {
         path: &str,
         body: &serde_json::Value,
     ) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.send_as("POST", token, path, None, Some(body)).await
     }
 
     /// PATCH JSON with a bearer token.
@@ -284,13 +278,7 @@ impl TestApp {
         path: &str,
         body: &serde_json::Value,
     ) -> reqwest::Response {
-        self.client
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.send_as("PATCH", token, path, None, Some(body)).await
     }
 
     /// A request with a bearer token and, when given, `If-Match`.

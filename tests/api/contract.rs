@@ -41,25 +41,13 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let tag = app.etag_of(&admin.token, &path).await;
     let patch = |name: &str| json!({"display_name": name});
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &path,
-            Some(&tag),
-            Some(&patch("Primera")),
-        )
+        .try_update_user_if_match(&admin.token, &staff.id, &tag, &patch("Primera"))
         .await;
     assert_eq!(res.status(), 200);
     let new_etag = etag(&res);
     assert_ne!(new_etag, tag);
     let res = app
-        .send_as(
-            "PATCH",
-            &admin.token,
-            &path,
-            Some(&tag),
-            Some(&patch("Segunda")),
-        )
+        .try_update_user_if_match(&admin.token, &staff.id, &tag, &patch("Segunda"))
         .await;
     assert_problem(res, 412, "precondition_failed").await;
     let user = app.get_user(&admin.token, &staff.id).await;
@@ -82,7 +70,7 @@ async fn of_100_concurrent_patches_with_one_etag_exactly_one_wins() {
         .collect();
     let requests = bodies
         .iter()
-        .map(|body| app.send_as("PATCH", &admin.token, &path, Some(&etag), Some(body)));
+        .map(|body| app.try_update_user_if_match(&admin.token, &staff.id, &etag, body));
     let responses = futures_util::future::join_all(requests).await;
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(

@@ -260,6 +260,18 @@ impl TestApp {
         self.patch_json(token, &user_path(id), body).await
     }
 
+    /// Changes a user, naming with `If-Match` the version it read (raw).
+    pub async fn try_update_user_if_match(
+        &self,
+        token: &str,
+        id: &str,
+        tag: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.send_as("PATCH", token, &user_path(id), Some(tag), Some(body))
+            .await
+    }
+
     /// Creates a user, sending `headers` too (`Idempotency-Key`, `X-Request-Id`…) (raw).
     pub async fn try_create_user_with(
         &self,

@@ -6,10 +6,11 @@ use agrupa::auth::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET, TEST_KID, TestApp, assert_problem, spawn_app,
-    spawn_app_with,
+use crate::support::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET, TEST_KID, TestApp, assert_problem, auth::Tokens,
+    spawn_app, spawn_app_with,
 };
 
 async fn oauth_error(res: reqwest::Response, status: u16, error: &str) -> Value {
@@ -30,27 +31,18 @@ async fn password_grant_issues_a_bearer_token_pair() {
     let app = spawn_app().await;
     app.admin().await;
     let res = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", "ADMIN@test.agrupa.local "),
-            ("password", ADMIN_PASSWORD),
-        ])
+        .try_sign_in("ADMIN@test.agrupa.local ", ADMIN_PASSWORD)
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 900);
-    assert_eq!(body["refresh_token"].as_str().unwrap().len(), 43);
-    assert!(body["scope"].as_str().unwrap().contains("users:write"));
-    let me: Value = app
-        .get_as(body["access_token"].as_str().unwrap(), "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(me["email"], ADMIN_EMAIL);
-    assert_eq!(me["role"], "admin");
+    let body: Tokens = res.json().await.unwrap();
+    assert_eq!(body.token_type, "Bearer");
+    assert_eq!(body.expires_in, 900);
+    assert_eq!(body.refresh_token.unwrap().len(), 43);
+    assert!(body.scope.contains("users:write"));
+    let me = app.me(&body.access_token).await;
+    assert_eq!(me.email.as_deref(), Some(ADMIN_EMAIL));
+    assert_eq!(me.role, "admin");
 }
 
 #[tokio::test]
@@ -65,11 +57,11 @@ async fn password_grant_accepts_json_and_can_narrow_scopes() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["scope"], "users:read");
-    let token = body["access_token"].as_str().unwrap();
-    assert_eq!(app.get_as(token, "/api/v1/users").await.status(), 200);
-    let res = app.post_json(token, "/api/v1/users", &json!({"email": "x@y.es", "display_name": "X", "role": "staff", "password": "aaaaaaaaaaaaaaaa"})).await;
+    let body: Tokens = res.json().await.unwrap();
+    assert_eq!(body.scope, "users:read");
+    let token = &body.access_token;
+    assert_eq!(app.try_list_users(token, "").await.status(), 200);
+    let res = app.try_create_user(token, &json!({"email": "x@y.es", "display_name": "X", "role": "staff", "password": "aaaaaaaaaaaaaaaa"})).await;
     assert_problem(res, 403, "forbidden").await;
 
     let res = app
@@ -87,20 +79,10 @@ async fn password_grant_accepts_json_and_can_narrow_scopes() {
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.admin().await;
-    let wrong = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", ADMIN_EMAIL),
-            ("password", "not the password"),
-        ])
-        .await;
+    let wrong = app.try_sign_in(ADMIN_EMAIL, "not the password").await;
     let wrong = oauth_error(wrong, 400, "invalid_grant").await;
     let unknown = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", "nadie@test.agrupa.local"),
-            ("password", "not the password"),
-        ])
+        .try_sign_in("nadie@test.agrupa.local", "not the password")
         .await;
     let unknown = oauth_error(unknown, 400, "invalid_grant").await;
     assert_eq!(wrong["error_description"], unknown["error_description"]);
@@ -146,29 +128,22 @@ async fn malformed_token_requests_are_oauth_errors() {
     assert_problem(res, 415, "unsupported_media_type").await;
 }
 
-async fn new_client(app: &TestApp, admin_token: &str) -> (String, String, String) {
-    let res = app
-        .post_json(
+/// An API client with no scopes: (id, client id, secret).
+async fn new_client(app: &TestApp, admin_token: &str) -> (Uuid, String, String) {
+    let client = app
+        .create_api_client(
             admin_token,
-            "/api/v1/api-clients",
             &json!({"name": "Ayuntamiento · integración 🎬", "scopes": []}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let body: Value = res.json().await.unwrap();
-    (
-        body["id"].as_str().unwrap().to_owned(),
-        body["client_id"].as_str().unwrap().to_owned(),
-        body["client_secret"].as_str().unwrap().to_owned(),
-    )
+    (client.id, client.client_id, client.client_secret.unwrap())
 }
 
 #[tokio::test]
-async fn client_credentials_work_with_basic_auth_and_in_the_body() {
+async fn client_credentials_work_with_basic_auth() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (id, client_id, secret) = new_client(&app, &admin.token).await;
-
     let res = app
         .client
         .post(app.url("/api/v1/auth/token"))
@@ -184,29 +159,22 @@ async fn client_credentials_work_with_basic_auth_and_in_the_body() {
         "no refresh token for clients"
     );
     let token = body["access_token"].as_str().unwrap();
-    let me: Value = app.get_as(token, "/api/v1/me").await.json().await.unwrap();
-    assert_eq!(me["kind"], "api_client");
-    assert_eq!(me["role"], "partner");
-    assert_eq!(me["id"], id.as_str());
+    let me = app.me(token).await;
+    assert_eq!(me.kind, "api_client");
+    assert_eq!(me.role, "partner");
+    assert_eq!(me.id, id);
     // A partner system cannot manage users.
-    assert_problem(app.get_as(token, "/api/v1/users").await, 403, "forbidden").await;
+    assert_problem(app.try_list_users(token, "").await, 403, "forbidden").await;
+}
 
-    let res = app
-        .token_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
+#[tokio::test]
+async fn client_credentials_work_in_the_body_and_a_wrong_secret_is_an_invalid_client() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, client_id, secret) = new_client(&app, &admin.token).await;
+    let res = app.try_client_credentials(&client_id, &secret).await;
     assert_eq!(res.status(), 200);
-
-    let res = app
-        .token_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", "wrong"),
-        ])
-        .await;
+    let res = app.try_client_credentials(&client_id, "wrong").await;
     assert!(
         res.headers()
             .get("www-authenticate")
@@ -216,25 +184,19 @@ async fn client_credentials_work_with_basic_auth_and_in_the_body() {
             .starts_with("Basic")
     );
     oauth_error(res, 401, "invalid_client").await;
+}
 
-    // Revoked: no new tokens, and the token it holds stops working at once.
-    let res = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/api-clients/{id}/revocation"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert!(res.json::<Value>().await.unwrap()["revoked_at"].is_string());
-    assert_problem(app.get_as(token, "/api/v1/me").await, 401, "unauthorized").await;
-    let res = app
-        .token_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
+#[tokio::test]
+async fn a_revoked_client_gets_no_new_token_and_the_one_it_holds_stops_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (id, client_id, secret) = new_client(&app, &admin.token).await;
+    let res = app.try_client_credentials(&client_id, &secret).await;
+    let token = res.json::<Tokens>().await.unwrap().access_token;
+    let revoked = app.revoke_api_client(&admin.token, id).await;
+    assert!(revoked.revoked_at.is_some());
+    assert_problem(app.try_me(&token).await, 401, "unauthorized").await;
+    let res = app.try_client_credentials(&client_id, &secret).await;
     oauth_error(res, 401, "invalid_client").await;
 }
 
@@ -243,31 +205,16 @@ async fn rotating_a_client_secret_retires_the_old_one() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (id, client_id, old) = new_client(&app, &admin.token).await;
-    let res = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/api-clients/{id}/secret-rotations"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let new = res.json::<Value>().await.unwrap()["client_secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new = app
+        .rotate_api_client_secret(&admin.token, id)
+        .await
+        .client_secret
+        .unwrap();
     assert_ne!(new, old);
     let with = |s: String| {
         let client_id = client_id.clone();
         let app = &app;
-        async move {
-            app.token_form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &client_id),
-                ("client_secret", &s),
-            ])
-            .await
-            .status()
-        }
+        async move { app.try_client_credentials(&client_id, &s).await.status() }
     };
     assert_eq!(with(old).await, 401);
     assert_eq!(with(new).await, 200);
@@ -278,41 +225,22 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let first = admin.refresh_token.clone();
-    let res = app
-        .token_form(&[("grant_type", "refresh_token"), ("refresh_token", &first)])
-        .await;
+    let res = app.try_refresh(&first).await;
     assert_eq!(res.status(), 200);
-    let second: Value = res.json().await.unwrap();
-    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    let second: Tokens = res.json().await.unwrap();
+    let second_refresh = second.refresh_token.unwrap();
     assert_ne!(second_refresh, first);
-    assert_eq!(
-        app.get_as(second["access_token"].as_str().unwrap(), "/api/v1/me")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.try_me(&second.access_token).await.status(), 200);
 
     // The spent token is presented again: theft is assumed, the whole family is revoked.
-    let reuse = app
-        .token_form(&[("grant_type", "refresh_token"), ("refresh_token", &first)])
-        .await;
+    let reuse = app.try_refresh(&first).await;
     oauth_error(reuse, 400, "invalid_grant").await;
-    let after = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &second_refresh),
-        ])
-        .await;
+    let after = app.try_refresh(&second_refresh).await;
     oauth_error(after, 400, "invalid_grant").await;
 
     // Another sign-in is a separate family and still works.
-    let other = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let res = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", other["refresh_token"].as_str().unwrap()),
-        ])
-        .await;
+    let other = app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let res = app.try_refresh(&other.refresh_token.unwrap()).await;
     assert_eq!(res.status(), 200);
 }
 
@@ -342,24 +270,18 @@ async fn concurrent_refreshes_of_one_token_issue_at_most_one_successor() {
 }
 
 #[tokio::test]
-async fn revocation_ends_access_and_refresh_tokens() {
+async fn revoking_an_access_token_ends_it_at_once() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/revoke"))
-        .form(&[("token", admin.token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app.revoke_token(&admin.token).await;
     assert_eq!(res.status(), 200);
-    assert_problem(
-        app.get_as(&admin.token, "/api/v1/me").await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    assert_problem(app.try_me(&admin.token).await, 401, "unauthorized").await;
+}
 
+#[tokio::test]
+async fn revoking_a_refresh_token_ends_it_and_an_unknown_token_is_no_error() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
     let res = app
         .client
         .post(app.url("/api/v1/auth/revoke"))
@@ -368,22 +290,10 @@ async fn revocation_ends_access_and_refresh_tokens() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let res = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &admin.refresh_token),
-        ])
-        .await;
+    let res = app.try_refresh(&admin.refresh_token).await;
     oauth_error(res, 400, "invalid_grant").await;
-
     // Unknown tokens are not an error (RFC 7009 §2.2).
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/revoke"))
-        .form(&[("token", "nonsense")])
-        .send()
-        .await
-        .unwrap();
+    let res = app.revoke_token("nonsense").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -428,7 +338,7 @@ async fn every_kind_of_bad_token_gets_401() {
     let keys = test_keys();
     let good = keys.sign(&claims_for(&admin.id, Role::Admin)).unwrap();
     assert_eq!(
-        app.get_as(&good, "/api/v1/users").await.status(),
+        app.try_list_users(&good, "").await.status(),
         200,
         "a forged-but-valid token works"
     );
@@ -493,7 +403,7 @@ async fn every_kind_of_bad_token_gets_401() {
     cases.push(("unknown subject", keys.sign(&c).unwrap()));
 
     for (name, token) in cases {
-        let res = app.get_as(&token, "/api/v1/users").await;
+        let res = app.try_list_users(&token, "").await;
         assert_eq!(res.status(), 401, "{name}");
         assert!(
             res.headers()
@@ -526,7 +436,7 @@ async fn an_access_token_carrying_a_higher_role_does_not_raise_privileges() {
     let mut c = claims_for(&staff.id, Role::Admin);
     c.scope = "users:read users:write".into();
     let token = test_keys().sign(&c).unwrap();
-    assert_problem(app.get_as(&token, "/api/v1/users").await, 403, "forbidden").await;
+    assert_problem(app.try_list_users(&token, "").await, 403, "forbidden").await;
 }
 
 #[tokio::test]
@@ -534,23 +444,11 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
     let app = spawn_app_with(|c| c.login_max_failures = 3).await;
     app.admin().await;
     for _ in 0..3 {
-        let res = app
-            .token_form(&[
-                ("grant_type", "password"),
-                ("username", ADMIN_EMAIL),
-                ("password", "wrong wrong wrong"),
-            ])
-            .await;
+        let res = app.try_sign_in(ADMIN_EMAIL, "wrong wrong wrong").await;
         assert_eq!(res.status(), 400);
     }
     // Locked: even the right password is refused for now.
-    let res = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", ADMIN_EMAIL),
-            ("password", ADMIN_PASSWORD),
-        ])
-        .await;
+    let res = app.try_sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let retry: u64 = res
         .headers()
         .get("retry-after")
@@ -568,22 +466,10 @@ async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     let app = spawn_app_with(|c| c.login_max_failures_per_address = 4).await;
     for i in 0..4 {
         let user = format!("nadie{i}@test.agrupa.local");
-        let res = app
-            .token_form(&[
-                ("grant_type", "password"),
-                ("username", &user),
-                ("password", "wrong wrong wrong"),
-            ])
-            .await;
+        let res = app.try_sign_in(&user, "wrong wrong wrong").await;
         assert_eq!(res.status(), 400);
     }
-    let res = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", "otra@test.agrupa.local"),
-            ("password", "x"),
-        ])
-        .await;
+    let res = app.try_sign_in("otra@test.agrupa.local", "x").await;
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429, "too_many_requests").await;
 }
@@ -593,35 +479,13 @@ async fn deactivated_users_lose_access_at_once() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
-    assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 200);
-    let res = app
-        .patch_json(
-            &admin.token,
-            &format!("/api/v1/users/{}", staff.id),
-            &json!({"active": false}),
-        )
+    assert_eq!(app.try_me(&staff.token).await.status(), 200);
+    app.update_user(&admin.token, &staff.id, &json!({"active": false}))
         .await;
-    assert_eq!(res.status(), 200);
-    assert_problem(
-        app.get_as(&staff.token, "/api/v1/me").await,
-        401,
-        "unauthorized",
-    )
-    .await;
-    let res = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &staff.refresh_token),
-        ])
-        .await;
+    assert_problem(app.try_me(&staff.token).await, 401, "unauthorized").await;
+    let res = app.try_refresh(&staff.refresh_token).await;
     oauth_error(res, 400, "invalid_grant").await;
-    let res = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", &staff.email),
-            ("password", &staff.password),
-        ])
-        .await;
+    let res = app.try_sign_in(&staff.email, &staff.password).await;
     oauth_error(res, 400, "invalid_grant").await;
 }
 
@@ -631,44 +495,25 @@ async fn changing_the_password_ends_every_session() {
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
     let res = app
-        .post_json(
-            &staff.token,
-            "/api/v1/me/password",
-            &json!({"current_password": "wrong", "new_password": "otra contraseña muy larga"}),
-        )
+        .try_change_password(&staff.token, "wrong", "otra contraseña muy larga")
         .await;
     assert_problem(res, 422, "wrong_password").await;
     let res = app
-        .post_json(
-            &staff.token,
-            "/api/v1/me/password",
-            &json!({"current_password": staff.password, "new_password": "corta"}),
-        )
+        .try_change_password(&staff.token, &staff.password, "corta")
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "new_password");
 
     let res = app
-        .post_json(&staff.token, "/api/v1/me/password", &json!({"current_password": staff.password, "new_password": "otra contraseña muy larga"}))
+        .try_change_password(&staff.token, &staff.password, "otra contraseña muy larga")
         .await;
     assert_eq!(res.status(), 204);
-    assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 401);
-    let res = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &staff.refresh_token),
-        ])
-        .await;
+    assert_eq!(app.try_me(&staff.token).await.status(), 401);
+    let res = app.try_refresh(&staff.refresh_token).await;
     assert_eq!(res.status(), 400);
-    let res = app
-        .token_form(&[
-            ("grant_type", "password"),
-            ("username", &staff.email),
-            ("password", &staff.password),
-        ])
-        .await;
+    let res = app.try_sign_in(&staff.email, &staff.password).await;
     assert_eq!(res.status(), 400);
-    app.login(&staff.email, "otra contraseña muy larga").await;
+    app.sign_in(&staff.email, "otra contraseña muy larga").await;
 }
 
 #[tokio::test]
@@ -682,12 +527,7 @@ async fn a_refresh_token_from_an_ended_session_epoch_is_refused() {
         admin.id
     ))
     .await;
-    let res = app
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &admin.refresh_token),
-        ])
-        .await;
+    let res = app.try_refresh(&admin.refresh_token).await;
     oauth_error(res, 400, "invalid_grant").await;
 }
 
@@ -719,6 +559,6 @@ async fn successful_sign_ins_do_not_use_up_the_address_limit() {
     let app = spawn_app_with(|c| c.login_max_failures_per_address = 3).await;
     app.admin().await;
     for _ in 0..6 {
-        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
 }

@@ -5,54 +5,30 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app, spawn_app_with};
+use crate::support::{
+    TestApp, TestUser, assert_problem, auth::user_path, etag, spawn_app, spawn_app_with,
+};
 
 fn staff_body(email: &str) -> Value {
     json!({"email": email, "display_name": "Íñigo Álvarez", "role": "staff", "password": "una contraseña muy larga"})
 }
 
 async fn count_users(app: &TestApp, admin: &TestUser) -> usize {
-    let page: Value = app
-        .get_as(&admin.token, "/api/v1/users?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().unwrap().len()
+    app.list_users(&admin.token, "limit=100").await.items.len()
 }
 
 #[tokio::test]
 async fn get_returns_an_etag_and_if_none_match_gives_304() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let path = format!("/api/v1/users/{}", admin.id);
-    let res = app.get_as(&admin.token, &path).await;
-    let etag = res
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let path = user_path(&admin.id);
+    let res = app.try_get_user(&admin.token, &admin.id).await;
+    let etag = etag(&res);
     assert!(etag.starts_with('"') && etag.ends_with('"'));
-    let res = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&admin.token)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_if_none_match(&admin.token, &path, &etag).await;
     assert_eq!(res.status(), 304);
     assert_eq!(res.headers().get("etag").unwrap(), etag.as_str());
-    let res = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&admin.token)
-        .header("if-none-match", "\"999\"")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_if_none_match(&admin.token, &path, "\"999\"").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -61,46 +37,21 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
-    let path = format!("/api/v1/users/{}", staff.id);
-    let etag = app
-        .get_as(&admin.token, &path)
-        .await
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let path = user_path(&staff.id);
+    let tag = app.etag_of(&admin.token, &path).await;
+    let patch = |name: &str| json!({"display_name": name});
     let res = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&admin.token)
-        .header("if-match", &etag)
-        .json(&json!({"display_name": "Primera"}))
-        .send()
-        .await
-        .unwrap();
+        .try_update_user_if_match(&admin.token, &staff.id, &tag, &patch("Primera"))
+        .await;
     assert_eq!(res.status(), 200);
-    let new_etag = res
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert_ne!(new_etag, etag);
+    let new_etag = etag(&res);
+    assert_ne!(new_etag, tag);
     let res = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&admin.token)
-        .header("if-match", &etag)
-        .json(&json!({"display_name": "Segunda"}))
-        .send()
-        .await
-        .unwrap();
+        .try_update_user_if_match(&admin.token, &staff.id, &tag, &patch("Segunda"))
+        .await;
     assert_problem(res, 412, "precondition_failed").await;
-    let user: Value = app.get_as(&admin.token, &path).await.json().await.unwrap();
-    assert_eq!(user["display_name"], "Primera");
+    let user = app.get_user(&admin.token, &staff.id).await;
+    assert_eq!(user.display_name, "Primera");
 }
 
 #[tokio::test]
@@ -112,29 +63,16 @@ async fn of_100_concurrent_patches_with_one_etag_exactly_one_wins() {
     .await;
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
-    let path = format!("/api/v1/users/{}", staff.id);
-    let etag = app
-        .get_as(&admin.token, &path)
-        .await
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let requests = (0..100).map(|i| {
-        app.client
-            .patch(app.url(&path))
-            .bearer_auth(&admin.token)
-            .header("if-match", &etag)
-            .json(&json!({"display_name": format!("Nombre {i}")}))
-            .send()
-    });
-    let responses = futures_util::future::join_all(requests).await;
-    let statuses: Vec<u16> = responses
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
+    let path = user_path(&staff.id);
+    let etag = app.etag_of(&admin.token, &path).await;
+    let bodies: Vec<Value> = (0..100)
+        .map(|i| json!({"display_name": format!("Nombre {i}")}))
         .collect();
+    let requests = bodies
+        .iter()
+        .map(|body| app.try_update_user_if_match(&admin.token, &staff.id, &etag, body));
+    let responses = futures_util::future::join_all(requests).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         1,
@@ -146,19 +84,13 @@ async fn of_100_concurrent_patches_with_one_etag_exactly_one_wins() {
         "{statuses:?}"
     );
     // And the audit log saw exactly one update.
-    let events: Value = app
-        .get_as(
+    let events = app
+        .audit_events(
             &admin.token,
-            &format!(
-                "/api/v1/audit-events?resource_id={}&action=updated",
-                staff.id
-            ),
+            &format!("resource_id={}&action=updated", staff.id),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(events["items"].as_array().unwrap().len(), 1);
+        .await;
+    assert_eq!(events.len(), 1);
 }
 
 #[tokio::test]
@@ -170,18 +102,11 @@ async fn fifty_concurrent_posts_with_one_idempotency_key_create_one_user() {
     .await;
     let admin = app.admin().await;
     let body = staff_body("una.sola.vez@cluster.es");
-    let requests = (0..50).map(|_| {
-        app.client
-            .post(app.url("/api/v1/users"))
-            .bearer_auth(&admin.token)
-            .header("idempotency-key", "alta-usuaria-001")
-            .json(&body)
-            .send()
-    });
+    let key = [("idempotency-key", "alta-usuaria-001")];
+    let requests = (0..50).map(|_| app.try_create_user_with(&admin.token, &key, &body));
     let mut first: Option<(String, String)> = None;
     let mut created = 0;
     for res in futures_util::future::join_all(requests).await {
-        let res = res.unwrap();
         match res.status().as_u16() {
             201 => {
                 let location = res
@@ -217,15 +142,7 @@ async fn fifty_concurrent_posts_with_one_idempotency_key_create_one_user() {
 
     // A retry after completion replays the first response exactly.
     let (location, text) = first.unwrap();
-    let res = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin.token)
-        .header("idempotency-key", "alta-usuaria-001")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.try_create_user_with(&admin.token, &key, &body).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.headers().get("idempotent-replayed").unwrap(), "true");
     assert_eq!(
@@ -237,14 +154,8 @@ async fn fifty_concurrent_posts_with_one_idempotency_key_create_one_user() {
 
     // The same key with another body is refused.
     let res = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin.token)
-        .header("idempotency-key", "alta-usuaria-001")
-        .json(&staff_body("otra@cluster.es"))
-        .send()
-        .await
-        .unwrap();
+        .try_create_user_with(&admin.token, &key, &staff_body("otra@cluster.es"))
+        .await;
     assert_problem(res, 422, "idempotency_key_reused").await;
     assert_eq!(count_users(&app, &admin).await, 2);
 }
@@ -255,82 +166,57 @@ async fn idempotency_keys_are_scoped_to_the_caller_and_validated() {
     let admin = app.admin().await;
     let other_admin = app.user(&admin, "admin").await;
     let post = |token: &str, key: &str, email: &str| {
-        app.client
-            .post(app.url("/api/v1/users"))
-            .bearer_auth(token.to_owned())
-            .header("idempotency-key", key.to_owned())
-            .json(&staff_body(email))
-            .send()
+        let (token, key, body) = (token.to_owned(), key.to_owned(), staff_body(email));
+        let app = &app;
+        async move {
+            app.try_create_user_with(&token, &[("idempotency-key", &key)], &body)
+                .await
+        }
     };
     assert_eq!(
-        post(&admin.token, "k-1", "a@cluster.es")
-            .await
-            .unwrap()
-            .status(),
+        post(&admin.token, "k-1", "a@cluster.es").await.status(),
         201
     );
     // The same key from another caller is another key.
     assert_eq!(
         post(&other_admin.token, "k-1", "b@cluster.es")
             .await
-            .unwrap()
             .status(),
         201
     );
     let long = "x".repeat(256);
-    let res = post(&admin.token, &long, "c@cluster.es").await.unwrap();
+    let res = post(&admin.token, &long, "c@cluster.es").await;
     assert_problem(res, 400, "invalid_idempotency_key").await;
     // A validation failure is final too: replayed, not re-run.
-    let res = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin.token)
-        .header("idempotency-key", "k-2")
-        .json(&json!({"email": "bad", "display_name": "x", "role": "staff", "password": "corta"}))
-        .send()
-        .await
-        .unwrap();
+    let bad = json!({"email": "bad", "display_name": "x", "role": "staff", "password": "corta"});
+    let key = [("idempotency-key", "k-2")];
+    let res = app.try_create_user_with(&admin.token, &key, &bad).await;
     let first = assert_problem(res, 422, "validation_failed").await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin.token)
-        .header("idempotency-key", "k-2")
-        .json(&json!({"email": "bad", "display_name": "x", "role": "staff", "password": "corta"}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.try_create_user_with(&admin.token, &key, &bad).await;
     assert_eq!(res.headers().get("idempotent-replayed").unwrap(), "true");
     let replay: Value = res.json().await.unwrap();
     assert_eq!(replay, first, "the first response, request id included");
 }
 
 async fn events_for(app: &TestApp, admin: &TestUser, resource_id: &str) -> Vec<Value> {
-    let page: Value = app
-        .get_as(
-            &admin.token,
-            &format!("/api/v1/audit-events?resource_id={resource_id}&sort=occurred_at"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().unwrap().clone()
+    app.audit_events(
+        &admin.token,
+        &format!("resource_id={resource_id}&sort=occurred_at"),
+    )
+    .await
 }
 
 #[tokio::test]
-async fn every_write_leaves_exactly_one_audit_event_with_before_and_after() {
+async fn every_write_of_a_user_leaves_exactly_one_audit_event_with_before_and_after() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let res = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin.token)
-        .header("x-request-id", "alta-42")
-        .json(&staff_body("auditada@cluster.es"))
-        .send()
-        .await
-        .unwrap();
+        .try_create_user_with(
+            &admin.token,
+            &[("x-request-id", "alta-42")],
+            &staff_body("auditada@cluster.es"),
+        )
+        .await;
     let user: Value = res.json().await.unwrap();
     let id = user["id"].as_str().unwrap();
     let events = events_for(&app, &admin, id).await;
@@ -349,11 +235,7 @@ async fn every_write_leaves_exactly_one_audit_event_with_before_and_after() {
     );
 
     let res = app
-        .patch_json(
-            &admin.token,
-            &format!("/api/v1/users/{id}"),
-            &json!({"display_name": "Renombrada"}),
-        )
+        .try_update_user(&admin.token, id, &json!({"display_name": "Renombrada"}))
         .await;
     let changed: Value = res.json().await.unwrap();
     let events = events_for(&app, &admin, id).await;
@@ -364,45 +246,26 @@ async fn every_write_leaves_exactly_one_audit_event_with_before_and_after() {
 
     // A refused write records nothing.
     let res = app
-        .patch_json(
-            &admin.token,
-            &format!("/api/v1/users/{id}"),
-            &json!({"display_name": ""}),
-        )
+        .try_update_user(&admin.token, id, &json!({"display_name": ""}))
         .await;
     assert_eq!(res.status(), 422);
     assert_eq!(events_for(&app, &admin, id).await.len(), 2);
+}
 
+#[tokio::test]
+async fn every_write_of_an_api_client_leaves_one_audit_event_without_its_secret() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let t = &admin.token;
     // API clients: created, updated, secret rotated, revoked: one event each.
-    let client: Value = app
-        .post_json(
-            &admin.token,
-            "/api/v1/api-clients",
-            &json!({"name": "Ministerio"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cid = client["id"].as_str().unwrap();
-    app.patch_json(
-        &admin.token,
-        &format!("/api/v1/api-clients/{cid}"),
-        &json!({"name": "Ministerio de Industria"}),
-    )
-    .await;
-    app.post_json(
-        &admin.token,
-        &format!("/api/v1/api-clients/{cid}/secret-rotations"),
-        &json!({}),
-    )
-    .await;
-    app.post_json(
-        &admin.token,
-        &format!("/api/v1/api-clients/{cid}/revocation"),
-        &json!({}),
-    )
-    .await;
+    let client = app
+        .create_api_client(t, &json!({"name": "Ministerio"}))
+        .await;
+    app.try_update_api_client(t, client.id, &json!({"name": "Ministerio de Industria"}))
+        .await;
+    app.rotate_api_client_secret(t, client.id).await;
+    app.revoke_api_client(t, client.id).await;
+    let cid = &client.id.to_string();
     let actions: Vec<String> = events_for(&app, &admin, cid)
         .await
         .iter()
@@ -421,17 +284,15 @@ async fn every_write_leaves_exactly_one_audit_event_with_before_and_after() {
 async fn the_audit_log_cannot_be_changed_even_in_sql() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    app.post_json(&admin.token, "/api/v1/users", &staff_body("x@cluster.es"))
+    app.try_create_user(&admin.token, &staff_body("x@cluster.es"))
         .await;
-    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-    let mut conn = AsyncPgConnection::establish(&app.db_url).await.unwrap();
     for sql in [
         "UPDATE audit_events SET action = 'forged'",
         "DELETE FROM audit_events",
         "TRUNCATE audit_events",
     ] {
-        let err = diesel::sql_query(sql).execute(&mut conn).await.unwrap_err();
-        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+        let err = app.sql_result(sql).await.unwrap_err();
+        assert!(err.contains("append-only"), "{sql}: {err}");
     }
 }
 
@@ -440,26 +301,14 @@ async fn audit_events_filter_by_actor_resource_type_and_time() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let before = chrono::Utc::now();
-    app.post_json(&admin.token, "/api/v1/users", &staff_body("uno@cluster.es"))
+    app.try_create_user(&admin.token, &staff_body("uno@cluster.es"))
         .await;
-    app.post_json(
-        &admin.token,
-        "/api/v1/api-clients",
-        &json!({"name": "Cliente"}),
-    )
-    .await;
+    app.try_create_api_client(&admin.token, &json!({"name": "Cliente"}))
+        .await;
     let get = |q: String| {
         let app = &app;
         let token = admin.token.clone();
-        async move {
-            let page: Value = app
-                .get_as(&token, &format!("/api/v1/audit-events?{q}"))
-                .await
-                .json()
-                .await
-                .unwrap();
-            page["items"].as_array().unwrap().len()
-        }
+        async move { app.audit_events(&token, &q).await.len() }
     };
     assert_eq!(get(format!("actor_id={}", admin.id)).await, 2);
     assert_eq!(get("resource_type=api_client".into()).await, 1);
@@ -469,10 +318,7 @@ async fn audit_events_filter_by_actor_resource_type_and_time() {
     assert_eq!(get(format!("from={from}")).await, 2);
     assert_eq!(get(format!("to={from}")).await, 0);
     let res = app
-        .get_as(
-            &admin.token,
-            "/api/v1/audit-events?resource_type=DROP%20TABLE",
-        )
+        .try_audit_events(&admin.token, "resource_type=DROP%20TABLE")
         .await;
     assert_problem(res, 400, "invalid_query").await;
 }
@@ -491,20 +337,11 @@ async fn csv_exports_every_matching_row_safely() {
     let formula = json!({"email": "formula@cluster.es", "display_name": "=HYPERLINK(\"http://x\",\"clic\")",
         "role": "auditor", "password": "una contraseña muy larga"});
     assert_eq!(
-        app.post_json(&admin.token, "/api/v1/users", &formula)
-            .await
-            .status(),
+        app.try_create_user(&admin.token, &formula).await.status(),
         201
     );
 
-    let res = app
-        .client
-        .get(app.url("/api/v1/users?sort=email"))
-        .bearer_auth(&admin.token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
+    let res = app.try_users_csv(&admin.token, "sort=email").await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers().get("content-type").unwrap(),
@@ -552,14 +389,7 @@ async fn csv_exports_every_matching_row_safely() {
     );
 
     // The same filters as the JSON list.
-    let res = app
-        .client
-        .get(app.url("/api/v1/users?role=auditor"))
-        .bearer_auth(&admin.token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
+    let res = app.try_users_csv(&admin.token, "role=auditor").await;
     let text = res.text().await.unwrap();
     assert_eq!(text.split("\r\n").filter(|l| !l.is_empty()).count(), 2);
 }
@@ -580,7 +410,7 @@ async fn rate_limits_answer_429_with_headers() {
     let admin = app.admin().await; // signs in and reads /api/v1/me once
     let mut last = None;
     for _ in 0..2 {
-        let res = app.get_as(&admin.token, "/api/v1/me").await;
+        let res = app.try_me(&admin.token).await;
         assert_eq!(res.status(), 200);
         assert!(res.headers().contains_key("ratelimit-remaining"));
         last = Some(res);
@@ -589,7 +419,7 @@ async fn rate_limits_answer_429_with_headers() {
         last.unwrap().headers().get("ratelimit-remaining").unwrap(),
         "0"
     );
-    let res = app.get_as(&admin.token, "/api/v1/me").await;
+    let res = app.try_me(&admin.token).await;
     assert_eq!(res.headers().get("ratelimit-limit").unwrap(), "3");
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429, "too_many_requests").await;
@@ -621,8 +451,8 @@ async fn a_request_over_the_time_limit_is_abandoned_with_503_and_changes_nothing
     let admin = app.admin().await;
     let staff = app.user(&admin, "staff").await;
     // Another session holds the user's row, so the PATCH waits on its lock.
-    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    let mut blocker = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    use diesel_async::SimpleAsyncConnection;
+    let mut blocker = app.db().await;
     blocker
         .batch_execute(&format!(
             "BEGIN; SELECT * FROM users WHERE id = '{}' FOR UPDATE",
@@ -631,22 +461,13 @@ async fn a_request_over_the_time_limit_is_abandoned_with_503_and_changes_nothing
         .await
         .unwrap();
     let res = app
-        .patch_json(
-            &admin.token,
-            &format!("/api/v1/users/{}", staff.id),
-            &json!({"display_name": "Nunca"}),
-        )
+        .try_update_user(&admin.token, &staff.id, &json!({"display_name": "Nunca"}))
         .await;
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 503, "request_timeout").await;
     blocker.batch_execute("ROLLBACK").await.unwrap();
-    let user: Value = app
-        .get_as(&admin.token, &format!("/api/v1/users/{}", staff.id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(user["display_name"], "Usuaria staff");
+    let user = app.get_user(&admin.token, &staff.id).await;
+    assert_eq!(user.display_name, "Usuaria staff");
 }
 
 #[tokio::test]
@@ -724,7 +545,7 @@ async fn cors_allows_only_configured_origins_without_credentials() {
 async fn metrics_expose_request_histograms_and_pool_gauges() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    app.get_as(&admin.token, "/api/v1/users").await;
+    app.try_list_users(&admin.token, "").await;
     let text = app.get("/metrics").await.text().await.unwrap();
     assert!(text.contains("agrupa_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/users\",status=\"200\",le=\"+Inf\"} 1"), "{text}");
     assert!(text.contains("agrupa_http_requests_in_flight"));

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[tokio::test]
 async fn unknown_route_is_a_404_problem() {
@@ -68,16 +68,14 @@ async fn each_request_gets_its_own_generated_id() {
 
 #[tokio::test]
 async fn a_body_that_is_not_an_object_is_a_400() {
-    let app = crate::helpers::spawn_app().await;
+    let app = spawn_app().await;
     let admin = app.admin().await;
     for body in [
         serde_json::json!([null, null]),
         serde_json::json!("texto"),
         serde_json::json!(7),
     ] {
-        let res = app
-            .post_json(&admin.token, "/api/v1/member-categories", &body)
-            .await;
-        crate::helpers::assert_problem(res, 400, "invalid_body").await;
+        let res = app.try_create_category(&admin.token, &body).await;
+        assert_problem(res, 400, "invalid_body").await;
     }
 }

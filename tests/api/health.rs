@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::support::{assert_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_answers_200_ok() {

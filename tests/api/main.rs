@@ -21,4 +21,5 @@ mod process;
 mod replicas;
 mod roles;
 mod seed;
+mod support;
 mod users;

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 const COMMITTED: &str = include_str!("../../openapi/openapi.json");
 

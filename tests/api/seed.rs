@@ -1,15 +1,13 @@
 //! Demo and synthetic data.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde_json::Value;
-
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn the_demo_register_loads_once_with_valid_data() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let mut conn = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    let t = &admin.token;
+    let mut conn = app.db().await;
     let first = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert_eq!(first.members, 40);
     assert_eq!(first.categories, 5);
@@ -20,54 +18,38 @@ async fn the_demo_register_loads_once_with_valid_data() {
     let again = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert!(again.is_empty(), "idempotent: {again:?}");
 
-    let page: Value = app
-        .get_as(&admin.token, "/api/v1/members?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let members = page["items"].as_array().unwrap();
+    let members = app.list_members(t, "limit=100").await.items;
     assert_eq!(members.len(), 40);
-    for m in members {
-        let tax_id = m["tax_id"].as_str().unwrap();
+    for m in &members {
+        let tax_id = m.tax_id.as_deref().unwrap();
         assert!(
             agrupa::domain::TaxId::parse(tax_id).is_ok(),
             "{} has a valid tax id",
-            m["legal_name"]
+            m.legal_name
         );
     }
     let council = members
         .iter()
-        .find(|m| m["legal_name"] == "Ayuntamiento de Madrid")
+        .find(|m| m.legal_name == "Ayuntamiento de Madrid")
         .unwrap();
-    assert_eq!(council["kind"], "public_institution");
-    assert_eq!(council["category_name"], "Socio institucional");
-    let stats: Value = app
-        .get_as(&admin.token, "/api/v1/members/stats")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["total"], 40);
-    assert!(stats["knowledge_providers"].as_i64().unwrap() >= 2);
-    assert!(
-        stats["in_good_standing"].as_i64().unwrap() < stats["total"].as_i64().unwrap(),
-        "some owe dues"
+    assert_eq!(council.kind, "public_institution");
+    assert_eq!(
+        council.category_name.as_deref(),
+        Some("Socio institucional")
     );
-    let q: Value = app
-        .get_as(&admin.token, "/api/v1/members?q=animacion")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(q["items"].as_array().unwrap().len() >= 2, "{q}");
+    let stats = app.member_stats(t).await;
+    assert_eq!(stats.total, 40);
+    assert!(stats.knowledge_providers >= 2);
+    assert!(stats.in_good_standing < stats.total, "some owe dues");
+    let q = app.list_members(t, "q=animacion").await;
+    assert!(q.items.len() >= 2, "{q:?}");
 }
 
 #[tokio::test]
 async fn synthetic_members_are_addressable_by_number() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let mut conn = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    let mut conn = app.db().await;
     agrupa::seed::demo::seed(&mut conn).await.unwrap();
     let run = agrupa::seed::synthetic::generate(&mut conn, 250)
         .await
@@ -88,19 +70,9 @@ async fn synthetic_members_are_addressable_by_number() {
     )
     .await
     .unwrap();
-    let m: Value = app
-        .get_as(&admin.token, &format!("/api/v1/members/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(m["legal_name"], "Empresa sintética 7, S.L.");
-    assert!(agrupa::domain::TaxId::parse(m["tax_id"].as_str().unwrap()).is_ok());
-    let stats: Value = app
-        .get_as(&admin.token, "/api/v1/members/stats")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["total"], 300);
+    let m = app.get_member(&admin.token, id).await;
+    assert_eq!(m.legal_name, "Empresa sintética 7, S.L.");
+    assert!(agrupa::domain::TaxId::parse(m.tax_id.as_deref().unwrap()).is_ok());
+    let stats = app.member_stats(&admin.token).await;
+    assert_eq!(stats.total, 300);
 }

@@ -1,8 +1,9 @@
 //! User management, pagination, and the JSON error paths (proved on the user resources).
 
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::support::{TestApp, assert_problem, spawn_app, spawn_app_with, strs};
 
 fn new_user(email: &str) -> Value {
     json!({"email": email, "display_name": "Begoña Iñíguez 🎬", "role": "staff", "password": "una contraseña muy larga"})
@@ -13,11 +14,7 @@ async fn admins_create_users_with_location_and_spanish_names_survive() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let res = app
-        .post_json(
-            &admin.token,
-            "/api/v1/users",
-            &new_user("Begona@Cluster.ES"),
-        )
+        .try_create_user(&admin.token, &new_user("Begona@Cluster.ES"))
         .await;
     assert_eq!(res.status(), 201);
     let location = res
@@ -35,12 +32,7 @@ async fn admins_create_users_with_location_and_spanish_names_survive() {
     assert_eq!(created["email"], "begona@cluster.es");
     assert_eq!(created["display_name"], "Begoña Iñíguez 🎬");
     assert!(created.get("password").is_none() && created.get("password_hash").is_none());
-    let fetched: Value = app
-        .get_as(&admin.token, &location)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let fetched: Value = app.get_ok(&admin.token, &location).await;
     assert_eq!(fetched, created);
 }
 
@@ -49,13 +41,13 @@ async fn e_mails_are_unique_whatever_their_case() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     assert_eq!(
-        app.post_json(&admin.token, "/api/v1/users", &new_user("ana@cluster.es"))
+        app.try_create_user(&admin.token, &new_user("ana@cluster.es"))
             .await
             .status(),
         201
     );
     let res = app
-        .post_json(&admin.token, "/api/v1/users", &new_user("ANA@cluster.es"))
+        .try_create_user(&admin.token, &new_user("ANA@cluster.es"))
         .await;
     assert_problem(res, 409, "user_email_taken").await;
 }
@@ -65,28 +57,17 @@ async fn invalid_values_are_all_reported_at_once_and_nothing_is_created() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let res = app
-        .post_json(
+        .try_create_user(
             &admin.token,
-            "/api/v1/users",
             &json!({"email": "not-an-email", "display_name": "  ", "role": "staff", "password": "corta",
-                    "member_id": uuid::Uuid::now_v7()}),
+                    "member_id": Uuid::now_v7()}),
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = strs(&body["errors"], "field");
     assert_eq!(fields, ["email", "display_name", "password", "member_id"]);
-    let list: Value = app
-        .get_as(&admin.token, "/api/v1/users")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "only the admin");
+    let list = app.list_users(&admin.token, "").await;
+    assert_eq!(list.items.len(), 1, "only the admin");
 }
 
 #[tokio::test]
@@ -95,14 +76,14 @@ async fn unknown_fields_and_wrong_types_are_rejected_with_400() {
     let admin = app.admin().await;
     let mut body = new_user("x@cluster.es");
     body["is_superuser"] = json!(true);
-    let res = app.post_json(&admin.token, "/api/v1/users", &body).await;
+    let res = app.try_create_user(&admin.token, &body).await;
     let problem = assert_problem(res, 400, "invalid_body").await;
     assert_eq!(problem["errors"][0]["field"], "is_superuser");
 
     let mut body = new_user("x@cluster.es");
     body["role"] = json!("root");
     assert_problem(
-        app.post_json(&admin.token, "/api/v1/users", &body).await,
+        app.try_create_user(&admin.token, &body).await,
         400,
         "invalid_body",
     )
@@ -110,7 +91,7 @@ async fn unknown_fields_and_wrong_types_are_rejected_with_400() {
     let mut body = new_user("x@cluster.es");
     body["display_name"] = json!(42);
     assert_problem(
-        app.post_json(&admin.token, "/api/v1/users", &body).await,
+        app.try_create_user(&admin.token, &body).await,
         400,
         "invalid_body",
     )
@@ -155,12 +136,12 @@ async fn a_body_over_the_limit_is_a_413_problem() {
     let admin = app.admin().await;
     let mut body = new_user("x@cluster.es");
     body["display_name"] = json!("ñ".repeat(5000));
-    let res = app.post_json(&admin.token, "/api/v1/users", &body).await;
+    let res = app.try_create_user(&admin.token, &body).await;
     assert_problem(res, 413, "payload_too_large").await;
     // Just under the limit, but too long a name: a 422, not a 413.
     body["display_name"] = json!("ñ".repeat(201));
     assert_problem(
-        app.post_json(&admin.token, "/api/v1/users", &body).await,
+        app.try_create_user(&admin.token, &body).await,
         422,
         "validation_failed",
     )
@@ -171,69 +152,59 @@ async fn a_body_over_the_limit_is_a_413_problem() {
 async fn bad_path_and_query_parameters_are_400_problems() {
     let app = spawn_app().await;
     let admin = app.admin().await;
+    let t = &admin.token;
     assert_problem(
-        app.get_as(&admin.token, "/api/v1/users/not-a-uuid").await,
+        app.try_get_user(t, "not-a-uuid").await,
         400,
         "invalid_path_parameter",
     )
     .await;
     assert_problem(
-        app.get_as(&admin.token, "/api/v1/users?limit=abc").await,
+        app.try_list_users(t, "limit=abc").await,
         400,
         "invalid_query",
     )
     .await;
     let body = assert_problem(
-        app.get_as(&admin.token, "/api/v1/users?colour=red").await,
+        app.try_list_users(t, "colour=red").await,
         400,
         "invalid_query",
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "colour");
     assert_problem(
-        app.get_as(&admin.token, "/api/v1/users?role=root").await,
+        app.try_list_users(t, "role=root").await,
         400,
         "invalid_query",
     )
     .await;
+    assert_problem(app.try_list_users(t, "limit=0").await, 400, "invalid_limit").await;
     assert_problem(
-        app.get_as(&admin.token, "/api/v1/users?limit=0").await,
+        app.try_list_users(t, "limit=101").await,
         400,
         "invalid_limit",
     )
     .await;
+    let unknown = Uuid::now_v7();
     assert_problem(
-        app.get_as(&admin.token, "/api/v1/users?limit=101").await,
-        400,
-        "invalid_limit",
-    )
-    .await;
-    let unknown = uuid::Uuid::now_v7();
-    assert_problem(
-        app.get_as(&admin.token, &format!("/api/v1/users/{unknown}"))
-            .await,
+        app.try_get_user(t, &unknown.to_string()).await,
         404,
         "not_found",
     )
     .await;
 }
 
-async fn all_pages(
-    app: &crate::helpers::TestApp,
-    token: &str,
-    first: &str,
-) -> (Vec<String>, usize) {
+/// The e-mails of every page of users `query` selects, and the number of pages.
+async fn all_pages(app: &TestApp, token: &str, query: &str) -> (Vec<String>, usize) {
     let mut emails = Vec::new();
     let mut pages = 0;
-    let mut url = first.to_owned();
+    let mut next = query.to_owned();
     loop {
-        let page: Value = app.get_as(token, &url).await.json().await.unwrap();
+        let page = app.list_users(token, &next).await;
         pages += 1;
-        for item in page["items"].as_array().unwrap() {
-            emails.push(item["email"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => url = format!("{first}&cursor={c}"),
+        emails.extend(page.items.into_iter().map(|u| u.email));
+        match page.next_cursor {
+            Some(c) => next = format!("{query}&cursor={c}"),
             None => return (emails, pages),
         }
     }
@@ -245,79 +216,53 @@ async fn cursor_pages_cover_every_user_once_in_each_sort() {
     let admin = app.admin().await;
     for name in ["zoe", "íñigo", "bea", "carla", "dario", "elena", "fermin"] {
         let res = app
-            .post_json(
-                &admin.token,
-                "/api/v1/users",
-                &new_user(&format!("{name}@cluster.es")),
-            )
+            .try_create_user(&admin.token, &new_user(&format!("{name}@cluster.es")))
             .await;
         assert_eq!(res.status(), 201);
     }
-    let (by_creation, pages) =
-        all_pages(&app, &admin.token, "/api/v1/users?limit=3&sort=created_at").await;
+    let (by_creation, pages) = all_pages(&app, &admin.token, "limit=3&sort=created_at").await;
     assert_eq!(pages, 3);
     assert_eq!(by_creation.len(), 8);
     assert_eq!(by_creation[1], "zoe@cluster.es");
-    let (by_email, _) = all_pages(&app, &admin.token, "/api/v1/users?limit=2&sort=email").await;
+    let (by_email, _) = all_pages(&app, &admin.token, "limit=2&sort=email").await;
     let mut sorted = by_email.clone();
     sorted.sort();
     assert_eq!(by_email, sorted);
     assert_eq!(by_email.len(), 8);
-    let (desc, _) = all_pages(&app, &admin.token, "/api/v1/users?limit=5&sort=-created_at").await;
+    let (desc, _) = all_pages(&app, &admin.token, "limit=5&sort=-created_at").await;
     assert_eq!(desc, by_creation.iter().rev().cloned().collect::<Vec<_>>());
 
-    let staff_only: Value = app
-        .get_as(&admin.token, "/api/v1/users?role=staff&limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff_only["items"].as_array().unwrap().len(), 7);
+    let staff_only = app.list_users(&admin.token, "role=staff&limit=100").await;
+    assert_eq!(staff_only.items.len(), 7);
 }
 
 #[tokio::test]
 async fn forged_or_foreign_cursors_are_400_not_500() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    app.post_json(&admin.token, "/api/v1/users", &new_user("b@cluster.es"))
-        .await;
-    let page: Value = app
-        .get_as(&admin.token, "/api/v1/users?limit=1&sort=email")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cursor = page["next_cursor"].as_str().unwrap();
+    let t = &admin.token;
+    app.try_create_user(t, &new_user("b@cluster.es")).await;
+    let page = app.list_users(t, "limit=1&sort=email").await;
+    let cursor = page.next_cursor.unwrap();
     // The same cursor with another sort.
     let res = app
-        .get_as(
-            &admin.token,
-            &format!("/api/v1/users?limit=1&sort=-created_at&cursor={cursor}"),
-        )
+        .try_list_users(t, &format!("limit=1&sort=-created_at&cursor={cursor}"))
         .await;
     assert_problem(res, 400, "invalid_cursor").await;
     // Another list's cursor.
     let res = app
-        .get_as(
-            &admin.token,
-            &format!("/api/v1/api-clients?cursor={cursor}"),
-        )
+        .try_list_api_clients(t, &format!("cursor={cursor}"))
         .await;
     assert_problem(res, 400, "invalid_cursor").await;
     // Tampered.
-    let mut forged = cursor.to_owned();
+    let mut forged = cursor.clone();
     forged.replace_range(0..2, "ey");
     forged.insert(3, 'A');
     let res = app
-        .get_as(
-            &admin.token,
-            &format!("/api/v1/users?limit=1&sort=email&cursor={forged}"),
-        )
+        .try_list_users(t, &format!("limit=1&sort=email&cursor={forged}"))
         .await;
     assert_problem(res, 400, "invalid_cursor").await;
-    let res = app
-        .get_as(&admin.token, "/api/v1/users?cursor=%F0%9F%92%A5")
-        .await;
+    let res = app.try_list_users(t, "cursor=%F0%9F%92%A5").await;
     assert_problem(res, 400, "invalid_cursor").await;
 }
 
@@ -325,16 +270,16 @@ async fn forged_or_foreign_cursors_are_400_not_500() {
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let path = format!("/api/v1/users/{}", admin.id);
+    let t = &admin.token;
     assert_problem(
-        app.patch_json(&admin.token, &path, &json!({"active": false}))
+        app.try_update_user(t, &admin.id, &json!({"active": false}))
             .await,
         409,
         "last_admin",
     )
     .await;
     assert_problem(
-        app.patch_json(&admin.token, &path, &json!({"role": "staff"}))
+        app.try_update_user(t, &admin.id, &json!({"role": "staff"}))
             .await,
         409,
         "last_admin",
@@ -342,88 +287,56 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     .await;
     // With a second admin it is allowed.
     let second = app.user(&admin, "admin").await;
-    let res = app
-        .patch_json(&second.token, &path, &json!({"role": "auditor"}))
+    let user = app
+        .update_user(&second.token, &admin.id, &json!({"role": "auditor"}))
         .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<Value>().await.unwrap()["role"], "auditor");
+    assert_eq!(user.role, "auditor");
 }
 
 #[tokio::test]
 async fn patch_changes_only_what_it_names_and_checks_affiliations() {
     let app = spawn_app().await;
     let admin = app.admin().await;
+    let t = &admin.token;
     let staff = app.user(&admin, "staff").await;
-    let path = format!("/api/v1/users/{}", staff.id);
     let org = app
-        .member(&admin, "Producciones Ñandú, S.L.", "B12345674")
+        .new_member(t, "Producciones Ñandú, S.L.", "B12345674")
         .await;
     let res = app
-        .patch_json(&admin.token, &path, &json!({"member_id": org}))
+        .try_update_user(t, &staff.id, &json!({"member_id": org}))
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "member_id");
-    let res = app
-        .patch_json(
-            &admin.token,
-            &path,
-            &json!({"role": "member", "member_id": org}),
-        )
+    let user = app
+        .update_user(t, &staff.id, &json!({"role": "member", "member_id": org}))
         .await;
-    assert_eq!(res.status(), 200);
-    let user: Value = res.json().await.unwrap();
-    assert_eq!(user["member_id"], org.as_str());
-    assert_eq!(user["display_name"], "Usuaria staff");
+    assert_eq!(user.member_id, Some(org));
+    assert_eq!(user.display_name, "Usuaria staff");
     // The role change ended the old sessions.
-    assert_eq!(app.get_as(&staff.token, "/api/v1/me").await.status(), 401);
-    let res = app
-        .patch_json(
-            &admin.token,
-            &path,
-            &json!({"role": "staff", "member_id": null}),
-        )
+    assert_eq!(app.try_me(&staff.token).await.status(), 401);
+    let user = app
+        .update_user(t, &staff.id, &json!({"role": "staff", "member_id": null}))
         .await;
-    assert_eq!(res.status(), 200);
-    assert!(res.json::<Value>().await.unwrap()["member_id"].is_null());
+    assert!(user.member_id.is_none());
 }
 
 #[tokio::test]
 async fn api_client_secrets_are_shown_once_and_never_again() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let res = app
-        .post_json(
-            &admin.token,
-            "/api/v1/api-clients",
-            &json!({"name": "Ministerio", "scopes": []}),
-        )
+    let t = &admin.token;
+    let created = app
+        .create_api_client(t, &json!({"name": "Ministerio", "scopes": []}))
         .await;
-    assert_eq!(res.status(), 201);
-    let created: Value = res.json().await.unwrap();
-    let secret = created["client_secret"].as_str().unwrap().to_owned();
-    let id = created["id"].as_str().unwrap();
-    let one = app
-        .get_as(&admin.token, &format!("/api/v1/api-clients/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let list = app
-        .get_as(&admin.token, "/api/v1/api-clients")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let secret = created.client_secret.unwrap();
+    let one = app.api_client_text(t, created.id).await;
+    let list = app.try_list_api_clients(t, "").await.text().await.unwrap();
     for text in [&one, &list] {
         assert!(!text.contains(&secret));
         assert!(!text.contains("secret_hash") && !text.contains("client_secret"));
     }
     let res = app
-        .post_json(
-            &admin.token,
-            "/api/v1/api-clients",
-            &json!({"name": "X", "scopes": ["users:write"]}),
-        )
+        .try_create_api_client(t, &json!({"name": "X", "scopes": ["users:write"]}))
         .await;
     assert_problem(res, 422, "validation_failed").await;
 }

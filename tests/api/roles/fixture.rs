@@ -1,0 +1,517 @@
+//! One object of every kind the routes act on, and each route's path and body.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::{
+    NewMember, TestApp, TestUser,
+    funding::Upload,
+    plans::{Level, plan_doc},
+};
+
+/// The objects the routes act on; destructive routes get fresh ones each time.
+pub(super) struct Fixture<'a> {
+    app: &'a TestApp,
+    admin: &'a TestUser,
+    user: String,
+    client: Uuid,
+    category: Uuid,
+    segment: Uuid,
+    member: Uuid,
+    contact: Uuid,
+    /// Ids by key: `a:<code>` of an approved plan, `d:<code>` of a draft (`a:plan`, `d:plan`
+    /// are the plans; indicators by name), `cat:<code>` budget categories, `b:…` budgets and
+    /// lines, `f:…` funding objects.
+    ids: std::collections::HashMap<String, Uuid>,
+    n: std::cell::Cell<u32>,
+    years: std::cell::Cell<u16>,
+}
+
+impl Fixture<'_> {
+    fn next(&self) -> u32 {
+        self.n.set(self.n.get() + 1);
+        self.n.get()
+    }
+
+    fn token(&self) -> &str {
+        &self.admin.token
+    }
+
+    async fn new_member(&self) -> Uuid {
+        let n = self.next();
+        let (name, tax_id) = (
+            format!("Víctima {n}, S.L."),
+            agrupa::domain::tax_id::make_cif('B', 5_000_000 + n),
+        );
+        let member = NewMember::company(self.category, &name, &tax_id).active();
+        self.app.create_member(self.token(), &member).await.id
+    }
+
+    /// The path and body of a plan route, with fresh objects for destructive ones.
+    async fn plan_path(&self, key: &str) -> Option<(String, Value)> {
+        let n = self.next();
+        let a = |k: &str| self.ids[&format!("a:{k}")];
+        let d = |k: &str| self.ids[&format!("d:{k}")];
+        let node = json!({"code": format!("N{n}"), "title": format!("Nodo {n}")});
+        let (_, template) = key.split_once(' ').unwrap();
+        let at = |id: Uuid| template.replace("{id}", &id.to_string());
+        let empty = json!({});
+        let t = self.token();
+        Some(match key {
+            "GET /api/v1/plans" | "GET /api/v1/actions" | "GET /api/v1/indicators" => {
+                (template.to_owned(), empty)
+            }
+            "POST /api/v1/plans" => (
+                template.to_owned(),
+                json!({"title": format!("Plan {n}"), "start_year": 2028, "end_year": 2031}),
+            ),
+            "POST /api/v1/plans/import" => (template.to_owned(), plan_doc("")),
+            "GET /api/v1/plans/{id}"
+            | "GET /api/v1/plans/{id}/tree"
+            | "GET /api/v1/plans/{id}/progress"
+            | "GET /api/v1/plans/{id}/export"
+            | "GET /api/v1/plans/{id}/axes" => (at(a("plan")), empty),
+            "GET /api/v1/plans/{id}/diff" => {
+                (format!("{}?against={}", at(a("plan")), a("plan")), empty)
+            }
+            "PATCH /api/v1/plans/{id}" => (at(d("plan")), json!({"description": "Cambiada"})),
+            "DELETE /api/v1/plans/{id}" => {
+                let plan = self
+                    .app
+                    .create_plan(
+                        t,
+                        &json!({"title": "Borrador", "start_year": 2028, "end_year": 2031}),
+                    )
+                    .await;
+                (at(plan.id), empty)
+            }
+            "POST /api/v1/plans/{id}/approval" => {
+                let plan = self.app.import_plan_doc(t, &plan_doc("")).await;
+                (at(plan.id), json!({"reference": "Acta 1"}))
+            }
+            "POST /api/v1/plans/{id}/revisions" => {
+                let plan = self.app.import_plan_doc(t, &plan_doc("")).await.id;
+                self.app.approve_plan(self.admin, &plan.to_string()).await;
+                (at(plan), empty)
+            }
+            "POST /api/v1/plans/{id}/axes" => (at(d("plan")), node),
+            "GET /api/v1/axes/{id}/areas" | "GET /api/v1/axes/{id}" => (at(a("E1")), empty),
+            "POST /api/v1/axes/{id}/areas" => (at(d("E1")), node),
+            "PATCH /api/v1/axes/{id}" => (at(d("E1")), json!({"title": "Cambiado"})),
+            "GET /api/v1/areas/{id}/objectives"
+            | "GET /api/v1/areas/{id}/actions"
+            | "GET /api/v1/areas/{id}" => (at(a("E1.1")), empty),
+            "POST /api/v1/areas/{id}/objectives" | "POST /api/v1/areas/{id}/actions" => {
+                (at(d("E1.1")), node)
+            }
+            "PATCH /api/v1/areas/{id}" => (at(d("E1.1")), json!({"weight": 2})),
+            "GET /api/v1/objectives/{id}/actions" | "GET /api/v1/objectives/{id}" => {
+                (at(a("E1.1.1")), empty)
+            }
+            "POST /api/v1/objectives/{id}/actions" => (at(d("E1.1.1")), node),
+            "PATCH /api/v1/objectives/{id}" => (at(d("E1.1.1")), json!({"position": 5})),
+            "GET /api/v1/actions/{id}" => (at(a("E1.1.1.1")), empty),
+            "PATCH /api/v1/actions/{id}" => (
+                at(d("E1.1.1.2")),
+                json!({"action": {"progress": 55, "status": "in_progress"}}),
+            ),
+            "DELETE /api/v1/axes/{id}" => {
+                (at(self.app.add_axis(t, d("plan"), &node).await.id), empty)
+            }
+            "DELETE /api/v1/areas/{id}" => {
+                let area = self
+                    .app
+                    .add_child(t, (Level::Axis, d("E1")), Level::Area, &node)
+                    .await;
+                (at(area.id), empty)
+            }
+            "DELETE /api/v1/objectives/{id}" => {
+                let objective = self
+                    .app
+                    .add_child(t, (Level::Area, d("E1.1")), Level::Objective, &node)
+                    .await;
+                (at(objective.id), empty)
+            }
+            "DELETE /api/v1/actions/{id}" => {
+                let action = self
+                    .app
+                    .add_child(t, (Level::Objective, d("E1.1.1")), Level::Action, &node)
+                    .await;
+                (at(action.id), empty)
+            }
+            "POST /api/v1/indicators" => (
+                template.to_owned(),
+                json!({"node_id": d("E1.1.1"), "name": format!("Indicador {n}"), "unit": "%",
+                    "baseline": 0.0, "targets": [{"year": 2026, "value": 50.0}]}),
+            ),
+            "GET /api/v1/indicators/{id}" | "GET /api/v1/indicators/{id}/measurements" => {
+                (at(a("Empresas exportadoras")), empty)
+            }
+            "PATCH /api/v1/indicators/{id}" => (
+                at(d("Empresas exportadoras")),
+                json!({"unit": "empresas socias"}),
+            ),
+            "DELETE /api/v1/indicators/{id}" => {
+                let indicator = self
+                    .app
+                    .create_indicator(
+                        t,
+                        &json!({"node_id": d("E1.1.1"), "name": format!("Temporal {n}"),
+                            "unit": "%", "baseline": 1.0}),
+                    )
+                    .await;
+                (at(indicator.id), empty)
+            }
+            "POST /api/v1/indicators/{id}/measurements" => (
+                at(a("Empresas exportadoras")),
+                json!({"measured_on": "2025-06-30", "value": 18.0, "source": "Encuesta"}),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// A fiscal year of its own for each fresh budget (one approved budget per year).
+    fn fresh_year(&self) -> u32 {
+        self.years.set(self.years.get() + 1);
+        1950 + u32::from(self.years.get())
+    }
+
+    /// A draft budget of a year of its own, with an income and an expense line.
+    async fn new_budget(&self, year: u32) -> Uuid {
+        let t = self.token();
+        let id = self
+            .app
+            .create_budget(
+                t,
+                &json!({"fiscal_year": year, "title": format!("Presupuesto {year}"),
+                    "plan_id": self.ids["a:plan"]}),
+            )
+            .await
+            .id;
+        for line in [
+            json!({"code": "I-01", "kind": "income", "category_id": self.ids["cat:membership_fees"],
+                "description": "Cuotas", "planned_cents": 100_000}),
+            json!({"code": "G-01", "kind": "expense", "category_id": self.ids["cat:activities_events"],
+                "description": "Jornadas", "planned_cents": 100_000,
+                "actions": [{"action_id": self.ids["a:E1.1.1.1"], "share_bp": 10000}]}),
+        ] {
+            self.app.add_line(t, id, &line).await;
+        }
+        id
+    }
+
+    async fn approve_budget(&self, id: Uuid) {
+        self.app
+            .approve_budget(self.token(), id, &json!({"reference": "Acta"}))
+            .await;
+    }
+
+    async fn first_line(&self, budget: Uuid) -> Uuid {
+        self.app.budget_lines(self.token(), budget).await[1].id
+    }
+
+    /// The path and body of a budget route, with fresh objects for destructive ones.
+    async fn budget_path(&self, key: &str) -> Option<(String, Value)> {
+        let n = self.next();
+        let b = |k: &str| self.ids[&format!("b:{k}")];
+        let (_, template) = key.split_once(' ').unwrap();
+        let at = |id: Uuid| template.replace("{id}", &id.to_string());
+        let empty = json!({});
+        Some(match key {
+            "GET /api/v1/budget-categories" | "GET /api/v1/budgets" => (template.to_owned(), empty),
+            "POST /api/v1/budget-categories" => (
+                template.to_owned(),
+                json!({"kind": "expense", "code": format!("gasto_{n}"), "name": format!("Gasto {n}")}),
+            ),
+            "PATCH /api/v1/budget-categories/{id}" => {
+                (at(self.ids["cat:travel"]), json!({"position": 145}))
+            }
+            "POST /api/v1/budgets" => (
+                template.to_owned(),
+                json!({"fiscal_year": 2030, "title": format!("Presupuesto {n}")}),
+            ),
+            "GET /api/v1/budgets/{id}"
+            | "GET /api/v1/budgets/{id}/lines"
+            | "GET /api/v1/budgets/{id}/report" => (at(b("approved")), empty),
+            "GET /api/v1/budgets/{id}/diff" => (
+                format!("{}?against={}", at(b("approved")), b("approved")),
+                empty,
+            ),
+            "PATCH /api/v1/budgets/{id}" => (at(b("draft")), json!({"description": "Cambiado"})),
+            "DELETE /api/v1/budgets/{id}" => (at(self.new_budget(self.fresh_year()).await), empty),
+            "POST /api/v1/budgets/{id}/approval" => (
+                at(self.new_budget(self.fresh_year()).await),
+                json!({"reference": "Acta"}),
+            ),
+            "POST /api/v1/budgets/{id}/revisions" => {
+                let id = self.new_budget(self.fresh_year()).await;
+                self.approve_budget(id).await;
+                (at(id), empty)
+            }
+            "POST /api/v1/budgets/{id}/lines" => (
+                at(b("draft")),
+                json!({"code": format!("G-{n}"), "kind": "expense",
+                    "category_id": self.ids["cat:travel"], "description": "Viajes", "planned_cents": 5000}),
+            ),
+            "GET /api/v1/budget-lines/{id}" | "GET /api/v1/budget-lines/{id}/entries" => {
+                (at(b("approved_line")), empty)
+            }
+            "PATCH /api/v1/budget-lines/{id}" => {
+                (at(b("draft_line")), json!({"planned_cents": 150_000}))
+            }
+            "DELETE /api/v1/budget-lines/{id}" => {
+                let id = self.new_budget(self.fresh_year()).await;
+                (at(self.first_line(id).await), empty)
+            }
+            "POST /api/v1/budget-lines/{id}/entries" => (
+                at(b("approved_line")),
+                json!({"entry_date": "2025-05-01", "kind": "actual", "amount_cents": 1000,
+                    "description": "Factura", "document_ref": format!("F-{n}")}),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// The path and body of a funding route (`f:` objects made in the test's setup).
+    async fn funding_path(&self, key: &str) -> Option<(String, Value)> {
+        let f = |k: &str| self.ids[&format!("f:{k}")];
+        let (_, template) = key.split_once(' ').unwrap();
+        let n = self.next();
+        let empty = json!({});
+        let object = |k: &str| Some(template.replace("{id}", &f(k).to_string()));
+        let path = match template {
+            "/api/v1/funders"
+            | "/api/v1/calls"
+            | "/api/v1/agreements"
+            | "/api/v1/applications"
+            | "/api/v1/deadlines" => Some(template.to_owned()),
+            t if t.starts_with("/api/v1/funders/") => object("funder"),
+            t if t.starts_with("/api/v1/calls/") => object("call"),
+            t if t.starts_with("/api/v1/agreements/") => object("agreement"),
+            "/api/v1/applications/{id}/transitions" => {
+                let a = self
+                    .app
+                    .new_application(self.token(), f("call"), &empty)
+                    .await;
+                Some(template.replace("{id}", &a.id.to_string()))
+            }
+            t if t.starts_with("/api/v1/applications/") => Some(
+                template
+                    .replace("{id}", &f("application").to_string())
+                    .replace("{document_id}", &f("document").to_string()),
+            ),
+            _ => None,
+        }?;
+        let body = match key {
+            "POST /api/v1/funders" => json!({"name": format!("Entidad {n}"), "kind": "private"}),
+            "PATCH /api/v1/funders/{id}" => json!({"website": "https://www.mintur.gob.es"}),
+            "POST /api/v1/calls" => json!({"funder_id": f("funder"), "title": "Convocatoria",
+                "opens_at": "2030-01-01T09:00:00+01:00", "closes_at": "2030-02-01T14:00:00+01:00",
+                "cofinancing_rate_bp": 5000}),
+            "PATCH /api/v1/calls/{id}" => json!({"programme": "Programa AEI"}),
+            "POST /api/v1/agreements" => {
+                json!({"funder_id": f("funder"), "title": format!("Convenio {n}"),
+                "starts_on": "2030-01-01", "ends_on": "2030-12-31", "total_cents": 100})
+            }
+            "PATCH /api/v1/agreements/{id}" => json!({"obligations": "Memoria anual"}),
+            "POST /api/v1/applications" => json!({"call_id": f("call"), "title": "Solicitud",
+                "eligible_cost_cents": 100, "requested_cents": 50, "own_funding_cents": 50, "other_aid_cents": 0}),
+            "PATCH /api/v1/applications/{id}" => json!({"summary": "Resumen ñ"}),
+            "POST /api/v1/applications/{id}/transitions" => json!({"to": "submitted"}),
+            _ => empty,
+        };
+        Some((path, body))
+    }
+
+    pub(super) async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
+        if let Some(found) = self.funding_path(key).await {
+            return found;
+        }
+        if let Some(found) = self.plan_path(key).await {
+            return found;
+        }
+        if let Some(found) = self.budget_path(key).await {
+            return found;
+        }
+        let n = self.next();
+        let t = self.token();
+        let (_, template) = key.split_once(' ').unwrap();
+        let fill = |member: Uuid, contact: Option<Uuid>, other: &str| {
+            let contact = contact.map(|c| c.to_string()).unwrap_or_default();
+            template
+                .replace("{contact_id}", &contact)
+                .replace("{year}", "2025")
+                .replace(
+                    "{id}",
+                    &if template.starts_with("/api/v1/members/") {
+                        member.to_string()
+                    } else {
+                        other.to_owned()
+                    },
+                )
+        };
+        let other = if template.starts_with("/api/v1/users/") {
+            self.user.clone()
+        } else if template.starts_with("/api/v1/api-clients/") {
+            self.client.to_string()
+        } else if template.starts_with("/api/v1/member-categories/") {
+            self.category.to_string()
+        } else {
+            self.segment.to_string()
+        };
+        let path = match key {
+            "DELETE /api/v1/members/{id}" | "POST /api/v1/members/{id}/status-changes" => {
+                fill(self.new_member().await, None, "")
+            }
+            "DELETE /api/v1/members/{id}/contacts/{contact_id}" => {
+                let c = self
+                    .app
+                    .add_contact(t, self.member, &json!({"name": "Temporal"}))
+                    .await;
+                fill(self.member, Some(c.id), "")
+            }
+            "DELETE /api/v1/member-categories/{id}" => {
+                let c = self
+                    .app
+                    .create_category(
+                        t,
+                        &json!({"name": format!("Temporal {n}"), "annual_fee_cents": 0}),
+                    )
+                    .await;
+                fill(self.member, None, &c.to_string())
+            }
+            "DELETE /api/v1/segments/{id}" => {
+                let s = self
+                    .app
+                    .create_segment(t, &format!("temp-{n}"), &format!("Temporal {n}"))
+                    .await;
+                fill(self.member, None, &s.to_string())
+            }
+            _ => fill(self.member, Some(self.contact), &other),
+        };
+        let body = match key {
+            "POST /api/v1/users" => {
+                json!({"email": format!("u{n}@x.es"), "display_name": "Nueva", "role": "staff",
+                "password": "una contraseña muy larga"})
+            }
+            "PATCH /api/v1/users/{id}" => json!({"display_name": "Otro nombre"}),
+            "POST /api/v1/api-clients" => json!({"name": "Otro cliente"}),
+            "PATCH /api/v1/api-clients/{id}" => json!({"name": "Renombrado"}),
+            "POST /api/v1/me/password" => {
+                json!({"current_password": password, "new_password": "la nueva contraseña larga"})
+            }
+            "POST /api/v1/member-categories" => {
+                json!({"name": format!("Categoría {n}"), "annual_fee_cents": 1000})
+            }
+            "PATCH /api/v1/member-categories/{id}" => json!({"description": "Con cuota"}),
+            "POST /api/v1/segments" => {
+                json!({"code": format!("seg-{n}"), "name": format!("Segmento {n}")})
+            }
+            "PATCH /api/v1/segments/{id}" => json!({"position": 3}),
+            "POST /api/v1/members" => {
+                json!({"legal_name": format!("Nueva {n}, S.L."), "kind": "company",
+                "tax_id": agrupa::domain::tax_id::make_cif('B', 6_000_000 + n), "category_id": self.category})
+            }
+            "PATCH /api/v1/members/{id}" => json!({"website": "https://nueva.es"}),
+            "POST /api/v1/members/{id}/status-changes" => {
+                json!({"to": "suspended", "reason": "Cuotas pendientes"})
+            }
+            "POST /api/v1/members/{id}/contacts" => json!({"name": "Contacto nuevo"}),
+            "PATCH /api/v1/members/{id}/contacts/{contact_id}" => json!({"position": "Gerente"}),
+            "PATCH /api/v1/members/{id}/dues/{year}" => json!({"status": "paid"}),
+            "POST /api/v1/dues-issuances" => dues_of_2025(),
+            _ => json!({}),
+        };
+        (path, body)
+    }
+}
+
+fn dues_of_2025() -> Value {
+    json!({"year": 2025, "issued_on": "2025-01-15", "due_on": "2025-03-31"})
+}
+
+/// Sets up one object of every kind the routes act on.
+pub(super) async fn fixture<'a>(
+    app: &'a TestApp,
+    admin: &'a TestUser,
+    client: Uuid,
+) -> Fixture<'a> {
+    let t = &admin.token;
+    let user = app.user(admin, "staff").await.id;
+    let category = app
+        .create_category(t, &json!({"name": "De número", "annual_fee_cents": 120000}))
+        .await;
+    let segment = app.create_segment(t, "produccion", "Producción").await;
+    let mut fixture = Fixture {
+        app,
+        admin,
+        user,
+        client,
+        category,
+        segment,
+        member: Uuid::nil(),
+        contact: Uuid::nil(),
+        ids: std::collections::HashMap::new(),
+        n: std::cell::Cell::new(0),
+        years: std::cell::Cell::new(0),
+    };
+    let approved = app.import_plan_doc(t, &plan_doc("")).await.id;
+    app.approve_plan(admin, &approved.to_string()).await;
+    let draft = app.import_plan_doc(t, &plan_doc("")).await.id;
+    for (prefix, plan) in [("a", approved), ("d", draft)] {
+        fixture.ids.insert(format!("{prefix}:plan"), plan);
+        for (k, v) in app.node_ids(t, plan).await {
+            fixture.ids.insert(format!("{prefix}:{k}"), v);
+        }
+    }
+    for (code, id) in app.budget_categories(t).await {
+        fixture.ids.insert(format!("cat:{code}"), id);
+    }
+    let approved_budget = fixture.new_budget(2025).await;
+    fixture.approve_budget(approved_budget).await;
+    let approved_line = fixture.first_line(approved_budget).await;
+    let draft_budget = fixture.new_budget(2026).await;
+    let draft_line = fixture.first_line(draft_budget).await;
+    for (k, v) in [
+        ("approved", approved_budget),
+        ("approved_line", approved_line),
+        ("draft", draft_budget),
+        ("draft_line", draft_line),
+    ] {
+        fixture.ids.insert(format!("b:{k}"), v);
+    }
+    let funder = app.new_funder(t, "Ministerio de Industria y Turismo").await;
+    let call = app.new_call(t, funder, -1, 30).await;
+    let agreement = app
+        .create_agreement(
+            t,
+            &json!({"funder_id": funder, "title": "Convenio 2023/2024", "starts_on": "2023-01-01",
+                "ends_on": "2024-12-31", "total_cents": 100}),
+        )
+        .await
+        .id;
+    let application = app.new_application(t, call, &json!({})).await.id;
+    let memoria = Upload {
+        filename: "memoria.txt",
+        content_type: "text/plain",
+        bytes: b"Memoria",
+        description: None,
+    };
+    let document = app.upload_document(t, application, &memoria).await.id;
+    for (k, v) in [
+        ("funder", funder),
+        ("call", call),
+        ("agreement", agreement),
+        ("application", application),
+        ("document", document),
+    ] {
+        fixture.ids.insert(format!("f:{k}"), v);
+    }
+    fixture.member = fixture.new_member().await;
+    fixture.contact = app
+        .add_contact(t, fixture.member, &json!({"name": "Principal"}))
+        .await
+        .id;
+    app.issue_dues(t, &dues_of_2025()).await;
+    fixture
+}

@@ -1,0 +1,283 @@
+//! Who may use each route: the expected status per kind of caller.
+
+use std::collections::BTreeMap;
+
+/// Expected status per caller (`admin staff member partner auditor client`); anonymous
+/// callers always get 401. `None`: a public route, checked in its own tests.
+pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
+    const ALL_200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:200";
+    const W200: &str = "admin:200 staff:200 member:403 partner:403 auditor:403 client:403";
+    const W201: &str = "admin:201 staff:201 member:403 partner:403 auditor:403 client:403";
+    const R200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:403";
+    const OWN_FUNDER: &str = "admin:200 staff:200 member:200 partner:404 auditor:200 client:403";
+    const OWN_APP: &str = "admin:200 staff:200 member:404 partner:404 auditor:200 client:403";
+    const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
+    BTreeMap::from([
+        ("GET /api/v1/budget-categories", Some(ALL_200)),
+        (
+            "POST /api/v1/budget-categories",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "PATCH /api/v1/budget-categories/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/budgets", Some(ALL_200)),
+        ("POST /api/v1/budgets", Some(W201)),
+        ("GET /api/v1/budgets/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/budgets/{id}", Some(W200)),
+        ("DELETE /api/v1/budgets/{id}", Some(W204)),
+        (
+            "POST /api/v1/budgets/{id}/approval",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("POST /api/v1/budgets/{id}/revisions", Some(W201)),
+        // Partners see the lines their institution funds, not whole-budget figures.
+        (
+            "GET /api/v1/budgets/{id}/report",
+            Some("admin:200 staff:200 member:200 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "GET /api/v1/budgets/{id}/diff",
+            Some("admin:200 staff:200 member:200 partner:403 auditor:200 client:403"),
+        ),
+        ("GET /api/v1/budgets/{id}/lines", Some(ALL_200)),
+        ("POST /api/v1/budgets/{id}/lines", Some(W201)),
+        (
+            "GET /api/v1/budget-lines/{id}",
+            Some("admin:200 staff:200 member:200 partner:404 auditor:200 client:404"),
+        ),
+        ("PATCH /api/v1/budget-lines/{id}", Some(W200)),
+        ("DELETE /api/v1/budget-lines/{id}", Some(W204)),
+        // Execution entries: staff, admins and auditors.
+        (
+            "GET /api/v1/budget-lines/{id}/entries",
+            Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
+        ),
+        ("POST /api/v1/budget-lines/{id}/entries", Some(W201)),
+        // Funding: partner users here belong to no funder and the API client holds no
+        // funding scope; members here represent no organisation.
+        ("GET /api/v1/funders", Some(R200)),
+        ("POST /api/v1/funders", Some(W201)),
+        ("GET /api/v1/funders/{id}", Some(R200)),
+        ("PATCH /api/v1/funders/{id}", Some(W200)),
+        ("GET /api/v1/calls", Some(R200)),
+        ("POST /api/v1/calls", Some(W201)),
+        ("GET /api/v1/calls/{id}", Some(OWN_FUNDER)),
+        ("PATCH /api/v1/calls/{id}", Some(W200)),
+        ("GET /api/v1/agreements", Some(R200)),
+        ("POST /api/v1/agreements", Some(W201)),
+        // Agreements are the cluster's and the funder's business: not representatives'.
+        ("GET /api/v1/agreements/{id}", Some(OWN_APP)),
+        ("PATCH /api/v1/agreements/{id}", Some(W200)),
+        ("GET /api/v1/applications", Some(R200)),
+        ("POST /api/v1/applications", Some(W201)),
+        ("GET /api/v1/applications/{id}", Some(OWN_APP)),
+        ("PATCH /api/v1/applications/{id}", Some(W200)),
+        (
+            "POST /api/v1/applications/{id}/transitions",
+            Some("admin:200 staff:200 member:403 partner:404 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/applications/{id}/history", Some(OWN_APP)),
+        ("GET /api/v1/applications/{id}/documents", Some(OWN_APP)),
+        // The matrix sends JSON: the upload wants multipart (415) once the caller may upload.
+        (
+            "POST /api/v1/applications/{id}/documents",
+            Some("admin:415 staff:415 member:403 partner:404 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/applications/{id}/documents/{document_id}",
+            Some(OWN_APP),
+        ),
+        (
+            "GET /api/v1/applications/{id}/documents/{document_id}/content",
+            Some(OWN_APP),
+        ),
+        ("GET /api/v1/deadlines", Some(R200)),
+        ("GET /api/v1/plans", Some(ALL_200)),
+        ("POST /api/v1/plans", Some(W201)),
+        ("POST /api/v1/plans/import", Some(W201)),
+        ("GET /api/v1/plans/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/plans/{id}", Some(W200)),
+        ("DELETE /api/v1/plans/{id}", Some(W204)),
+        (
+            "POST /api/v1/plans/{id}/approval",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("POST /api/v1/plans/{id}/revisions", Some(W201)),
+        ("GET /api/v1/plans/{id}/tree", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/progress", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/export", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/diff", Some(ALL_200)),
+        ("GET /api/v1/plans/{id}/axes", Some(ALL_200)),
+        ("POST /api/v1/plans/{id}/axes", Some(W201)),
+        ("GET /api/v1/axes/{id}/areas", Some(ALL_200)),
+        ("POST /api/v1/axes/{id}/areas", Some(W201)),
+        ("GET /api/v1/areas/{id}/objectives", Some(ALL_200)),
+        ("POST /api/v1/areas/{id}/objectives", Some(W201)),
+        ("GET /api/v1/objectives/{id}/actions", Some(ALL_200)),
+        ("POST /api/v1/objectives/{id}/actions", Some(W201)),
+        // A four-level plan keeps actions under objectives: the level is wrong for everyone.
+        (
+            "GET /api/v1/areas/{id}/actions",
+            Some("admin:409 staff:409 member:409 partner:409 auditor:409 client:409"),
+        ),
+        (
+            "POST /api/v1/areas/{id}/actions",
+            Some("admin:409 staff:409 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/axes/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/axes/{id}", Some(W200)),
+        ("DELETE /api/v1/axes/{id}", Some(W204)),
+        ("GET /api/v1/areas/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/areas/{id}", Some(W200)),
+        ("DELETE /api/v1/areas/{id}", Some(W204)),
+        ("GET /api/v1/objectives/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/objectives/{id}", Some(W200)),
+        ("DELETE /api/v1/objectives/{id}", Some(W204)),
+        ("GET /api/v1/actions", Some(ALL_200)),
+        ("GET /api/v1/actions/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/actions/{id}", Some(W200)),
+        ("DELETE /api/v1/actions/{id}", Some(W204)),
+        ("GET /api/v1/indicators", Some(ALL_200)),
+        ("POST /api/v1/indicators", Some(W201)),
+        ("GET /api/v1/indicators/{id}", Some(ALL_200)),
+        ("PATCH /api/v1/indicators/{id}", Some(W200)),
+        ("DELETE /api/v1/indicators/{id}", Some(W204)),
+        ("GET /api/v1/indicators/{id}/measurements", Some(ALL_200)),
+        ("POST /api/v1/indicators/{id}/measurements", Some(W201)),
+        ("GET /healthz", None),
+        ("GET /readyz", None),
+        ("GET /metrics", None),
+        ("POST /api/v1/auth/token", None),
+        ("POST /api/v1/auth/revoke", None),
+        ("GET /api/v1/me", Some(ALL_200)),
+        (
+            "POST /api/v1/me/password",
+            Some("admin:204 staff:204 member:204 partner:204 auditor:204 client:403"),
+        ),
+        (
+            "GET /api/v1/users",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "POST /api/v1/users",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/users/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "PATCH /api/v1/users/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/api-clients",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "POST /api/v1/api-clients",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/api-clients/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "PATCH /api/v1/api-clients/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "POST /api/v1/api-clients/{id}/secret-rotations",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "POST /api/v1/api-clients/{id}/revocation",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/audit-events",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        ("GET /api/v1/member-categories", Some(ALL_200)),
+        (
+            "POST /api/v1/member-categories",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/member-categories/{id}", Some(ALL_200)),
+        (
+            "PATCH /api/v1/member-categories/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "DELETE /api/v1/member-categories/{id}",
+            Some("admin:204 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/segments", Some(ALL_200)),
+        (
+            "POST /api/v1/segments",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/segments/{id}", Some(ALL_200)),
+        (
+            "PATCH /api/v1/segments/{id}",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "DELETE /api/v1/segments/{id}",
+            Some("admin:204 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/members", Some(ALL_200)),
+        (
+            "POST /api/v1/members",
+            Some("admin:201 staff:201 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/members/stats", Some(ALL_200)),
+        ("GET /api/v1/members/{id}", Some(ALL_200)),
+        (
+            "PATCH /api/v1/members/{id}",
+            Some("admin:200 staff:200 member:404 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "DELETE /api/v1/members/{id}",
+            Some("admin:204 staff:204 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/members/{id}/status-changes",
+            Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
+        ),
+        (
+            "POST /api/v1/members/{id}/status-changes",
+            Some("admin:201 staff:201 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/members/{id}/contacts",
+            Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
+        ),
+        (
+            "POST /api/v1/members/{id}/contacts",
+            Some("admin:201 staff:201 member:404 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "PATCH /api/v1/members/{id}/contacts/{contact_id}",
+            Some("admin:200 staff:200 member:404 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "DELETE /api/v1/members/{id}/contacts/{contact_id}",
+            Some("admin:204 staff:204 member:404 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/members/{id}/dues",
+            Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
+        ),
+        (
+            "PATCH /api/v1/members/{id}/dues/{year}",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "POST /api/v1/dues-issuances",
+            Some("admin:201 staff:201 member:403 partner:403 auditor:403 client:403"),
+        ),
+    ])
+}

@@ -1,16 +1,27 @@
 //! Budget rows, the enums of budgets, and their rules: what an approved budget freezes,
 //! how a line's amounts are shared among plan actions to the cent, and the report that
 //! always reconciles (its totals are the sums of its rows, checked against overflow).
+//!
+//! Past 600 lines with its unit tests, which are a third of it (the property test of the
+//! report's sums among them): the rules and their tests stay side by side.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::schema::{
-    budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
-    budgets,
+use crate::{
+    domain::{
+        BudgetCategoryId, BudgetId, BudgetLineId, Cents, EntryId, MemberCategoryId, NodeId,
+        Overflow, PlanId, UserId,
+    },
+    schema::{
+        budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
+        budgets,
+    },
 };
 
 crate::text_enum!(
@@ -49,8 +60,6 @@ crate::text_enum!(
     }
 );
 
-/// Most cents any amount may hold (10^15 cents = 10 trillion euros).
-pub const MAX_CENTS: i64 = 1_000_000_000_000_000;
 /// A whole line, in basis points.
 pub const WHOLE_BP: i32 = 10_000;
 
@@ -62,17 +71,17 @@ pub const WHOLE_BP: i32 = 10_000;
     reason = "columns: see the migration `budgets` and the DTOs"
 )]
 pub struct BudgetRow {
-    pub id: Uuid,
+    pub id: BudgetId,
     pub fiscal_year: i32,
-    pub plan_id: Option<Uuid>,
+    pub plan_id: Option<PlanId>,
     pub title: String,
     pub description: Option<String>,
     pub status: BudgetStatus,
     pub version_number: i32,
-    pub revises_id: Option<Uuid>,
+    pub revises_id: Option<BudgetId>,
     pub approved_on: Option<NaiveDate>,
     pub approval_reference: Option<String>,
-    pub approved_by: Option<Uuid>,
+    pub approved_by: Option<UserId>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -107,7 +116,7 @@ impl BudgetRow {
 pub struct BudgetChanges {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
-    pub plan_id: Option<Option<Uuid>>,
+    pub plan_id: Option<Option<PlanId>>,
     pub status: Option<BudgetStatus>,
 }
 
@@ -119,7 +128,7 @@ pub struct BudgetChanges {
     reason = "columns: see the migration `budgets` and the DTOs"
 )]
 pub struct CategoryRow {
-    pub id: Uuid,
+    pub id: BudgetCategoryId,
     pub kind: LineKind,
     pub code: String,
     pub name: String,
@@ -149,15 +158,15 @@ pub struct CategoryChanges {
     reason = "columns: see the migration `budgets` and the DTOs"
 )]
 pub struct LineRow {
-    pub id: Uuid,
-    pub budget_id: Uuid,
+    pub id: BudgetLineId,
+    pub budget_id: BudgetId,
     pub line_key: Uuid,
     pub code: String,
     pub kind: LineKind,
-    pub category_id: Uuid,
+    pub category_id: BudgetCategoryId,
     pub description: String,
-    pub planned_cents: i64,
-    pub source_member_category_id: Option<Uuid>,
+    pub planned_cents: Cents,
+    pub source_member_category_id: Option<MemberCategoryId>,
     pub source_text: Option<String>,
     pub position: i32,
     pub version: i64,
@@ -174,12 +183,37 @@ pub struct LineRow {
 )]
 pub struct LineChanges {
     pub code: Option<String>,
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<BudgetCategoryId>,
     pub description: Option<String>,
-    pub planned_cents: Option<i64>,
-    pub source_member_category_id: Option<Option<Uuid>>,
+    pub planned_cents: Option<Cents>,
+    pub source_member_category_id: Option<Option<MemberCategoryId>>,
     pub source_text: Option<Option<String>>,
     pub position: Option<i32>,
+}
+
+/// A line with what other modules need of it: its kind, its lineage and its budget's
+/// fiscal year (an agreement's instalment or an application names lines by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct LineLineage {
+    /// The line.
+    pub id: BudgetLineId,
+    /// Income or expense.
+    pub kind: LineKind,
+    /// The line across versions of its budget.
+    pub line_key: Uuid,
+    /// The fiscal year of its budget.
+    pub fiscal_year: i32,
+}
+
+/// The share of an expense line a plan action gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionShare {
+    /// The plan action.
+    pub action_id: NodeId,
+    /// Share in basis points (10000 = 100%); a line's shares add up to 10000.
+    #[schema(minimum = 1, maximum = 10000, example = 5000)]
+    pub share_bp: i32,
 }
 
 /// The share of an expense line that serves one plan action.
@@ -190,9 +224,19 @@ pub struct LineChanges {
     reason = "columns: see the migration `budgets` and the DTOs"
 )]
 pub struct ShareRow {
-    pub line_id: Uuid,
-    pub action_id: Uuid,
+    pub line_id: BudgetLineId,
+    pub action_id: NodeId,
     pub share_bp: i32,
+}
+
+impl ShareRow {
+    /// The share as the API shows it.
+    pub fn share(&self) -> ActionShare {
+        ActionShare {
+            action_id: self.action_id,
+            share_bp: self.share_bp,
+        }
+    }
 }
 
 /// An execution entry (never edited).
@@ -203,17 +247,17 @@ pub struct ShareRow {
     reason = "columns: see the migration `budgets` and the DTOs"
 )]
 pub struct EntryRow {
-    pub id: Uuid,
+    pub id: EntryId,
     pub fiscal_year: i32,
     pub line_key: Uuid,
-    pub line_id: Uuid,
+    pub line_id: BudgetLineId,
     pub entry_date: NaiveDate,
     pub kind: EntryKind,
-    pub amount_cents: i64,
+    pub amount_cents: Cents,
     pub description: String,
     pub document_ref: Option<String>,
     pub counterparty: Option<String>,
-    pub reverses_id: Option<Uuid>,
+    pub reverses_id: Option<EntryId>,
     pub recorded_by: Option<Uuid>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -229,27 +273,27 @@ pub struct EntryRow {
 pub struct TotalsRow {
     pub fiscal_year: i32,
     pub line_key: Uuid,
-    pub committed_cents: i64,
-    pub actual_cents: i64,
+    pub committed_cents: Cents,
+    pub actual_cents: Cents,
     pub entries: i64,
 }
 
 /// Checks the shares of a line: each 1–10,000 basis points, each action once, adding up
 /// to 10,000 (or no shares at all).
-pub fn check_shares(shares: &[(Uuid, i32)]) -> Result<(), String> {
+pub fn check_shares(shares: &[ActionShare]) -> Result<(), String> {
     if shares.is_empty() {
         return Ok(());
     }
     let mut seen = std::collections::HashSet::new();
     let mut total: i64 = 0;
-    for (action, bp) in shares {
-        if !(1..=WHOLE_BP).contains(bp) {
+    for s in shares {
+        if !(1..=WHOLE_BP).contains(&s.share_bp) {
             return Err("each share is 1–10000 basis points".into());
         }
-        if !seen.insert(action) {
+        if !seen.insert(s.action_id) {
             return Err("an action is listed twice".into());
         }
-        total += i64::from(*bp);
+        total += i64::from(s.share_bp);
     }
     if total == i64::from(WHOLE_BP) {
         Ok(())
@@ -260,23 +304,23 @@ pub fn check_shares(shares: &[(Uuid, i32)]) -> Result<(), String> {
     }
 }
 
-/// Splits `amount` cents among shares (basis points adding up to 10,000) so that the parts
-/// add up to `amount` exactly: each gets the floor of its exact part, and the cents left go
-/// to the largest remainders (ties: the order given).
-pub fn allocate(amount: i64, shares: &[(Uuid, i32)]) -> Vec<(Uuid, i64)> {
-    let weights: Vec<(Uuid, i128)> = shares
+/// Splits `amount` among shares (basis points adding up to 10,000) so that the parts add
+/// up to `amount` exactly: each gets the floor of its exact part, and the cents left go to
+/// the largest remainders (ties: the order given).
+pub fn allocate(amount: Cents, shares: &[ActionShare]) -> Vec<(NodeId, Cents)> {
+    let weights: Vec<(NodeId, i128)> = shares
         .iter()
-        .map(|(id, bp)| (*id, i128::from(*bp)))
+        .map(|s| (s.action_id, i128::from(s.share_bp)))
         .collect();
     split_by(amount, &weights, i128::from(WHOLE_BP))
 }
 
-/// Splits `amount` cents in proportion to `weights` (e.g. the parts of a request each line
-/// gets), exactly as [`allocate`] does; nothing when the weights add up to zero.
-pub fn split(amount: i64, weights: &[(Uuid, i64)]) -> Vec<(Uuid, i64)> {
-    let weights: Vec<(Uuid, i128)> = weights
+/// Splits `amount` in proportion to `weights` (e.g. the parts of a request each line gets),
+/// exactly as [`allocate`] does; nothing when the weights add up to zero.
+pub fn split<K: Copy>(amount: Cents, weights: &[(K, Cents)]) -> Vec<(K, Cents)> {
+    let weights: Vec<(K, i128)> = weights
         .iter()
-        .map(|(id, w)| (*id, i128::from(*w)))
+        .map(|(id, w)| (*id, i128::from(w.get())))
         .collect();
     let whole: i128 = weights.iter().map(|w| w.1).sum();
     if whole <= 0 {
@@ -285,16 +329,17 @@ pub fn split(amount: i64, weights: &[(Uuid, i64)]) -> Vec<(Uuid, i64)> {
     split_by(amount, &weights, whole)
 }
 
-fn split_by(amount: i64, weights: &[(Uuid, i128)], whole: i128) -> Vec<(Uuid, i64)> {
-    let mut parts: Vec<(Uuid, i128, i128)> = weights
+fn split_by<K: Copy>(amount: Cents, weights: &[(K, i128)], whole: i128) -> Vec<(K, Cents)> {
+    let amount = i128::from(amount.get());
+    let mut parts: Vec<(K, i128, i128)> = weights
         .iter()
         .map(|(id, w)| {
-            let exact = i128::from(amount) * w;
+            let exact = amount * w;
             (*id, exact.div_euclid(whole), exact.rem_euclid(whole))
         })
         .collect();
     let given: i128 = parts.iter().map(|p| p.1).sum();
-    let mut left = i128::from(amount) - given;
+    let mut left = amount - given;
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by(|a, b| parts[*b].2.cmp(&parts[*a].2).then(a.cmp(b)));
     for i in order {
@@ -306,46 +351,39 @@ fn split_by(amount: i64, weights: &[(Uuid, i128)], whole: i128) -> Vec<(Uuid, i6
     }
     parts
         .into_iter()
-        .map(|(id, cents, _)| (id, i64::try_from(cents).unwrap_or(0)))
+        .map(|(id, cents, _)| (id, Cents(i64::try_from(cents).unwrap_or(0))))
         .collect()
 }
 
-/// Planned, committed and actual cents.
+/// Planned, committed and actual amounts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Figures {
     /// Planned.
-    pub planned: i64,
+    pub planned: Cents,
     /// Committed.
-    pub committed: i64,
+    pub committed: Cents,
     /// Actually spent or received.
-    pub actual: i64,
+    pub actual: Cents,
 }
-
-/// A sum went past what 64 bits hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overflow;
 
 impl Figures {
     /// Adds `other`, checked.
     pub fn add(&mut self, other: Figures) -> Result<(), Overflow> {
-        self.planned = self.planned.checked_add(other.planned).ok_or(Overflow)?;
-        self.committed = self
-            .committed
-            .checked_add(other.committed)
-            .ok_or(Overflow)?;
-        self.actual = self.actual.checked_add(other.actual).ok_or(Overflow)?;
+        self.planned = self.planned.checked_add(other.planned)?;
+        self.committed = self.committed.checked_add(other.committed)?;
+        self.actual = self.actual.checked_add(other.actual)?;
         Ok(())
     }
 
     /// Planned minus actual, checked.
-    pub fn remaining(&self) -> Result<i64, Overflow> {
-        self.planned.checked_sub(self.actual).ok_or(Overflow)
+    pub fn remaining(&self) -> Result<Cents, Overflow> {
+        self.planned.checked_sub(self.actual)
     }
 
     /// Actual as a percentage of planned (two decimals); `None` when nothing is planned.
     pub fn execution_pct(&self) -> Option<f64> {
-        (self.planned != 0).then(|| {
-            let pct = self.actual as f64 * 100.0 / self.planned as f64;
+        (!self.planned.is_zero()).then(|| {
+            let pct = self.actual.get() as f64 * 100.0 / self.planned.get() as f64;
             (pct * 100.0).round() / 100.0
         })
     }
@@ -355,11 +393,11 @@ impl Figures {
 #[derive(Debug, Clone)]
 pub struct LineFigures {
     /// The line.
-    pub line_id: Uuid,
+    pub line_id: BudgetLineId,
     /// Income or expense.
     pub kind: LineKind,
     /// Category.
-    pub category_id: Uuid,
+    pub category_id: BudgetCategoryId,
     /// Figures.
     pub figures: Figures,
 }
@@ -368,13 +406,13 @@ pub struct LineFigures {
 #[derive(Debug, Clone, Default)]
 pub struct Sums {
     /// By category.
-    pub by_category: BTreeMap<Uuid, Figures>,
+    pub by_category: BTreeMap<BudgetCategoryId, Figures>,
     /// Income.
     pub income: Figures,
     /// Expense.
     pub expense: Figures,
     /// Expense shared out to plan actions.
-    pub by_action: BTreeMap<Uuid, Figures>,
+    pub by_action: BTreeMap<NodeId, Figures>,
     /// Expense of lines tied to no action.
     pub unallocated: Figures,
 }
@@ -384,7 +422,7 @@ pub struct Sums {
 /// to the cent.
 pub fn sums(
     lines: &[LineFigures],
-    shares: &HashMap<Uuid, Vec<(Uuid, i32)>>,
+    shares: &HashMap<BudgetLineId, Vec<ActionShare>>,
 ) -> Result<Sums, Overflow> {
     let mut s = Sums::default();
     for l in lines {
@@ -423,6 +461,17 @@ pub fn sums(
 mod tests {
     use super::*;
 
+    fn node(n: u128) -> NodeId {
+        NodeId(Uuid::from_u128(n))
+    }
+
+    fn share(action_id: NodeId, share_bp: i32) -> ActionShare {
+        ActionShare {
+            action_id,
+            share_bp,
+        }
+    }
+
     /// A small deterministic generator (xorshift), so the property test needs no crate.
     struct Rng(u64);
 
@@ -438,24 +487,24 @@ mod tests {
             self.next() % n
         }
 
-        fn cents(&mut self) -> i64 {
+        fn cents(&mut self) -> Cents {
             // Mostly ordinary amounts, sometimes huge ones, sometimes negative (refunds).
             let magnitude = match self.below(10) {
-                0 => MAX_CENTS / 1000,
+                0 => Cents::MAX.get() / 1000,
                 1..=2 => 10,
                 _ => 100_000_000,
             };
             let v = i64::try_from(self.below(u64::try_from(magnitude).unwrap())).unwrap();
-            if self.below(8) == 0 { -v } else { v }
+            Cents(if self.below(8) == 0 { -v } else { v })
         }
     }
 
-    fn random_shares(rng: &mut Rng, actions: &[Uuid]) -> Vec<(Uuid, i32)> {
+    fn random_shares(rng: &mut Rng, actions: &[NodeId]) -> Vec<ActionShare> {
         let n = usize::try_from(rng.below(4)).unwrap();
         if n == 0 {
             return Vec::new();
         }
-        let mut picked: Vec<Uuid> = Vec::new();
+        let mut picked: Vec<NodeId> = Vec::new();
         while picked.len() < n {
             let a = actions[usize::try_from(rng.below(actions.len() as u64)).unwrap()];
             if !picked.contains(&a) {
@@ -472,7 +521,7 @@ mod tests {
         let mut prev = 0;
         for (i, cut) in cuts.iter().chain(std::iter::once(&WHOLE_BP)).enumerate() {
             if *cut > prev {
-                shares.push((picked[i], cut - prev));
+                shares.push(share(picked[i], cut - prev));
                 prev = *cut;
             }
         }
@@ -483,27 +532,29 @@ mod tests {
     #[test]
     fn report_totals_equal_the_sums_of_their_rows_for_random_budgets() {
         let mut rng = Rng(0x5eed_ca5e_f00d_d00d);
-        let actions: Vec<Uuid> = (0..12).map(|i| Uuid::from_u128(1000 + i)).collect();
-        let categories: Vec<Uuid> = (0..6).map(|i| Uuid::from_u128(2000 + i)).collect();
+        let actions: Vec<NodeId> = (0..12).map(|i| NodeId(Uuid::from_u128(1000 + i))).collect();
+        let categories: Vec<BudgetCategoryId> = (0..6)
+            .map(|i| BudgetCategoryId(Uuid::from_u128(2000 + i)))
+            .collect();
         for case in 0..2000 {
             let n_lines = usize::try_from(rng.below(40)).unwrap();
             let mut lines = Vec::new();
             let mut shares = HashMap::new();
             for i in 0..n_lines {
-                let id = Uuid::from_u128(u128::try_from(i).unwrap() + 1);
+                let id = BudgetLineId(Uuid::from_u128(u128::try_from(i).unwrap() + 1));
                 let kind = if rng.below(3) == 0 {
                     LineKind::Income
                 } else {
                     LineKind::Expense
                 };
                 // Entries, summed as the database does.
-                let (mut committed, mut actual) = (0i64, 0i64);
+                let (mut committed, mut actual) = (Cents::ZERO, Cents::ZERO);
                 for _ in 0..rng.below(30) {
                     let amount = rng.cents();
                     if rng.below(2) == 0 {
-                        committed += amount;
+                        committed = Cents(committed.get() + amount.get());
                     } else {
-                        actual += amount;
+                        actual = Cents(actual.get() + amount.get());
                     }
                 }
                 lines.push(LineFigures {
@@ -511,7 +562,7 @@ mod tests {
                     kind,
                     category_id: categories[usize::try_from(rng.below(6)).unwrap()],
                     figures: Figures {
-                        planned: rng.cents().abs(),
+                        planned: Cents(rng.cents().get().abs()),
                         committed,
                         actual,
                     },
@@ -543,37 +594,40 @@ mod tests {
 
     #[test]
     fn allocation_adds_up_to_the_cent() {
-        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-        let parts = allocate(100, &[(a, 3333), (b, 3333), (c, 3334)]);
-        assert_eq!(parts, vec![(a, 33), (b, 33), (c, 34)]);
-        let parts = allocate(1, &[(a, 5000), (b, 5000)]);
-        assert_eq!(parts, vec![(a, 1), (b, 0)]);
-        let parts = allocate(-101, &[(a, 5000), (b, 5000)]);
-        assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), -101);
-        let parts = allocate(MAX_CENTS, &[(a, 1), (b, 9999)]);
-        assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), MAX_CENTS);
+        let (a, b, c) = (node(1), node(2), node(3));
+        let parts = allocate(
+            Cents(100),
+            &[share(a, 3333), share(b, 3333), share(c, 3334)],
+        );
+        assert_eq!(parts, vec![(a, Cents(33)), (b, Cents(33)), (c, Cents(34))]);
+        let parts = allocate(Cents(1), &[share(a, 5000), share(b, 5000)]);
+        assert_eq!(parts, vec![(a, Cents(1)), (b, Cents(0))]);
+        let parts = allocate(Cents(-101), &[share(a, 5000), share(b, 5000)]);
+        assert_eq!(parts.iter().map(|p| p.1).sum::<Cents>(), Cents(-101));
+        let parts = allocate(Cents::MAX, &[share(a, 1), share(b, 9999)]);
+        assert_eq!(parts.iter().map(|p| p.1).sum::<Cents>(), Cents::MAX);
     }
 
     #[test]
     fn shares_must_add_up_to_the_whole_line() {
-        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let (a, b) = (node(1), node(2));
         assert!(check_shares(&[]).is_ok());
-        assert!(check_shares(&[(a, 6000), (b, 4000)]).is_ok());
-        assert!(check_shares(&[(a, 6000), (b, 3000)]).is_err());
-        assert!(check_shares(&[(a, 5000), (a, 5000)]).is_err());
-        assert!(check_shares(&[(a, 0), (b, 10_000)]).is_err());
+        assert!(check_shares(&[share(a, 6000), share(b, 4000)]).is_ok());
+        assert!(check_shares(&[share(a, 6000), share(b, 3000)]).is_err());
+        assert!(check_shares(&[share(a, 5000), share(a, 5000)]).is_err());
+        assert!(check_shares(&[share(a, 0), share(b, 10_000)]).is_err());
     }
 
     #[test]
     fn sums_refuse_to_overflow() {
         let line = |id| LineFigures {
-            line_id: Uuid::from_u128(id),
+            line_id: BudgetLineId(Uuid::from_u128(id)),
             kind: LineKind::Income,
-            category_id: Uuid::nil(),
+            category_id: BudgetCategoryId::default(),
             figures: Figures {
-                planned: i64::MAX,
-                committed: 0,
-                actual: 0,
+                planned: Cents(i64::MAX),
+                committed: Cents::ZERO,
+                actual: Cents::ZERO,
             },
         };
         assert_eq!(
@@ -585,9 +639,9 @@ mod tests {
     #[test]
     fn execution_is_a_percentage_of_plan() {
         let f = Figures {
-            planned: 300,
-            committed: 0,
-            actual: 100,
+            planned: Cents(300),
+            committed: Cents::ZERO,
+            actual: Cents(100),
         };
         assert_eq!(f.execution_pct(), Some(33.33));
         assert_eq!(Figures::default().execution_pct(), None);

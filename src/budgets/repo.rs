@@ -8,11 +8,14 @@ use uuid::Uuid;
 
 use super::model::{
     BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryRow, LineChanges,
-    LineRow, ShareRow, TotalsRow,
+    LineKind, LineLineage, LineRow, ShareRow, TotalsRow,
 };
-use crate::schema::{
-    budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
-    budgets,
+use crate::{
+    domain::{BudgetCategoryId, BudgetId, BudgetLineId, EntryId, UserId},
+    schema::{
+        budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
+        budgets,
+    },
 };
 
 /// Inserts a budget.
@@ -30,7 +33,7 @@ pub async fn insert_budget(
 /// One budget, locked `FOR UPDATE` when `lock`.
 pub async fn find_budget(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetId,
     lock: bool,
 ) -> QueryResult<BudgetRow> {
     let q = budgets::table.find(id).select(BudgetRow::as_select());
@@ -43,7 +46,7 @@ pub async fn find_budget(
 
 /// One budget, locked `FOR SHARE`: its status cannot change (approval, supersession) until
 /// the transaction ends, while other shares go on.
-pub async fn share_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<BudgetRow> {
+pub async fn share_budget(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<BudgetRow> {
     budgets::table
         .find(id)
         .select(BudgetRow::as_select())
@@ -73,7 +76,7 @@ pub async fn list_budgets(
     year: Option<i32>,
     status: Option<BudgetStatus>,
     public: bool,
-    after: Option<(i32, DateTime<Utc>, Uuid)>,
+    after: Option<(i32, DateTime<Utc>, BudgetId)>,
     limit: i64,
 ) -> QueryResult<Vec<BudgetRow>> {
     let mut q = budgets::table.select(BudgetRow::as_select()).into_boxed();
@@ -114,7 +117,7 @@ pub async fn list_budgets(
 /// Applies changes to a budget and bumps its version.
 pub async fn update_budget(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetId,
     changes: &BudgetChanges,
 ) -> QueryResult<BudgetRow> {
     diesel::update(budgets::table.find(id))
@@ -125,7 +128,7 @@ pub async fn update_budget(
 }
 
 /// Bumps a budget's version: its lines changed.
-pub async fn touch_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn touch_budget(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<()> {
     diesel::update(budgets::table.find(id))
         .set(budgets::version.eq(budgets::version + 1))
         .execute(conn)
@@ -136,10 +139,10 @@ pub async fn touch_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult
 /// Records an approval.
 pub async fn approve_budget(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetId,
     on: NaiveDate,
     reference: &str,
-    by: Option<Uuid>,
+    by: Option<UserId>,
 ) -> QueryResult<BudgetRow> {
     diesel::update(budgets::table.find(id))
         .set((
@@ -157,7 +160,7 @@ pub async fn approve_budget(
 /// Sets a budget's status.
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetId,
     status: BudgetStatus,
 ) -> QueryResult<BudgetRow> {
     diesel::update(budgets::table.find(id))
@@ -171,7 +174,7 @@ pub async fn set_status(
 }
 
 /// Deletes a draft budget with its lines.
-pub async fn delete_budget(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_budget(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<usize> {
     diesel::delete(budgets::table.find(id)).execute(conn).await
 }
 
@@ -202,7 +205,7 @@ pub async fn categories(
 /// One category, locked when `lock`.
 pub async fn find_category(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetCategoryId,
     lock: bool,
 ) -> QueryResult<CategoryRow> {
     let q = budget_categories::table
@@ -230,7 +233,7 @@ pub async fn insert_category(
 /// Applies changes to a category.
 pub async fn update_category(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetCategoryId,
     changes: &CategoryChanges,
 ) -> QueryResult<CategoryRow> {
     diesel::update(budget_categories::table.find(id))
@@ -265,7 +268,11 @@ pub async fn insert_lines(
 }
 
 /// One line, locked when `lock`.
-pub async fn find_line(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> QueryResult<LineRow> {
+pub async fn find_line(
+    conn: &mut AsyncPgConnection,
+    id: BudgetLineId,
+    lock: bool,
+) -> QueryResult<LineRow> {
     let q = budget_lines::table.find(id).select(LineRow::as_select());
     if lock {
         q.for_update().first(conn).await
@@ -277,7 +284,7 @@ pub async fn find_line(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> Qu
 /// The lines of a budget by position and code, after `(position, code)`.
 pub async fn lines(
     conn: &mut AsyncPgConnection,
-    budget_id: Uuid,
+    budget_id: BudgetId,
     only_keys: Option<&[Uuid]>,
     after: Option<(i32, String)>,
     limit: i64,
@@ -303,7 +310,10 @@ pub async fn lines(
 }
 
 /// Every line of a budget.
-pub async fn all_lines(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryResult<Vec<LineRow>> {
+pub async fn all_lines(
+    conn: &mut AsyncPgConnection,
+    budget_id: BudgetId,
+) -> QueryResult<Vec<LineRow>> {
     // Not the boxed keyset query: this one is prepared once per connection.
     budget_lines::table
         .filter(budget_lines::budget_id.eq(budget_id))
@@ -314,7 +324,7 @@ pub async fn all_lines(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryRe
 }
 
 /// The next free position among a budget's lines.
-pub async fn next_position(conn: &mut AsyncPgConnection, budget_id: Uuid) -> QueryResult<i32> {
+pub async fn next_position(conn: &mut AsyncPgConnection, budget_id: BudgetId) -> QueryResult<i32> {
     let max: Option<i32> = budget_lines::table
         .filter(budget_lines::budget_id.eq(budget_id))
         .select(diesel::dsl::max(budget_lines::position))
@@ -335,7 +345,7 @@ pub async fn insert_line(conn: &mut AsyncPgConnection, row: &LineRow) -> QueryRe
 /// Applies changes to a line and bumps its version.
 pub async fn update_line(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: BudgetLineId,
     changes: &LineChanges,
 ) -> QueryResult<LineRow> {
     diesel::update(budget_lines::table.find(id))
@@ -346,7 +356,7 @@ pub async fn update_line(
 }
 
 /// Deletes a line.
-pub async fn delete_line(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_line(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<usize> {
     diesel::delete(budget_lines::table.find(id))
         .execute(conn)
         .await
@@ -355,7 +365,7 @@ pub async fn delete_line(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
 /// The shares of some lines.
 pub async fn shares_of(
     conn: &mut AsyncPgConnection,
-    line_ids: &[Uuid],
+    line_ids: &[BudgetLineId],
 ) -> QueryResult<Vec<ShareRow>> {
     budget_line_actions::table
         .filter(budget_line_actions::line_id.eq_any(line_ids))
@@ -368,7 +378,7 @@ pub async fn shares_of(
 /// The shares of every line of a budget.
 pub async fn budget_shares(
     conn: &mut AsyncPgConnection,
-    budget_id: Uuid,
+    budget_id: BudgetId,
 ) -> QueryResult<Vec<ShareRow>> {
     budget_line_actions::table
         .inner_join(budget_lines::table)
@@ -382,7 +392,7 @@ pub async fn budget_shares(
 /// Replaces the shares of a line.
 pub async fn set_shares(
     conn: &mut AsyncPgConnection,
-    line_id: Uuid,
+    line_id: BudgetLineId,
     rows: &[ShareRow],
 ) -> QueryResult<()> {
     diesel::delete(budget_line_actions::table.filter(budget_line_actions::line_id.eq(line_id)))
@@ -412,7 +422,7 @@ pub async fn totals(
 /// The execution totals of every line of a budget (one join, whatever the number of lines).
 pub async fn budget_totals(
     conn: &mut AsyncPgConnection,
-    budget_id: Uuid,
+    budget_id: BudgetId,
     year: i32,
 ) -> QueryResult<Vec<TotalsRow>> {
     budget_line_totals::table
@@ -447,7 +457,7 @@ pub async fn insert_entry(conn: &mut AsyncPgConnection, row: &EntryRow) -> Query
 }
 
 /// One entry.
-pub async fn find_entry(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<EntryRow> {
+pub async fn find_entry(conn: &mut AsyncPgConnection, id: EntryId) -> QueryResult<EntryRow> {
     budget_entries::table
         .find(id)
         .select(EntryRow::as_select())
@@ -460,7 +470,7 @@ pub async fn entries(
     conn: &mut AsyncPgConnection,
     year: i32,
     line_key: Uuid,
-    after: Option<(NaiveDate, Uuid)>,
+    after: Option<(NaiveDate, EntryId)>,
     limit: i64,
 ) -> QueryResult<Vec<EntryRow>> {
     let mut q = budget_entries::table
@@ -483,127 +493,10 @@ pub async fn entries(
         .await
 }
 
-/// Where income lines of a fiscal year come from, besides member fees: agreements whose
-/// instalment of that year names a line of the lineage, and grants whose income was booked
-/// on it or that named it. Rows `(line_key, is_agreement, source id, source name)`.
-pub async fn income_sources(
-    conn: &mut AsyncPgConnection,
-    year: i32,
-    keys: &[Uuid],
-) -> QueryResult<Vec<(Uuid, bool, Uuid, String)>> {
-    use crate::schema::{
-        agreement_instalments, agreements, application_income, application_lines, applications,
-    };
-    let mut rows: Vec<(Uuid, bool, Uuid, String)> = agreement_instalments::table
-        .inner_join(budget_lines::table)
-        .inner_join(agreements::table)
-        .filter(agreement_instalments::fiscal_year.eq(year))
-        .filter(budget_lines::line_key.eq_any(keys))
-        .select((budget_lines::line_key, agreements::id, agreements::title))
-        .load::<(Uuid, Uuid, String)>(conn)
-        .await?
-        .into_iter()
-        .map(|(k, id, t)| (k, true, id, t))
-        .collect();
-    let booked: Vec<(Option<Uuid>, Uuid, String)> = application_income::table
-        .inner_join(applications::table)
-        .filter(application_income::fiscal_year.eq(year))
-        .filter(application_income::line_key.eq_any(keys))
-        .select((
-            application_income::line_key,
-            applications::id,
-            applications::title,
-        ))
-        .load(conn)
-        .await?;
-    rows.extend(
-        booked
-            .into_iter()
-            .filter_map(|(k, id, t)| k.map(|k| (k, false, id, t))),
-    );
-    let named: Vec<(Uuid, Uuid, String)> = application_lines::table
-        .inner_join(budget_lines::table.inner_join(budgets::table))
-        .inner_join(applications::table)
-        .filter(budgets::fiscal_year.eq(year))
-        .filter(budget_lines::line_key.eq_any(keys))
-        .filter(budget_lines::kind.eq(super::model::LineKind::Income))
-        .filter(applications::status.eq_any(GRANT_STATUSES))
-        .select((
-            budget_lines::line_key,
-            applications::id,
-            applications::title,
-        ))
-        .load(conn)
-        .await?;
-    rows.extend(named.into_iter().map(|(k, id, t)| (k, false, id, t)));
-    Ok(rows)
-}
-
-/// The statuses of an application that holds a grant: the same list as
-/// `funding::model::ApplicationStatus::holds_grant`, written out because budgets cannot
-/// depend on funding (funding books its income through budgets).
-const GRANT_STATUSES: [&str; 6] = [
-    "granted",
-    "partially_granted",
-    "accepted",
-    "justification_submitted",
-    "justified",
-    "closed",
-];
-
-/// The line lineages a funder funds: lines its agreements' instalments name, and lines of
-/// the applications made to its calls (named by them, or where their income was booked),
-/// once the funder has received them.
-pub async fn funded_line_keys(
-    conn: &mut AsyncPgConnection,
-    funder_id: Uuid,
-) -> QueryResult<Vec<Uuid>> {
-    use crate::schema::{
-        agreement_instalments, agreements, application_income, application_lines, applications,
-        calls,
-    };
-    let mut keys: Vec<Uuid> = agreement_instalments::table
-        .inner_join(budget_lines::table)
-        .inner_join(agreements::table)
-        .filter(agreements::funder_id.eq(funder_id))
-        .select(budget_lines::line_key)
-        .load(conn)
-        .await?;
-    let apps = applications::table
-        .inner_join(calls::table)
-        .filter(calls::funder_id.eq(funder_id))
-        .filter(applications::submitted_at.is_not_null())
-        .select(applications::id);
-    keys.extend(
-        application_lines::table
-            .inner_join(budget_lines::table)
-            .filter(application_lines::application_id.eq_any(apps))
-            .select(budget_lines::line_key)
-            .load::<Uuid>(conn)
-            .await?,
-    );
-    let apps = applications::table
-        .inner_join(calls::table)
-        .filter(calls::funder_id.eq(funder_id))
-        .select(applications::id);
-    keys.extend(
-        application_income::table
-            .filter(application_income::application_id.eq_any(apps))
-            .select(application_income::line_key)
-            .load::<Option<Uuid>>(conn)
-            .await?
-            .into_iter()
-            .flatten(),
-    );
-    keys.sort();
-    keys.dedup();
-    Ok(keys)
-}
-
 /// The category of this kind with this code.
 pub async fn category_by_code(
     conn: &mut AsyncPgConnection,
-    kind: super::model::LineKind,
+    kind: LineKind,
     code: &str,
 ) -> QueryResult<Option<CategoryRow>> {
     budget_categories::table
@@ -618,7 +511,7 @@ pub async fn category_by_code(
 /// The line of a budget with this lineage key.
 pub async fn line_by_key(
     conn: &mut AsyncPgConnection,
-    budget_id: Uuid,
+    budget_id: BudgetId,
     key: Uuid,
 ) -> QueryResult<Option<LineRow>> {
     budget_lines::table
@@ -630,93 +523,69 @@ pub async fn line_by_key(
         .optional()
 }
 
-/// What other grants have booked on a line lineage in a fiscal year, euro cents.
-pub async fn booked_on(
+/// The newest draft budget of a fiscal year, if any.
+pub async fn newest_draft_of_year(
     conn: &mut AsyncPgConnection,
     year: i32,
-    key: Uuid,
-    except: Uuid,
+) -> QueryResult<Option<BudgetId>> {
+    budgets::table
+        .filter(budgets::fiscal_year.eq(year))
+        .filter(budgets::status.eq(BudgetStatus::Draft))
+        .order((budgets::created_at.desc(), budgets::id.desc()))
+        .select(budgets::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// How many of `ids` are budget categories of `kind`.
+pub async fn count_categories(
+    conn: &mut AsyncPgConnection,
+    ids: &[BudgetCategoryId],
+    kind: LineKind,
 ) -> QueryResult<i64> {
-    use crate::schema::application_income;
-    let amounts: Vec<i64> = application_income::table
-        .filter(application_income::fiscal_year.eq(year))
-        .filter(application_income::line_key.eq(key))
-        .filter(application_income::application_id.ne(except))
-        .select(application_income::amount_cents)
-        .load(conn)
-        .await?;
-    Ok(amounts.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+    budget_categories::table
+        .filter(budget_categories::id.eq_any(ids))
+        .filter(budget_categories::kind.eq(kind))
+        .count()
+        .get_result(conn)
+        .await
 }
 
-/// A grant's income waiting for a draft budget of its year.
-#[derive(Debug, Clone)]
-pub struct PendingGrant {
-    /// The application.
-    pub application_id: Uuid,
-    /// Its title.
-    pub title: String,
-    /// Its funder's name.
-    pub funder: String,
-    /// The income of the year, euro cents.
-    pub amount_cents: i64,
-    /// The income line it named, if any.
-    pub line_key: Option<Uuid>,
-}
+const LINEAGE: (
+    budget_lines::id,
+    budget_lines::kind,
+    budget_lines::line_key,
+    budgets::fiscal_year,
+) = (
+    budget_lines::id,
+    budget_lines::kind,
+    budget_lines::line_key,
+    budgets::fiscal_year,
+);
 
-/// The grants whose income of `year` is pending.
-pub async fn pending_grants(
+/// The lines among `ids`, with their kind, lineage and fiscal year.
+pub async fn line_lineages(
     conn: &mut AsyncPgConnection,
-    year: i32,
-) -> QueryResult<Vec<PendingGrant>> {
-    use crate::schema::{application_income, applications, calls, funders};
-    let rows: Vec<(Uuid, String, String, i64, Option<Uuid>)> = application_income::table
-        .inner_join(applications::table.inner_join(calls::table.inner_join(funders::table)))
-        .filter(application_income::fiscal_year.eq(year))
-        .filter(application_income::pending)
-        .select((
-            applications::id,
-            applications::title,
-            funders::name,
-            application_income::amount_cents,
-            application_income::line_key,
-        ))
-        .order(applications::id)
+    ids: &[BudgetLineId],
+) -> QueryResult<Vec<LineLineage>> {
+    budget_lines::table
+        .inner_join(budgets::table)
+        .filter(budget_lines::id.eq_any(ids))
+        .select(LINEAGE)
         .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(application_id, title, funder, amount_cents, line_key)| PendingGrant {
-                application_id,
-                title,
-                funder,
-                amount_cents,
-                line_key,
-            },
-        )
-        .collect())
+        .await
 }
 
-/// Marks a grant's income of a year as booked on a draft budget's line.
-pub async fn mark_booked(
+/// Every line, in any version of its budget, of the lineages `keys`.
+pub async fn lines_of_lineages(
     conn: &mut AsyncPgConnection,
-    application_id: Uuid,
-    year: i32,
-    budget_id: Uuid,
-    key: Uuid,
-) -> QueryResult<()> {
-    use crate::schema::application_income;
-    diesel::update(
-        application_income::table
-            .filter(application_income::application_id.eq(application_id))
-            .filter(application_income::fiscal_year.eq(year)),
-    )
-    .set((
-        application_income::pending.eq(false),
-        application_income::budget_id.eq(Some(budget_id)),
-        application_income::line_key.eq(Some(key)),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
+    keys: &[Uuid],
+) -> QueryResult<Vec<LineLineage>> {
+    budget_lines::table
+        .inner_join(budgets::table)
+        .filter(budget_lines::line_key.eq_any(keys))
+        .select(LINEAGE)
+        .load(conn)
+        .await
 }

@@ -126,27 +126,7 @@ pub const EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// module's reshaping moves these queries into the owner's repo): `(file, table)`. The test
 /// also fails when an entry here is no longer needed, so the list only shrinks.
 #[cfg(test)]
-const PENDING: &[(&str, &str)] = &[
-    ("budgets/handlers.rs", "member_categories"),
-    ("budgets/handlers.rs", "plan_nodes"),
-    ("budgets/repo.rs", "agreement_instalments"),
-    ("budgets/repo.rs", "agreements"),
-    ("budgets/repo.rs", "application_income"),
-    ("budgets/repo.rs", "application_lines"),
-    ("budgets/repo.rs", "applications"),
-    ("budgets/repo.rs", "calls"),
-    ("budgets/repo.rs", "funders"),
-    ("funding/handlers.rs", "budget_categories"),
-    ("funding/handlers.rs", "budget_lines"),
-    ("funding/handlers.rs", "budgets"),
-    ("funding/handlers.rs", "plan_nodes"),
-    ("funding/handlers.rs", "plans"),
-    ("funding/mod.rs", "budget_lines"),
-    ("funding/mod.rs", "budgets"),
-    ("funding/mod.rs", "plan_nodes"),
-    ("funding/repo.rs", "plan_nodes"),
-    ("funding/repo.rs", "plans"),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::schema::{
-    agreement_instalments, agreements, application_actions, application_documents,
-    application_income, application_lines, application_transitions, applications, calls, funders,
+use crate::{
+    domain::{
+        AgreementId, ApplicationId, BudgetId, BudgetLineId, CallId, Cents, DocumentId, FunderId,
+        MemberId, NodeId, UserId,
+    },
+    error::FieldErrors,
+    schema::{
+        agreement_instalments, agreements, application_actions, application_documents,
+        application_income, application_lines, application_transitions, applications, calls,
+        funders,
+    },
 };
 
 crate::text_enum!(
@@ -82,7 +90,8 @@ pub enum Side {
 
 impl ApplicationStatus {
     /// Who may move an application from `self` to `to`; `None` when the move is illegal.
-    /// This table and the database trigger `agrupa_applications_guard` list the same edges.
+    /// This table and the database trigger `agrupa_applications_guard` list the same edges
+    /// (a test runs every pair of statuses through the trigger and compares).
     pub fn edge(self, to: ApplicationStatus) -> Option<Side> {
         use ApplicationStatus::*;
         match (self, to) {
@@ -106,6 +115,14 @@ impl ApplicationStatus {
             .copied()
             .filter(|to| self.edge(*to).is_some())
             .collect()
+    }
+
+    /// Whether the status is a grant decision (full or partial).
+    pub fn grants(self) -> bool {
+        matches!(
+            self,
+            ApplicationStatus::Granted | ApplicationStatus::PartiallyGranted
+        )
     }
 
     /// Whether the cluster may still change the application's content.
@@ -143,7 +160,7 @@ impl ApplicationStatus {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct FunderRow {
-    pub id: Uuid,
+    pub id: FunderId,
     pub name: String,
     pub kind: FunderKind,
     pub tax_id: Option<String>,
@@ -175,8 +192,8 @@ pub struct FunderChanges {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct CallRow {
-    pub id: Uuid,
-    pub funder_id: Uuid,
+    pub id: CallId,
+    pub funder_id: FunderId,
     pub title: String,
     pub programme: Option<String>,
     pub bdns_code: Option<String>,
@@ -184,7 +201,7 @@ pub struct CallRow {
     pub journal_url: Option<String>,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    pub max_grant_cents: Option<i64>,
+    pub max_grant_cents: Option<Cents>,
     pub cofinancing_rate_bp: i32,
     pub execution_starts_on: Option<NaiveDate>,
     pub execution_ends_on: Option<NaiveDate>,
@@ -222,11 +239,65 @@ pub struct CallChanges {
     pub journal_url: Option<Option<String>>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
-    pub max_grant_cents: Option<Option<i64>>,
+    pub max_grant_cents: Option<Option<Cents>>,
     pub cofinancing_rate_bp: Option<i32>,
     pub execution_starts_on: Option<Option<NaiveDate>>,
     pub execution_ends_on: Option<Option<NaiveDate>>,
     pub justification_due_on: Option<Option<NaiveDate>>,
+}
+
+impl CallRow {
+    /// The rules of a call as a whole: its window, its execution period, its rate and
+    /// maximum (each problem recorded in `errors`).
+    pub fn check_rules(&self, errors: &mut FieldErrors) {
+        if self.closes_at <= self.opens_at {
+            errors.add("closes_at", "before_opening", "must be after `opens_at`");
+        }
+        if let (Some(s), Some(e)) = (self.execution_starts_on, self.execution_ends_on)
+            && e < s
+        {
+            errors.add(
+                "execution_ends_on",
+                "before_start",
+                "must not be before `execution_starts_on`",
+            );
+        }
+        if !(1..=10_000).contains(&self.cofinancing_rate_bp) {
+            errors.add(
+                "cofinancing_rate_bp",
+                "out_of_range",
+                "must be 1 to 10000 basis points",
+            );
+        }
+        if let Some(m) = self.max_grant_cents
+            && !m.in_range(Cents(1))
+        {
+            errors.add(
+                "max_grant_cents",
+                "out_of_range",
+                Cents::range_message(Cents(1)),
+            );
+        }
+    }
+}
+
+impl CallChanges {
+    /// The call as these changes would leave it (as far as its rules read it).
+    pub fn applied_to(&self, current: &CallRow) -> CallRow {
+        CallRow {
+            opens_at: self.opens_at.unwrap_or(current.opens_at),
+            closes_at: self.closes_at.unwrap_or(current.closes_at),
+            max_grant_cents: self.max_grant_cents.unwrap_or(current.max_grant_cents),
+            cofinancing_rate_bp: self
+                .cofinancing_rate_bp
+                .unwrap_or(current.cofinancing_rate_bp),
+            execution_starts_on: self
+                .execution_starts_on
+                .unwrap_or(current.execution_starts_on),
+            execution_ends_on: self.execution_ends_on.unwrap_or(current.execution_ends_on),
+            ..current.clone()
+        }
+    }
 }
 
 /// An agreement (convenio).
@@ -237,13 +308,13 @@ pub struct CallChanges {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct AgreementRow {
-    pub id: Uuid,
-    pub funder_id: Uuid,
+    pub id: AgreementId,
+    pub funder_id: FunderId,
     pub title: String,
     pub reference: Option<String>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub total_cents: i64,
+    pub total_cents: Cents,
     pub obligations: Option<String>,
     pub justification_due_on: Option<NaiveDate>,
     pub version: i64,
@@ -263,7 +334,7 @@ pub struct AgreementChanges {
     pub reference: Option<Option<String>>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
-    pub total_cents: Option<i64>,
+    pub total_cents: Option<Cents>,
     pub obligations: Option<Option<String>>,
     pub justification_due_on: Option<Option<NaiveDate>>,
 }
@@ -277,11 +348,11 @@ pub struct AgreementChanges {
 )]
 pub struct InstalmentRow {
     pub id: Uuid,
-    pub agreement_id: Uuid,
+    pub agreement_id: AgreementId,
     pub fiscal_year: i32,
-    pub amount_cents: i64,
+    pub amount_cents: Cents,
     pub justification_due_on: Option<NaiveDate>,
-    pub budget_line_id: Option<Uuid>,
+    pub budget_line_id: Option<BudgetLineId>,
 }
 
 /// A subsidy application.
@@ -292,22 +363,22 @@ pub struct InstalmentRow {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct ApplicationRow {
-    pub id: Uuid,
-    pub call_id: Uuid,
+    pub id: ApplicationId,
+    pub call_id: CallId,
     pub title: String,
     pub summary: Option<String>,
-    pub lead_member_id: Option<Uuid>,
+    pub lead_member_id: Option<MemberId>,
     pub status: ApplicationStatus,
-    pub eligible_cost_cents: i64,
-    pub requested_cents: i64,
-    pub own_funding_cents: i64,
-    pub other_aid_cents: i64,
-    pub granted_cents: Option<i64>,
+    pub eligible_cost_cents: Cents,
+    pub requested_cents: Cents,
+    pub own_funding_cents: Cents,
+    pub other_aid_cents: Cents,
+    pub granted_cents: Option<Cents>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_on: Option<NaiveDate>,
     pub justification_due_on: Option<NaiveDate>,
     pub version: i64,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -320,16 +391,16 @@ pub struct ApplicationRow {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct ApplicationChanges {
-    pub call_id: Option<Uuid>,
+    pub call_id: Option<CallId>,
     pub title: Option<String>,
     pub summary: Option<Option<String>>,
-    pub lead_member_id: Option<Option<Uuid>>,
-    pub eligible_cost_cents: Option<i64>,
-    pub requested_cents: Option<i64>,
-    pub own_funding_cents: Option<i64>,
-    pub other_aid_cents: Option<i64>,
+    pub lead_member_id: Option<Option<MemberId>>,
+    pub eligible_cost_cents: Option<Cents>,
+    pub requested_cents: Option<Cents>,
+    pub own_funding_cents: Option<Cents>,
+    pub other_aid_cents: Option<Cents>,
     pub status: Option<ApplicationStatus>,
-    pub granted_cents: Option<Option<i64>>,
+    pub granted_cents: Option<Option<Cents>>,
     pub submitted_at: Option<Option<DateTime<Utc>>>,
     pub decided_on: Option<Option<NaiveDate>>,
     pub justification_due_on: Option<Option<NaiveDate>>,
@@ -343,9 +414,9 @@ pub struct ApplicationChanges {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct ApplicationActionRow {
-    pub application_id: Uuid,
-    pub action_id: Uuid,
-    pub amount_cents: i64,
+    pub application_id: ApplicationId,
+    pub action_id: NodeId,
+    pub amount_cents: Cents,
 }
 
 /// The part of an application's requested amount for one budget line.
@@ -356,9 +427,9 @@ pub struct ApplicationActionRow {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct ApplicationLineRow {
-    pub application_id: Uuid,
-    pub line_id: Uuid,
-    pub amount_cents: i64,
+    pub application_id: ApplicationId,
+    pub line_id: BudgetLineId,
+    pub amount_cents: Cents,
 }
 
 /// One move of an application.
@@ -370,11 +441,11 @@ pub struct ApplicationLineRow {
 )]
 pub struct TransitionRow {
     pub id: Uuid,
-    pub application_id: Uuid,
+    pub application_id: ApplicationId,
     pub from_status: ApplicationStatus,
     pub to_status: ApplicationStatus,
     pub comment: Option<String>,
-    pub granted_cents: Option<i64>,
+    pub granted_cents: Option<Cents>,
     pub actor_id: Uuid,
     pub actor_kind: String,
     pub actor_role: String,
@@ -390,11 +461,11 @@ pub struct TransitionRow {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct IncomeRow {
-    pub application_id: Uuid,
+    pub application_id: ApplicationId,
     pub fiscal_year: i32,
-    pub amount_cents: i64,
+    pub amount_cents: Cents,
     pub line_key: Option<Uuid>,
-    pub budget_id: Option<Uuid>,
+    pub budget_id: Option<BudgetId>,
     pub pending: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -407,8 +478,8 @@ pub struct IncomeRow {
     reason = "columns: see the migration `funding` and the DTOs"
 )]
 pub struct DocumentRow {
-    pub id: Uuid,
-    pub application_id: Uuid,
+    pub id: DocumentId,
+    pub application_id: ApplicationId,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -419,38 +490,67 @@ pub struct DocumentRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// `part × numerator / denominator`, rounded down (0 when the denominator is 0). Exact in
-/// 128 bits; the result never exceeds `part` when `numerator <= denominator`.
-pub fn scale(part: i64, numerator: i64, denominator: i64) -> i64 {
-    if denominator <= 0 {
-        return 0;
+/// `part × numerator / denominator`, rounded up (0 when the denominator is not positive,
+/// the largest amount when the result does not fit): the share of a grant an action gets,
+/// counted so that double funding is never under-counted.
+pub fn scale_up(part: Cents, numerator: Cents, denominator: Cents) -> Cents {
+    if denominator.get() <= 0 {
+        return Cents::ZERO;
     }
-    let exact = i128::from(part) * i128::from(numerator) / i128::from(denominator);
-    i64::try_from(exact).unwrap_or(i64::MAX)
-}
-
-/// `part × numerator / denominator`, rounded up (0 when the denominator is 0): the share
-/// of a grant an action gets, counted so that double funding is never under-counted.
-pub fn scale_up(part: i64, numerator: i64, denominator: i64) -> i64 {
-    if denominator <= 0 {
-        return 0;
-    }
-    let d = i128::from(denominator);
-    let exact = (i128::from(part) * i128::from(numerator) + d - 1).div_euclid(d);
-    i64::try_from(exact).unwrap_or(i64::MAX)
+    part.scale(numerator.get(), denominator.get(), true)
+        .unwrap_or(Cents(i64::MAX))
 }
 
 /// Whether `requested` is within `rate_bp` basis points of `eligible`
 /// (requested × 10,000 ≤ rate × eligible, exactly).
-pub fn within_rate(requested: i64, eligible: i64, rate_bp: i32) -> bool {
-    i128::from(requested) * 10_000 <= i128::from(eligible) * i128::from(rate_bp)
+pub fn within_rate(requested: Cents, eligible: Cents, rate_bp: i32) -> bool {
+    i128::from(requested.get()) * 10_000 <= i128::from(eligible.get()) * i128::from(rate_bp)
 }
 
-/// The most a call lets an application ask: its maximum grant and its rate of the eligible
-/// cost, whichever is lower.
-pub fn ceiling(call: &CallRow, eligible: i64) -> i64 {
-    let by_rate = scale(eligible, i64::from(call.cofinancing_rate_bp), 10_000);
-    call.max_grant_cents.map_or(by_rate, |m| m.min(by_rate))
+/// A call's limit an amount goes past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AboveLimit {
+    /// `above_call_maximum` or `above_cofinancing_rate`.
+    pub code: &'static str,
+    /// What the limit is and by how much it is passed.
+    pub message: String,
+}
+
+impl CallRow {
+    /// The most the call lets an application ask: its maximum grant and its rate of the
+    /// eligible cost, whichever is lower.
+    pub fn ceiling(&self, eligible: Cents) -> Cents {
+        let by_rate = eligible
+            .scale(i64::from(self.cofinancing_rate_bp), 10_000, false)
+            .unwrap_or(Cents(i64::MAX));
+        self.max_grant_cents.map_or(by_rate, |m| m.min(by_rate))
+    }
+
+    /// The call's limits for an amount asked or granted of an `eligible` cost: its maximum
+    /// grant (`above_call_maximum`) and its co-financing rate (`above_cofinancing_rate`).
+    pub fn check_limits(&self, eligible: Cents, amount: Cents) -> Result<(), AboveLimit> {
+        if let Some(max) = self.max_grant_cents
+            && amount > max
+        {
+            return Err(AboveLimit {
+                code: "above_call_maximum",
+                message: format!("{amount} is above the call's maximum grant of {max}."),
+            });
+        }
+        if !within_rate(amount, eligible, self.cofinancing_rate_bp) {
+            return Err(AboveLimit {
+                code: "above_cofinancing_rate",
+                message: format!(
+                    "{amount} is above the call's co-financing rate of {}.{:02}% of the \
+                     eligible {eligible} (at most {}).",
+                    self.cofinancing_rate_bp / 100,
+                    self.cofinancing_rate_bp % 100,
+                    self.ceiling(eligible)
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -480,18 +580,22 @@ mod tests {
 
     #[test]
     fn rates_are_exact() {
+        let c = Cents;
         // 80% of 1,000.01 € is 800.008 €: 800.00 € fits, 800.01 € does not.
-        assert!(within_rate(80_000, 100_001, 8_000));
-        assert!(!within_rate(80_001, 100_001, 8_000));
-        assert!(within_rate(i64::MAX / 2, i64::MAX / 2, 10_000));
-        assert_eq!(scale(7, 1, 3), 2);
+        assert!(within_rate(c(80_000), c(100_001), 8_000));
+        assert!(!within_rate(c(80_001), c(100_001), 8_000));
+        assert!(within_rate(c(i64::MAX / 2), c(i64::MAX / 2), 10_000));
+        // Rounded down (the ceiling a rate allows), saturating; nothing over nothing.
+        assert_eq!(c(7).scale(1, 3, false), Some(c(2)));
         assert_eq!(
-            scale(1_000_000_000_000_000, 1_000_000_000_000_000, 1),
-            i64::MAX
+            c(1_000_000_000_000_000)
+                .scale(1_000_000_000_000_000, 1, false)
+                .unwrap_or(c(i64::MAX)),
+            c(i64::MAX)
         );
-        assert_eq!(scale(5, 1, 0), 0);
-        assert_eq!(scale_up(7, 1, 3), 3);
-        assert_eq!(scale_up(6, 1, 3), 2);
-        assert_eq!(scale_up(5, 0, 3), 0);
+        assert_eq!(scale_up(c(5), c(1), c(0)), c(0));
+        assert_eq!(scale_up(c(7), c(1), c(3)), c(3));
+        assert_eq!(scale_up(c(6), c(1), c(3)), c(2));
+        assert_eq!(scale_up(c(5), c(0), c(3)), c(0));
     }
 }

@@ -52,6 +52,12 @@ impl Precondition {
         )
     }
 
+    /// The precondition of a change made without a request (a resolution enacting what it
+    /// tabled): the resource must still be at `version`.
+    pub fn version(version: i64) -> Self {
+        Self(Some(tag(version)))
+    }
+
     /// Checks the precondition against the current version (call with the row locked).
     pub fn check(&self, current_version: i64, rule: IfMatch) -> Result<(), ApiError> {
         let Some(value) = &self.0 else {

@@ -7,6 +7,7 @@ use actix_web::{
     web,
 };
 
+use super::fallback::RouteTable;
 use crate::error::{ApiError, FieldError};
 
 /// Form bodies (the OAuth token endpoint).
@@ -23,7 +24,7 @@ pub fn query_config() -> web::QueryConfig {
 
 /// Path parameters.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| path_error(&err).into())
+    web::PathConfig::default().error_handler(|err, req| path_error(&err, req).into())
 }
 
 /// Raw bodies.
@@ -54,11 +55,19 @@ fn query_error(err: &QueryPayloadError) -> ApiError {
     .with_errors(vec![FieldError::new(field, "invalid", message)])
 }
 
-fn path_error(err: &PathError) -> ApiError {
-    ApiError::bad_request(
-        "invalid_path_parameter",
-        format!("A path parameter is invalid: {err}"),
-    )
+/// A path parameter that does not parse (`/members/stats` reaching `PATCH /members/{id}`,
+/// `/plans/none/revisions`) means no route takes the request: the answer is the one the
+/// router gives for unrouted requests (405 when a more specific path exists with other
+/// methods, else 404), so it does not depend on whether a route is registered with or
+/// without a pattern constraint.
+fn path_error(err: &PathError, req: &HttpRequest) -> ApiError {
+    match req.app_data::<web::Data<RouteTable>>() {
+        Some(table) => table.unrouted(req.method().as_str(), req.path()),
+        None => ApiError::bad_request(
+            "invalid_path_parameter",
+            format!("A path parameter is invalid: {err}"),
+        ),
+    }
 }
 
 /// serde names the offending field in backticks (`unknown field `role``, `missing field

@@ -92,6 +92,15 @@ impl RouteTable {
         }
         (!allowed.is_empty()).then_some(allowed)
     }
+
+    /// The answer to a request no route took: 405 with `Allow` when the path exists with
+    /// other methods, else 404.
+    pub fn unrouted(&self, method: &str, path: &str) -> ApiError {
+        match self.allowed(path) {
+            Some(allowed) if !allowed.contains(&method) => ApiError::method_not_allowed(allowed),
+            _ => ApiError::not_found(format!("No resource at {path}.")),
+        }
+    }
 }
 
 fn has_method(item: &utoipa::openapi::PathItem, method: &HttpMethod) -> bool {
@@ -112,14 +121,7 @@ pub async fn not_routed(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
-    Err(match table.allowed(req.path()) {
-        // The path has this method, yet no route took it: a path parameter did not fit.
-        Some(allowed) if allowed.contains(&req.method().as_str()) => {
-            ApiError::not_found(format!("No resource at {}.", req.path()))
-        }
-        Some(allowed) => ApiError::method_not_allowed(allowed),
-        None => ApiError::not_found(format!("No resource at {}.", req.path())),
-    })
+    Err(table.unrouted(req.method().as_str(), req.path()))
 }
 
 #[cfg(test)]

@@ -677,3 +677,83 @@ pub async fn list_measurements(
     .load(conn)
     .await
 }
+
+// Read by other modules
+
+/// The nodes among `ids` (any plan, any kind), for modules that name them: budget lines'
+/// shares, subsidy applications' actions, reports.
+pub async fn nodes_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[NodeId],
+) -> QueryResult<Vec<NodeRow>> {
+    plan_nodes::table
+        .filter(plan_nodes::id.eq_any(ids))
+        .select(NodeRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The actions among `ids`, each with the status of its plan (what a subsidy application
+/// may serve: actions of an approved plan, with a planned budget).
+pub async fn action_costs(
+    conn: &mut AsyncPgConnection,
+    ids: &[NodeId],
+) -> QueryResult<Vec<(NodeRow, PlanStatus)>> {
+    plan_nodes::table
+        .inner_join(plans::table)
+        .filter(plan_nodes::id.eq_any(ids))
+        .filter(plan_nodes::kind.eq(NodeKind::Action))
+        .select((NodeRow::as_select(), plans::status))
+        .load(conn)
+        .await
+}
+
+/// Locks the nodes `ids` (`FOR NO KEY UPDATE`, in id order, so that concurrent lockers
+/// never deadlock): what funding holds while it counts the grants on actions.
+pub async fn lock_nodes(conn: &mut AsyncPgConnection, ids: &[NodeId]) -> QueryResult<()> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    plan_nodes::table
+        .filter(plan_nodes::id.eq_any(&ids))
+        .select(plan_nodes::id)
+        .order(plan_nodes::id)
+        .for_no_key_update()
+        .load::<NodeId>(conn)
+        .await
+        .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct Twin {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: NodeId,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code: String,
+}
+
+/// The same actions (by code) in every version of `plan_id`'s lineage (the plan, the
+/// versions it revises and the revisions of those): a revision copies nodes with new ids,
+/// so double funding is counted per lineage and code, not per node id. Returns
+/// `(node id, code)`, the given plan's own nodes included.
+pub async fn action_twins(
+    conn: &mut AsyncPgConnection,
+    plan_id: PlanId,
+    codes: &[String],
+) -> QueryResult<Vec<(NodeId, String)>> {
+    let rows: Vec<Twin> = diesel::sql_query(
+        "WITH RECURSIVE up (id, revises_id) AS ( \
+             SELECT id, revises_id FROM plans WHERE id = $1 \
+             UNION SELECT p.id, p.revises_id FROM plans p JOIN up ON p.id = up.revises_id), \
+         down (id) AS ( \
+             SELECT id FROM up WHERE revises_id IS NULL \
+             UNION SELECT p.id FROM plans p JOIN down ON p.revises_id = down.id) \
+         SELECT n.id, n.code FROM plan_nodes n \
+         WHERE n.plan_id IN (SELECT id FROM down) AND n.kind = 'action' AND n.code = ANY($2) \
+         ORDER BY n.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(codes)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|t| (t.id, t.code)).collect())
+}

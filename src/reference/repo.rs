@@ -150,3 +150,18 @@ pub async fn update_segment(
 pub async fn delete_segment(conn: &mut AsyncPgConnection, id: SegmentId) -> QueryResult<usize> {
     diesel::delete(segments::table.find(id)).execute(conn).await
 }
+
+// Read by other modules
+
+/// The names of the member categories among `ids`, as `(id, name)`: a budget's fee income
+/// is reported under its category's name.
+pub async fn category_names(
+    conn: &mut AsyncPgConnection,
+    ids: &[MemberCategoryId],
+) -> QueryResult<Vec<(MemberCategoryId, String)>> {
+    member_categories::table
+        .filter(member_categories::id.eq_any(ids))
+        .select((member_categories::id, member_categories::name))
+        .load(conn)
+        .await
+}

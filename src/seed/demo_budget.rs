@@ -14,6 +14,9 @@ use crate::{
         model::{BudgetRow, BudgetStatus, EntryKind, EntryRow, LineKind, LineRow, ShareRow},
         repo,
     },
+    domain::{
+        BudgetCategoryId, BudgetId, BudgetLineId, Cents, EntryId, MemberCategoryId, NodeId, PlanId,
+    },
     members::model::MemberStatus,
     schema::{member_categories, members},
 };
@@ -49,7 +52,7 @@ struct Line {
 /// Loads the approved demo budget 2025 (the demo register and plan must be there). Returns
 /// whether it was added.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
-    let id = stable_id("budget", "Presupuesto 2025");
+    let id = BudgetId(stable_id("budget", "Presupuesto 2025"));
     // Already there, or the cluster has its own approved 2025 budget: leave it alone.
     if repo::find_budget(conn, id, false).await.is_ok()
         || repo::approved_of_year(conn, YEAR).await?.is_some()
@@ -57,13 +60,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let plan_id = stable_id("plan", "Plan Estratégico 2024–2027");
-    let categories: std::collections::HashMap<String, Uuid> =
+    let categories: std::collections::HashMap<String, BudgetCategoryId> =
         repo::categories(conn, None, i64::MAX)
             .await?
             .into_iter()
             .map(|c| (c.code, c.id))
             .collect();
-    let cat = |code: &str| -> anyhow::Result<Uuid> {
+    let cat = |code: &str| -> anyhow::Result<BudgetCategoryId> {
         categories
             .get(code)
             .copied()
@@ -218,7 +221,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let budget = BudgetRow {
         id,
         fiscal_year: YEAR,
-        plan_id: Some(plan_id),
+        plan_id: Some(PlanId(plan_id)),
         title: "Presupuesto 2025".into(),
         description: Some(
             "Presupuesto ordinario del ejercicio 2025, aprobado por la Asamblea General.".into(),
@@ -238,18 +241,18 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let mut shares = Vec::new();
     let mut by_code = std::collections::HashMap::new();
     for (i, l) in lines.iter().enumerate() {
-        let line_id = stable_id("budget-line", &format!("2025:{}", l.code));
+        let line_id = BudgetLineId(stable_id("budget-line", &format!("2025:{}", l.code)));
         by_code.insert(l.code, (line_id, l.kind));
         rows.push(LineRow {
             id: line_id,
             budget_id: id,
-            line_key: line_id,
+            line_key: line_id.uuid(),
             code: l.code.into(),
             kind: l.kind,
             category_id: cat(l.category)?,
             description: l.description.clone(),
-            planned_cents: l.planned,
-            source_member_category_id: l.source_category,
+            planned_cents: Cents(l.planned),
+            source_member_category_id: l.source_category.map(MemberCategoryId),
             source_text: l.source_text.map(str::to_owned),
             position: i32::try_from(i * 10).unwrap_or(0),
             version: 1,
@@ -263,7 +266,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 .ok_or_else(|| anyhow::anyhow!("plan action {code} missing"))?;
             shares.push(ShareRow {
                 line_id,
-                action_id,
+                action_id: NodeId(action_id),
                 share_bp: *bp,
             });
         }
@@ -475,13 +478,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .copied()
             .ok_or_else(|| anyhow::anyhow!("line {code} missing"))?;
         let row = EntryRow {
-            id: stable_id("budget-entry", &format!("2025:{n}")),
+            id: EntryId(stable_id("budget-entry", &format!("2025:{n}"))),
             fiscal_year: YEAR,
-            line_key: line_id,
+            line_key: line_id.uuid(),
             line_id,
             entry_date: when,
             kind,
-            amount_cents: amount,
+            amount_cents: Cents(amount),
             description,
             document_ref: doc,
             counterparty: Some(counterparty.into()),
@@ -502,13 +505,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         let twice = repo::insert_entry(
             conn,
             &EntryRow {
-                id: stable_id("budget-entry", "2025:duplicate"),
+                id: EntryId(stable_id("budget-entry", "2025:duplicate")),
                 fiscal_year: YEAR,
-                line_key: line_id,
+                line_key: line_id.uuid(),
                 line_id,
                 entry_date: date(5, 16),
                 kind: EntryKind::Actual,
-                amount_cents: 1_120_000,
+                amount_cents: Cents(1_120_000),
                 description: "Misión comercial a Cannes (Marché du Film)".into(),
                 document_ref: Some("VIA-2025-05".into()),
                 counterparty: Some("Viajes Gran Vía, S.A.".into()),
@@ -522,13 +525,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         repo::insert_entry(
             conn,
             &EntryRow {
-                id: stable_id("budget-entry", "2025:reversal"),
+                id: EntryId(stable_id("budget-entry", "2025:reversal")),
                 fiscal_year: YEAR,
-                line_key: line_id,
+                line_key: line_id.uuid(),
                 line_id,
                 entry_date: date(5, 20),
                 kind: EntryKind::Actual,
-                amount_cents: -1_120_000,
+                amount_cents: Cents(-1_120_000),
                 description: "Anulación: factura VIA-2025-05 registrada dos veces".into(),
                 document_ref: Some("VIA-2025-05".into()),
                 counterparty: Some("Viajes Gran Vía, S.A.".into()),

@@ -13,6 +13,10 @@ use uuid::Uuid;
 use super::stable_id;
 use crate::{
     budgets::model::BudgetRow,
+    domain::{
+        AgreementId, ApplicationId, BudgetCategoryId, BudgetLineId, CallId, Cents, DocumentId,
+        FunderId, MemberId, NodeId,
+    },
     funding::{
         documents,
         model::{
@@ -51,7 +55,10 @@ fn seed_actor() -> Uuid {
 /// whether it was added.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let ministry = stable_id("funder", "Ministerio de Industria y Turismo");
-    if repo::find_funder(conn, ministry, false).await.is_ok() {
+    if repo::find_funder(conn, FunderId(ministry), false)
+        .await
+        .is_ok()
+    {
         return Ok(false);
     }
     let budget_id = stable_id("budget", "Presupuesto 2025");
@@ -101,7 +108,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         repo::insert_funder(
             conn,
             &FunderRow {
-                id,
+                id: FunderId(id),
                 name: name.into(),
                 kind,
                 tax_id: None,
@@ -114,7 +121,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         .await?;
     }
 
-    let eligible: Vec<Uuid> = budget_categories::table
+    let eligible: Vec<BudgetCategoryId> = budget_categories::table
         .filter(budget_categories::code.eq_any([
             "activities_events",
             "communication",
@@ -148,8 +155,8 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         repo::insert_call(
             conn,
             &CallRow {
-                id,
-                funder_id: ministry,
+                id: CallId(id),
+                funder_id: FunderId(ministry),
                 title: title.into(),
                 programme: Some(
                     "Programa de apoyo a las Agrupaciones Empresariales Innovadoras".into(),
@@ -161,7 +168,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 journal_url: None,
                 opens_at: opens,
                 closes_at: closes,
-                max_grant_cents: Some(15_000_000),
+                max_grant_cents: Some(Cents(15_000_000)),
                 cofinancing_rate_bp: 8000,
                 execution_starts_on: Some(day(year, 1, 1)),
                 execution_ends_on: Some(day(year, 12, 31)),
@@ -172,20 +179,20 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             },
         )
         .await?;
-        repo::set_call_categories(conn, id, &eligible).await?;
+        repo::set_call_categories(conn, CallId(id), &eligible).await?;
     }
 
     let agreement = stable_id("agreement", "Convenio Ayuntamiento 2023/2024");
     repo::insert_agreement(
         conn,
         &AgreementRow {
-            id: agreement,
-            funder_id: council,
+            id: AgreementId(agreement),
+            funder_id: FunderId(council),
             title: "Convenio de colaboración para el impulso del sector audiovisual 2023/2024, prorrogado a 2025".into(),
             reference: Some("CONV-AYTO-2023-2024".into()),
             starts_on: day(2023, 1, 1),
             ends_on: day(2025, 12, 31),
-            total_cents: 102_000_000,
+            total_cents: Cents(102_000_000),
             obligations: Some(
                 "Ejecutar el plan anual de actividades del clúster; memoria técnica y económica \
                  de cada anualidad; difusión del apoyo municipal en todas las acciones."
@@ -202,14 +209,14 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         .into_iter()
         .map(|year| InstalmentRow {
             id: stable_id("instalment", &format!("Convenio Ayuntamiento {year}")),
-            agreement_id: agreement,
+            agreement_id: AgreementId(agreement),
             fiscal_year: year,
-            amount_cents: 34_000_000,
+            amount_cents: Cents(34_000_000),
             justification_due_on: Some(day(year + 1, 3, 31)),
-            budget_line_id: (year == 2025).then_some(agreement_line),
+            budget_line_id: (year == 2025).then_some(BudgetLineId(agreement_line)),
         })
         .collect();
-    repo::set_instalments(conn, agreement, &instalments).await?;
+    repo::set_instalments(conn, AgreementId(agreement), &instalments).await?;
 
     let producer = stable_id("member", "Producciones La Gavia, S.L.");
     let studio = stable_id("member", "Estudios Manzanares Audiovisual, S.A.");
@@ -316,8 +323,8 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     for (key, call, title, lead, participants, eligible, requested, status, moves) in apps {
         let first = <[_]>::first(&moves).map(|(_, at, _)| *at);
         let last = <[_]>::last(&moves).map(|(_, at, _)| *at);
-        let id = stable_id("application", key);
-        let granted = status.holds_grant().then_some(requested);
+        let id = ApplicationId(stable_id("application", key));
+        let granted = status.holds_grant().then_some(Cents(requested));
         let decided = moves
             .iter()
             .find(|(s, ..)| matches!(s, ApplicationStatus::Granted | ApplicationStatus::Rejected))
@@ -326,15 +333,15 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             conn,
             &ApplicationRow {
                 id,
-                call_id: call,
+                call_id: CallId(call),
                 title: title.into(),
                 summary: Some(format!("{title}. Datos de demostración.")),
-                lead_member_id: lead,
+                lead_member_id: lead.map(MemberId),
                 status,
-                eligible_cost_cents: eligible,
-                requested_cents: requested,
-                own_funding_cents: eligible - requested,
-                other_aid_cents: 0,
+                eligible_cost_cents: Cents(eligible),
+                requested_cents: Cents(requested),
+                own_funding_cents: Cents(eligible - requested),
+                other_aid_cents: Cents::ZERO,
                 granted_cents: granted,
                 submitted_at: first,
                 decided_on: decided,
@@ -346,6 +353,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             },
         )
         .await?;
+        let participants: Vec<MemberId> = participants.into_iter().map(MemberId).collect();
         repo::set_participants(conn, id, &participants).await?;
         let mut from = ApplicationStatus::Draft;
         for (i, (to, at, comment)) in moves.iter().enumerate() {
@@ -357,7 +365,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                     from_status: from,
                     to_status: *to,
                     comment: Some((*comment).into()),
-                    granted_cents: (*to == ApplicationStatus::Granted).then_some(requested),
+                    granted_cents: (*to == ApplicationStatus::Granted).then_some(Cents(requested)),
                     actor_id: seed_actor(),
                     actor_kind: "system".into(),
                     actor_role: "staff".into(),
@@ -373,13 +381,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     // The accepted AEI 2025 grant: 120,000 € for actions E1.2.1.2 (45,000 € of its planned
     // 75,000 €) and E1.3.1.2 (75,000 € of 90,000 €), paying activity line G-02 and expected
     // on income line I-20, which the approved budget plans at exactly that amount.
-    let grant = stable_id("application", "AEI 2025 plan de actividades");
+    let grant = ApplicationId(stable_id("application", "AEI 2025 plan de actividades"));
     let mut served = Vec::new();
     for (code, cents) in [("E1.2.1.2", 4_500_000), ("E1.3.1.2", 7_500_000)] {
         served.push(ApplicationActionRow {
             application_id: grant,
-            action_id: action(code).first::<Uuid>(conn).await?,
-            amount_cents: cents,
+            action_id: action(code).first::<NodeId>(conn).await?,
+            amount_cents: Cents(cents),
         });
     }
     repo::set_application_actions(conn, grant, &served).await?;
@@ -389,13 +397,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         &[
             ApplicationLineRow {
                 application_id: grant,
-                line_id: activities_line,
-                amount_cents: 12_000_000,
+                line_id: BudgetLineId(activities_line),
+                amount_cents: Cents(12_000_000),
             },
             ApplicationLineRow {
                 application_id: grant,
-                line_id: grant_line,
-                amount_cents: 12_000_000,
+                line_id: BudgetLineId(grant_line),
+                amount_cents: Cents(12_000_000),
             },
         ],
     )
@@ -405,7 +413,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         &IncomeRow {
             application_id: grant,
             fiscal_year: 2025,
-            amount_cents: 12_000_000,
+            amount_cents: Cents(12_000_000),
             line_key: Some(grant_key),
             budget_id: Some(budget.id),
             pending: false,
@@ -414,7 +422,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     )
     .await?;
     let pdf = b"%PDF-1.4\n% Resolucion de concesion AEI 2025 (documento de demostracion)\n%%EOF\n";
-    let doc = stable_id("document", "AEI 2025 resolución");
+    let doc = DocumentId(stable_id("document", "AEI 2025 resolución"));
     repo::insert_document(
         conn,
         &DocumentRow {

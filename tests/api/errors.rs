@@ -26,6 +26,40 @@ async fn wrong_method_is_a_405_problem_with_allow() {
     assert_problem(res, 405, "method_not_allowed").await;
 }
 
+/// Routes are registered without pattern constraints, so `/members/stats` also fits
+/// `/members/{id}` until its id fails to parse: the answer must still be the router's.
+#[tokio::test]
+async fn a_literal_path_beside_a_parameter_keeps_its_405_and_bad_ids_are_404() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .patch(app.url("/api/v1/members/stats"))
+        .bearer_auth(&admin.token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("allow").unwrap(), "GET");
+    assert_problem(res, 405, "method_not_allowed").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/plans/None/revisions"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/members/%F0%9F%8E%AC"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+}
+
 #[tokio::test]
 async fn a_sane_request_id_is_echoed_and_used_in_problems() {
     let app = spawn_app().await;

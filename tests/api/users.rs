@@ -149,16 +149,12 @@ async fn a_body_over_the_limit_is_a_413_problem() {
 }
 
 #[tokio::test]
-async fn bad_path_and_query_parameters_are_400_problems() {
+async fn bad_path_and_query_parameters_are_problems() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let t = &admin.token;
-    assert_problem(
-        app.try_get_user(t, "not-a-uuid").await,
-        400,
-        "invalid_path_parameter",
-    )
-    .await;
+    // A path segment that is not an id names no resource: 404, as on every route.
+    assert_problem(app.try_get_user(t, "not-a-uuid").await, 404, "not_found").await;
     assert_problem(
         app.try_list_users(t, "limit=abc").await,
         400,

@@ -1,15 +1,17 @@
-//! Application documents: one interface over where the bytes live (PostgreSQL or a
-//! directory on disk, chosen by `AGRUPA_DOCUMENT_DIR`), the content check, and the SHA-256
-//! every document is stored with and checked against on download.
+//! Where document bytes live (PostgreSQL or a directory on disk, chosen by
+//! `AGRUPA_DOCUMENT_DIR`), behind one interface; the content check of an upload; the
+//! SHA-256 every document is stored with and checked against on download.
 
 use std::path::{Path, PathBuf};
 
 use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
-use super::{model::DocumentRow, repo};
-use crate::error::ApiError;
+use crate::{
+    domain::DocumentId,
+    error::ApiError,
+    funding::{model::DocumentRow, repo},
+};
 
 /// Where document bytes are kept.
 #[derive(Debug, Clone)]
@@ -38,7 +40,7 @@ impl Store {
     pub async fn put(
         &self,
         conn: &mut AsyncPgConnection,
-        id: Uuid,
+        id: DocumentId,
         bytes: &[u8],
     ) -> Result<(), ApiError> {
         match self {
@@ -60,7 +62,7 @@ impl Store {
 
     /// Removes the bytes of a document whose metadata did not commit (disk only; the
     /// database rolls back by itself).
-    pub async fn discard(&self, id: Uuid) {
+    pub async fn discard(&self, id: DocumentId) {
         if let Store::Disk(dir) = self
             && let Err(e) = tokio::fs::remove_file(dir.join(id.to_string())).await
         {

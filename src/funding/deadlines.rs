@@ -14,8 +14,11 @@ use crate::{
     AppState,
     auth::{Action, Caller, Resource},
     domain::calendar,
-    error::{ApiError, FieldError},
-    http::csv::{self, CsvRow},
+    error::ApiError,
+    http::{
+        csv::{self, CsvRow},
+        extract::query_in_range,
+    },
 };
 
 /// Filters of the deadline list.
@@ -128,18 +131,7 @@ pub async fn deadlines(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Funding))?;
-    let days = query.within_days.unwrap_or(30);
-    if !(0..=3660).contains(&days) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`within_days` must be between 0 and 3660.",
-        )
-        .with_errors(vec![FieldError::new(
-            "within_days",
-            "out_of_range",
-            "0..=3660",
-        )]));
-    }
+    let days = query_in_range("within_days", query.within_days, 0..=3660)?.unwrap_or(30);
     let mut conn = state.conn().await?;
     let due = due_within(&mut conn, &caller, days).await?;
     drop(conn);

@@ -45,6 +45,33 @@ fn form_error(err: UrlencodedError) -> ApiError {
     }
 }
 
+/// A query parameter kept within the range the OpenAPI document gives it: `None` stays
+/// `None`, a value outside `range` is a 400 `invalid_query` naming the parameter.
+pub fn query_in_range<T>(
+    name: &str,
+    value: Option<T>,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<Option<T>, ApiError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    match value {
+        Some(v) if !range.contains(&v) => {
+            let bounds = format!("{}..={}", range.start(), range.end());
+            Err(ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "`{name}` must be between {} and {}.",
+                    range.start(),
+                    range.end()
+                ),
+            )
+            .with_errors(vec![FieldError::new(name, "out_of_range", bounds)]))
+        }
+        other => Ok(other),
+    }
+}
+
 fn query_error(err: &QueryPayloadError) -> ApiError {
     let message = err.to_string();
     let field = field_from_serde_message(&message).unwrap_or_else(|| "query".to_owned());

@@ -22,6 +22,7 @@ use crate::{
     http::{
         csv::CsvRow,
         etag::{self, IfMatch, Precondition},
+        extract::query_in_range,
         json::Json,
         listing::{self, List},
         pagination::Page,
@@ -30,6 +31,9 @@ use crate::{
 };
 
 mod approval;
+
+/// The fiscal years a budget may have.
+const FISCAL_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
 pub use approval::{approve, revise};
 
@@ -197,7 +201,8 @@ pub async fn list_budgets(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::read(Resource::Budgets))?;
-    let (year, status) = (query.fiscal_year, query.status);
+    let year = query_in_range("fiscal_year", query.fiscal_year, FISCAL_YEARS)?;
+    let status = query.status;
     let public = !policy::reads_drafts(caller.role);
     let list = List {
         resource: "budgets",
@@ -416,7 +421,7 @@ pub async fn create(
     input: NewBudget,
 ) -> Result<BudgetRow, ApiError> {
     let mut errors = FieldErrors::default();
-    if !(1900..=2200).contains(&input.fiscal_year) {
+    if !FISCAL_YEARS.contains(&input.fiscal_year) {
         errors.add(
             "fiscal_year",
             "out_of_range",

@@ -320,8 +320,27 @@ fn malformed(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
+/// The most parts a form may have: `file` and `description`.
+const MAX_PARTS: usize = 2;
+/// The most bytes of a `description` part.
+const MAX_DESCRIPTION_BYTES: usize = 4096;
+/// Room for the boundaries and part headers around the parts' contents.
+const FORM_OVERHEAD_BYTES: usize = 64 * 1024;
+
+fn unknown_part(name: &str) -> ApiError {
+    FieldErrors::one(
+        if name.is_empty() { "(unnamed)" } else { name },
+        "unknown_field",
+        "only `file` and `description`",
+    )
+}
+
 /// Reads the form: one `file` part (at most `max` bytes: 413 above) and an optional
-/// `description`; any other part is a 422.
+/// `description`. The form is refused as soon as it goes wrong, without reading on: at the
+/// first part that is neither (422 `unknown_field`), at a third part or a second `file`
+/// (422), and before reading anything when its declared length exceeds what the two parts
+/// may hold (413). So what one request can make the server read and keep is bounded by
+/// `max` + 4 KiB, however the form is built.
 async fn read_upload(
     req: &HttpRequest,
     mut form: Multipart,
@@ -335,13 +354,44 @@ async fn read_upload(
     if !is_multipart {
         return Err(ApiError::unsupported_media_type("multipart/form-data"));
     }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "document_too_large",
+            format!("A document is at most {max} bytes."),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max + MAX_DESCRIPTION_BYTES + FORM_OVERHEAD_BYTES) {
+        return Err(too_large());
+    }
     let mut file = None;
     let mut description = None;
     let mut errors = FieldErrors::default();
+    let mut parts = 0;
     while let Some(mut field) = form.try_next().await.map_err(malformed)? {
+        parts += 1;
         let name = field.name().unwrap_or_default().to_owned();
+        if parts > MAX_PARTS {
+            return Err(FieldErrors::one(
+                &name,
+                "too_many_parts",
+                "a form has at most two parts: `file` and `description`",
+            ));
+        }
         match name.as_str() {
             "file" => {
+                if file.is_some() {
+                    return Err(FieldErrors::one(
+                        "file",
+                        "duplicate",
+                        "send one file per upload",
+                    ));
+                }
                 let filename = field
                     .content_disposition()
                     .and_then(|d| d.get_filename())
@@ -350,16 +400,9 @@ async fn read_upload(
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.try_next().await.map_err(malformed)? {
                     if bytes.len() + chunk.len() > max {
-                        return Err(ApiError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "document_too_large",
-                            format!("A document is at most {max} bytes."),
-                        ));
+                        return Err(too_large());
                     }
                     bytes.extend_from_slice(&chunk);
-                }
-                if file.is_some() {
-                    errors.add("file", "duplicate", "send one file per upload");
                 }
                 match (filename, content_type) {
                     (Some(f), Some(c)) => file = Some((f, c, bytes)),
@@ -376,8 +419,8 @@ async fn read_upload(
             "description" => {
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                    if bytes.len() + chunk.len() > 4096 {
-                        return Err(ApiError::payload_too_large(4096));
+                    if bytes.len() + chunk.len() > MAX_DESCRIPTION_BYTES {
+                        return Err(ApiError::payload_too_large(MAX_DESCRIPTION_BYTES));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
@@ -386,15 +429,7 @@ async fn read_upload(
                     .check("description", text::optional(Some(&text), 500))
                     .flatten();
             }
-            other => {
-                // Drain it, then report it.
-                while field.try_next().await.map_err(malformed)?.is_some() {}
-                errors.add(
-                    if other.is_empty() { "(unnamed)" } else { other },
-                    "unknown_field",
-                    "only `file` and `description`",
-                );
-            }
+            other => return Err(unknown_part(other)),
         }
     }
     if file.is_none() && errors.is_empty() {

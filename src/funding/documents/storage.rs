@@ -46,11 +46,9 @@ impl Store {
         match self {
             Store::Database => Ok(repo::insert_blob(conn, id, bytes).await?),
             Store::Disk(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(ApiError::internal)?;
+                private_dir(dir).await.map_err(ApiError::internal)?;
                 let tmp = dir.join(format!("{id}.part"));
-                tokio::fs::write(&tmp, bytes)
+                write_private(&tmp, bytes)
                     .await
                     .map_err(ApiError::internal)?;
                 tokio::fs::rename(&tmp, dir.join(id.to_string()))
@@ -173,6 +171,28 @@ pub fn clean_filename(raw: &str) -> Option<String> {
     let name: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
     let name = name.trim().to_owned();
     (!name.is_empty() && name != "." && name != "..").then_some(name)
+}
+
+/// Creates the document folder readable by its owner only (0700) when it is missing.
+async fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+/// Writes a document's bytes to a new file readable by its owner only (0600), whatever the
+/// process's umask; an existing file (or a symbolic link planted in its place) is refused.
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.sync_all().await
 }
 
 #[cfg(test)]

@@ -152,6 +152,13 @@ async fn documents_can_live_on_disk_behind_the_same_interface() {
     let doc: Document = res.json().await.unwrap();
     let stored = std::fs::read(dir.path().join(doc.id.to_string())).unwrap();
     assert_eq!(stored, png);
+    // Readable by the service's user only, whatever the umask.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join(doc.id.to_string()))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
     let res = app.download(t, &doc).await;
     assert_eq!(res.bytes().await.unwrap().to_vec(), png);
     // An altered copy is never served as the original.
@@ -186,4 +193,73 @@ async fn a_retried_upload_with_an_idempotency_key_stores_one_document() {
     }
     assert_eq!(ids[0], ids[1]);
     assert_eq!(app.documents(t, a).await.len(), 1);
+}
+
+/// Sends a request head and the start of a body over a raw connection that then stays
+/// open, and returns the status line of the answer (or `None` when none came in 10 s).
+/// A form refused as it arrives is answered without waiting for the rest of the body.
+fn answer_before_the_body_ends(
+    port: u16,
+    token: &str,
+    path: &str,
+    declared: usize,
+    start: &[u8],
+) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=b1\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(start).unwrap();
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_form_is_refused_at_its_first_unknown_part_or_third_part_without_reading_on() {
+    let (app, admin, _, _, a) = documents_app().await;
+    let (t, path) = (admin.token.clone(), documents_path(a));
+    // An unknown part first, and then the body never ends: the answer must not wait for it
+    // (it used to read every part to the end before answering, so millions of tiny parts
+    // were all read and kept).
+    let start = b"--b1\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nx\r\n--b1\r\n".to_vec();
+    let (port, t2, p2) = (app.port, t.clone(), path.clone());
+    let status = tokio::task::spawn_blocking(move || {
+        answer_before_the_body_ends(port, &t2, &p2, 60 * 1024, &start)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 422 Unprocessable Entity"));
+    // A declared length beyond what a file and a description may hold: refused at once.
+    let (port, t2, p2) = (app.port, t.clone(), path.clone());
+    let status = tokio::task::spawn_blocking(move || {
+        answer_before_the_body_ends(port, &t2, &p2, 1 << 30, b"--b1\r\n")
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
+    // A third part, even a known one, is refused and nothing is stored.
+    let form = "--b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhola\r\n\
+                --b1\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nuno\r\n\
+                --b1\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\ndos\r\n--b1--\r\n";
+    let res = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&t)
+        .header("content-type", "multipart/form-data; boundary=b1")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "too_many_parts");
+    assert!(app.documents(&t, a).await.is_empty());
 }

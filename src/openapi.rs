@@ -85,6 +85,100 @@ impl utoipa::Modify for SecuritySchemes {
 /// Final touches once every route is registered.
 pub fn finish(api: &mut openapi::OpenApi) {
     add_common_responses(api);
+    add_links(api);
+}
+
+/// Where the items a create adds are addressed, when not under the create's own path:
+/// `POST /plans/{id}/revisions` adds a plan (`/plans/{id}`), `POST /plans/import` too, and
+/// `POST /budgets/{id}/lines` a line at `/budget-lines/{id}`. Otherwise a nested create
+/// (`POST /areas/{id}/actions`) adds an item addressed both under its path and at the top
+/// level (`/actions/{id}`), whichever exists.
+fn item_bases(create_path: &str) -> Vec<String> {
+    let (parent, last) = create_path.rsplit_once('/').unwrap_or(("", create_path));
+    let grandparent = parent.rsplit_once('/').map_or("", |(g, _)| g);
+    match last {
+        "revisions" => vec![grandparent.to_owned()],
+        "import" => vec![parent.to_owned()],
+        "lines" => vec!["/api/v1/budget-lines".to_owned()],
+        _ => vec![create_path.to_owned(), format!("/api/v1/{last}")],
+    }
+}
+
+/// OpenAPI links from each create (a `201`) to every operation on what it created, so a
+/// client generator, a reader of the document and Schemathesis' stateful phase know that
+/// the `id` in the answer is the `{id}` of those operations. Computed from the paths, so a
+/// new resource gets its links without anyone writing them: the item's parameter is the
+/// answer's `id`, and any parameter the create's path shares is the same value again.
+pub fn add_links(api: &mut openapi::OpenApi) {
+    use utoipa::openapi::{extensions::Extensions, link::LinkBuilder, path::HttpMethod};
+    let operations: Vec<(String, String)> = api
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                HttpMethod::Get,
+                HttpMethod::Post,
+                HttpMethod::Put,
+                HttpMethod::Patch,
+                HttpMethod::Delete,
+            ]
+            .into_iter()
+            .filter_map(move |m| {
+                let op = match m {
+                    HttpMethod::Get => item.get.as_ref(),
+                    HttpMethod::Post => item.post.as_ref(),
+                    HttpMethod::Put => item.put.as_ref(),
+                    HttpMethod::Patch => item.patch.as_ref(),
+                    _ => item.delete.as_ref(),
+                };
+                Some((path.clone(), op?.operation_id.clone()?))
+            })
+        })
+        .collect();
+    let params = |path: &str| -> Vec<String> {
+        path.split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect()
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let Some(RefOr::T(created)) = item
+            .post
+            .as_mut()
+            .and_then(|op| op.responses.responses.get_mut("201"))
+        else {
+            continue;
+        };
+        let shared = params(path);
+        for base in item_bases(path) {
+            let prefix = format!("{base}/{{");
+            for (target, operation_id) in &operations {
+                let Some(rest) = target.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let Some((item_param, _)) = rest.split_once('}') else {
+                    continue;
+                };
+                // utoipa 5.5 writes `Link::operation_id` as `operation_id`, not the
+                // `operationId` OpenAPI names it (so tools ignore the link): the field goes
+                // in under its right name through the flattened extensions instead.
+                let mut right_name = Extensions::default();
+                right_name.insert("operationId".to_owned(), operation_id.as_str().into());
+                let mut link = LinkBuilder::new()
+                    .extensions(Some(right_name))
+                    .parameter(item_param, "$response.body#/id");
+                for p in params(target) {
+                    if p != item_param && shared.contains(&p) {
+                        link = link.parameter(p.clone(), format!("$request.path.{p}"));
+                    }
+                }
+                created
+                    .links
+                    .insert(operation_id.clone(), link.build().into());
+            }
+        }
+    }
 }
 
 /// Adds the responses every operation can give to each operation that does not document

@@ -106,7 +106,7 @@ pub struct BudgetCategoryPatch {
     responses((status = 200, description = "A page of categories (or CSV).",
         content((Page<BudgetCategory> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/budget-categories")]
-pub async fn list_categories(
+pub async fn list_budget_categories(
     req: HttpRequest,
     caller: Caller,
     query: web::Query<PageQuery>,
@@ -136,7 +136,7 @@ pub async fn list_categories(
     (status = 201, description = "Created.", body = BudgetCategory),
     (status = 409, description = "`category_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/budget-categories")]
-pub async fn create_category(
+pub async fn create_budget_category(
     caller: Caller,
     body: Json<NewBudgetCategory>,
     state: web::Data<AppState>,
@@ -157,7 +157,7 @@ pub async fn create_category(
     request_body = BudgetCategoryPatch, responses(
     (status = 200, description = "Changed.", body = BudgetCategory)))]
 #[patch("/api/v1/budget-categories/{id}")]
-pub async fn update_category(
+pub async fn update_budget_category(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<BudgetCategoryId>,

@@ -22,9 +22,9 @@ pub use versions::{approve, revise};
 
 /// Registers the budget endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    cfg.service(categories::list_categories)
-        .service(categories::create_category)
-        .service(categories::update_category)
+    cfg.service(categories::list_budget_categories)
+        .service(categories::create_budget_category)
+        .service(categories::update_budget_category)
         .service(versions::list_budgets)
         .service(versions::create_budget)
         .service(versions::get_budget)

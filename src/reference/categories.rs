@@ -264,7 +264,7 @@ pub async fn delete(
     responses((status = 200, description = "A page of categories (or CSV).",
         content((Page<Category> = "application/json"), (String = "text/csv")))))]
 #[get("/api/v1/member-categories")]
-pub async fn list_categories(
+pub async fn list_member_categories(
     req: HttpRequest,
     caller: Caller,
     query: web::Query<PageQuery>,
@@ -294,7 +294,7 @@ pub async fn list_categories(
     (status = 201, description = "Created.", body = Category),
     (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/member-categories")]
-pub async fn create_category(
+pub async fn create_member_category(
     caller: Caller,
     body: Json<NewCategory>,
     state: web::Data<AppState>,
@@ -313,7 +313,7 @@ pub async fn create_category(
     (status = 200, description = "The category.", body = Category),
     (status = 304, description = "Not modified.")))]
 #[get("/api/v1/member-categories/{id}")]
-pub async fn get_category(
+pub async fn get_member_category(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<MemberCategoryId>,
@@ -332,7 +332,7 @@ pub async fn get_category(
     (status = 200, description = "Changed.", body = Category),
     (status = 409, description = "`category_name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/member-categories/{id}")]
-pub async fn update_category(
+pub async fn update_member_category(
     req: HttpRequest,
     caller: Caller,
     id: web::Path<MemberCategoryId>,
@@ -357,7 +357,7 @@ pub async fn update_category(
     (status = 204, description = "Deleted."),
     (status = 409, description = "`member_category_in_use`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/member-categories/{id}")]
-pub async fn delete_category(
+pub async fn delete_member_category(
     caller: Caller,
     id: web::Path<MemberCategoryId>,
     state: web::Data<AppState>,

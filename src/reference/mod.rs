@@ -11,11 +11,11 @@ use crate::error::ApiError;
 
 /// Registers the reference data endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
-    cfg.service(categories::list_categories)
-        .service(categories::create_category)
-        .service(categories::get_category)
-        .service(categories::update_category)
-        .service(categories::delete_category)
+    cfg.service(categories::list_member_categories)
+        .service(categories::create_member_category)
+        .service(categories::get_member_category)
+        .service(categories::update_member_category)
+        .service(categories::delete_member_category)
         .service(segments::list_segments)
         .service(segments::create_segment)
         .service(segments::get_segment)

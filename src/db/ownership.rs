@@ -323,4 +323,36 @@ mod tests {
             ]
         );
     }
+
+    /// House rule: no source file past about 600 lines (generated `schema.rs` and seed data
+    /// excepted) unless its module doc says why, naming the 600 lines.
+    #[test]
+    fn long_files_say_why_at_their_top() {
+        let mut files = Vec::new();
+        rust_files(&src(), &mut files);
+        let mut unexplained = Vec::new();
+        for file in files {
+            let relative = file
+                .strip_prefix(src())
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .into_owned();
+            if relative == "schema.rs" || relative.starts_with("seed/") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let doc: String = text
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if text.lines().count() > 620 && !doc.contains("600") {
+                unexplained.push(relative);
+            }
+        }
+        assert!(
+            unexplained.is_empty(),
+            "over 600 lines without a reason at the top: {unexplained:?}"
+        );
+    }
 }

@@ -1,4 +1,7 @@
 //! Rows of the funding tables, the application state machine and the funding arithmetic.
+//!
+//! At 600 lines with its unit tests: the state machine (every edge and whose move it is)
+//! and the call limits are pure rules whose tests sit beside them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

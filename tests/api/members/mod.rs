@@ -14,6 +14,7 @@ mod contacts;
 mod dues;
 mod lifecycle;
 mod register;
+mod rules;
 mod visibility;
 
 async fn setup() -> (TestApp, TestUser, Uuid) {

@@ -13,6 +13,7 @@ use crate::support::{
 };
 
 mod progress;
+mod rules;
 mod structure;
 mod versions;
 mod visibility;

@@ -27,7 +27,14 @@ export AGRUPA_TOKEN_RATE_LIMIT=0
 export AGRUPA_LOGIN_MAX_FAILURES=1000
 export AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS=1000
 
+export SEED_DEMO=1
 start_service
+
+# Ids of real objects for every operation with path parameters (see the script), added to a
+# copy of the settings.
+CONFIG="$(mktemp)"
+cp "$ROOT/ci/e2e/schemathesis.toml" "$CONFIG"
+python3 "$ROOT/ci/e2e/schemathesis_ids.py" "$BASE_URL" "$TOKEN" >>"$CONFIG"
 
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 log "schemathesis run (max $MAX_EXAMPLES examples per operation, seed $SEED)"
@@ -36,7 +43,7 @@ log "schemathesis run (max $MAX_EXAMPLES examples per operation, seed $SEED)"
 # and the work tree clean.
 cd "$REPORTS"
 status=0
-"$VENV/bin/schemathesis" --config-file "$ROOT/ci/e2e/schemathesis.toml" \
+"$VENV/bin/schemathesis" --config-file "$CONFIG" \
   run "$BASE_URL/api-docs/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \

@@ -6,6 +6,7 @@
 #   ADMIN_EMAIL     the admin's e-mail
 #   ADMIN_PASSWORD  its password
 #   TOKEN           an access token for the admin (password grant)
+# With SEED_DEMO=1 the demo data (`agrupa seed demo`) is loaded before the service starts.
 # The service's log (JSON lines) is kept as target/e2e-artifacts/$E2E_NAME-agrupa.log.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -78,6 +79,10 @@ start_service() {
 
   log "create the admin"
   AGRUPA_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$bin" admin create --email "$ADMIN_EMAIL" </dev/null
+  if [ "${SEED_DEMO:-0}" = 1 ]; then
+    log "load the demo data (SEED_DEMO=1)"
+    "$bin" seed demo </dev/null
+  fi
 
   log "start agrupa on $BASE_URL"
   "$bin" serve </dev/null >"$E2E_DIR/agrupa.log" 2>&1 &

@@ -2544,7 +2544,10 @@ export interface components {
             /** @description Where to download it. */
             content_url: string;
         };
-        /** @description The multipart form of a document upload. */
+        /**
+         * @description The multipart form of a document upload: these two parts and no other (documented as
+         *     `additionalProperties: false`, which `deny_unknown_fields` gives the schema).
+         */
         DocumentUpload: {
             /**
              * Format: binary
@@ -8297,13 +8300,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file. */
+            /** @description The file, with the content type it was uploaded with (one of the accepted types). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "application/pdf": number[];
+                    "image/png": number[];
+                    "image/jpeg": number[];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": number[];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                    "application/vnd.oasis.opendocument.text": number[];
+                    "application/vnd.oasis.opendocument.spreadsheet": number[];
+                    "text/plain": string;
+                    "text/csv": string;
                 };
             };
             /** @description Not modified. */

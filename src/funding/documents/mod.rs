@@ -13,7 +13,7 @@ use actix_web::{
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::TryStreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -112,8 +112,10 @@ impl CsvRow for DocumentRow {
     }
 }
 
-/// The multipart form of a document upload.
-#[derive(Debug, ToSchema)]
+/// The multipart form of a document upload: these two parts and no other (documented as
+/// `additionalProperties: false`, which `deny_unknown_fields` gives the schema).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "describes the multipart form for the OpenAPI document"
@@ -230,7 +232,13 @@ pub async fn get_document(
 /// SHA-256 (also sent as `Repr-Digest` and as the ETag).
 #[utoipa::path(tag = "funding", params(("id" = Uuid, Path, description = "Application id"),
     ("document_id" = Uuid, Path, description = "Document id")), responses(
-    (status = 200, description = "The file.", content_type = "application/octet-stream", body = Vec<u8>),
+    (status = 200, description = "The file, with the content type it was uploaded with (one of the accepted types).",
+        content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (String = "text/plain"), (String = "text/csv"))),
     (status = 304, description = "Not modified.")))]
 #[get("/api/v1/applications/{id}/documents/{document_id}/content")]
 pub async fn document_content(

@@ -107,7 +107,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The content types accepted, with the signature their content must start with (`None`:
 /// text, checked as UTF-8 without NUL bytes).
-const ACCEPTED: &[(&str, Option<&[u8]>)] = &[
+pub(crate) const ACCEPTED: &[(&str, Option<&[u8]>)] = &[
     ("application/pdf", Some(b"%PDF-")),
     ("image/png", Some(b"\x89PNG\r\n\x1a\n")),
     ("image/jpeg", Some(b"\xff\xd8\xff")),
@@ -249,5 +249,21 @@ mod tests {
         );
         assert_eq!(clean_filename(".."), None);
         assert_eq!(clean_filename("  "), None);
+    }
+
+    /// The download's documented content types are exactly the accepted ones.
+    #[test]
+    fn the_download_documents_every_accepted_type() {
+        let spec = serde_json::to_value(crate::openapi_spec()).unwrap_or_default();
+        let content = &spec["paths"]["/api/v1/applications/{id}/documents/{document_id}/content"]["get"]
+            ["responses"]["200"]["content"];
+        let mut documented: Vec<&str> = content
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut accepted: Vec<&str> = ACCEPTED.iter().map(|(name, _)| *name).collect();
+        documented.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(documented, accepted);
     }
 }

@@ -193,6 +193,20 @@ pub struct IndicatorQuery {
     pub cursor: Option<String>,
 }
 
+/// The most targets an indicator has (as the OpenAPI document says).
+const MAX_TARGETS: usize = 50;
+
+/// Checks the number of targets, which needs no database: before any lock or precondition.
+fn check_target_count(problems: &mut FieldErrors, targets: Option<&[Target]>) {
+    if targets.is_some_and(|t| t.len() > MAX_TARGETS) {
+        problems.add(
+            "targets",
+            "too_many",
+            format!("at most {MAX_TARGETS} targets"),
+        );
+    }
+}
+
 /// Checks targets: years within the plan, each once, finite values.
 pub fn check_targets(problems: &mut FieldErrors, prefix: &str, plan: &PlanRow, targets: &[Target]) {
     let mut seen = std::collections::HashSet::new();
@@ -371,6 +385,9 @@ pub async fn create(
     input: NewIndicator,
 ) -> Result<Indicator, ApiError> {
     caller.require(Action::write(Resource::Plans))?;
+    let mut counted = FieldErrors::default();
+    check_target_count(&mut counted, input.targets.as_deref());
+    counted.finish()?;
     let unknown = || FieldErrors::one("node_id", "unknown", "no such objective or action");
     conn.transaction::<_, ApiError, _>(async |conn| {
         let node = match repo::find_node(conn, input.node_id, false).await {
@@ -463,6 +480,7 @@ pub async fn update(
     if let Some(b) = patch.baseline {
         problems.check("baseline", check_value(b));
     }
+    check_target_count(&mut problems, patch.targets.as_deref());
     problems.finish()?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let Locked { plan, current } = lock(conn, caller, id, &precondition).await?;

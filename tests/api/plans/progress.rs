@@ -141,6 +141,28 @@ async fn indicators_belong_to_objectives_and_actions_with_targets_in_the_plan() 
         )
         .await;
     assert_eq!(ind.targets, json!([{"year": 2026, "value": 300.0}]));
+    // More targets than the document allows: 422 before anything is read or locked, so
+    // even with a stale If-Match (it used to answer 412, checking the ETag first).
+    let many: Vec<_> = (0..51)
+        .map(|i| json!({"year": 2000 + i, "value": 1.0}))
+        .collect();
+    let res = app
+        .client
+        .patch(app.url(&indicator_path(ind.id)))
+        .bearer_auth(t)
+        .header("if-match", "\"999\"")
+        .json(&json!({"targets": many}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "too_many");
+    let mut body =
+        json!({"node_id": ids["E1.1.1.1"], "name": "Otro", "unit": "%", "baseline": 0.0});
+    body["targets"] = json!(many);
+    let res = app.try_create_indicator(t, &body).await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "targets");
 }
 
 #[tokio::test]

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Prints Schemathesis `[[operations]]` settings that give every operation with path
+parameters the ids of real objects from the demo data (`agrupa seed demo`).
+
+OpenAPI links (each create → the operations on what it created) lead the stateful phase
+from a create to its object, but random bodies rarely pass a create's rules (a valid tax id,
+an open call, a plan's tree), so most `{id}` operations would only ever see 404. With these
+ids every operation reaches its own logic. Objects the demo lacks (an API client) are made
+here first. Usage: schemathesis_ids.py BASE_URL TOKEN > operations.toml
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+BASE, TOKEN = sys.argv[1], sys.argv[2]
+
+
+def call(method, path, body=None):
+    req = urllib.request.Request(BASE + path, method=method)
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, data) as res:
+        return json.load(res)
+
+
+def first(path, key="id"):
+    items = call("GET", path + ("&" if "?" in path else "?") + "limit=1")["items"]
+    if not items:
+        sys.exit(f"schemathesis_ids.py: the demo data has nothing at {path}")
+    return items[0][key]
+
+
+def upload(path, filename, content_type, content):
+    boundary = "schemathesis-ids-7d1f"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f"filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(BASE + path, method="POST", data=body)
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(req) as res:
+        return json.load(res)["id"]
+
+
+ids = {}
+ids["members"] = first("/api/v1/members")
+ids["contacts"] = first(f"/api/v1/members/{ids['members']}/contacts")
+ids["dues"] = first(f"/api/v1/members/{ids['members']}/dues", "year")
+ids["member-categories"] = first("/api/v1/member-categories")
+ids["segments"] = first("/api/v1/segments")
+ids["plans"] = first("/api/v1/plans")
+ids["axes"] = first(f"/api/v1/plans/{ids['plans']}/axes")
+ids["areas"] = first(f"/api/v1/axes/{ids['axes']}/areas")
+ids["objectives"] = first(f"/api/v1/areas/{ids['areas']}/objectives")
+ids["actions"] = first(f"/api/v1/objectives/{ids['objectives']}/actions")
+ids["indicators"] = first(f"/api/v1/indicators?plan_id={ids['plans']}")
+ids["budgets"] = first("/api/v1/budgets")
+ids["budget-lines"] = first(f"/api/v1/budgets/{ids['budgets']}/lines")
+ids["budget-categories"] = first("/api/v1/budget-categories")
+ids["funders"] = first("/api/v1/funders")
+ids["calls"] = first("/api/v1/calls")
+ids["agreements"] = first("/api/v1/agreements")
+ids["applications"] = first("/api/v1/applications")
+ids["documents"] = upload(
+    f"/api/v1/applications/{ids['applications']}/documents",
+    "memoria.txt", "text/plain", "Memoria técnica de pruebas.".encode(),
+)
+# Not the admin Schemathesis signs in as: changing that user would end its session.
+ids["users"] = call(
+    "POST",
+    "/api/v1/users",
+    {"email": "schemathesis-target@agrupa.test", "display_name": "Objetivo de pruebas",
+     "role": "staff", "password": "Schemathesis-objetivo-1"},
+)["id"]
+ids["api-clients"] = call(
+    "POST",
+    "/api/v1/api-clients",
+    {"name": "Sistema de pruebas", "funder_id": ids["funders"]},
+)["id"]
+
+# The second parameter of nested paths, by its name.
+second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"]}
+
+spec = call("GET", "/api-docs/openapi.json")
+for path in sorted(spec["paths"]):
+    if "{" not in path:
+        continue
+    collection = path.split("/")[3]
+    if collection not in ids:
+        # A collection added later: its first item, when it has a top-level list.
+        try:
+            ids[collection] = first(f"/api/v1/{collection}")
+        except (SystemExit, urllib.error.HTTPError, KeyError):
+            print(f"# {path}: no object to give (only links reach it)\n")
+            continue
+    params = {"path.id": ids[collection]}
+    for name, value in second.items():
+        if "{" + name + "}" in path:
+            params["path." + name] = value
+    if path.endswith("/diff"):
+        params["query.against"] = ids[collection]  # a version against itself: no changes
+    print("[[operations]]")
+    print(f"include-path = {json.dumps(path)}")
+    print("parameters = { " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in params.items()) + " }")
+    print()

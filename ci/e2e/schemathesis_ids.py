@@ -83,6 +83,13 @@ ids["api-clients"] = call(
     {"name": "Sistema de pruebas", "funder_id": ids["funders"]},
 )["id"]
 
+# Revocation is final: it gets a client of its own, so the others stay usable.
+revoked_client = call(
+    "POST",
+    "/api/v1/api-clients",
+    {"name": "Sistema de pruebas (revocación)", "funder_id": ids["funders"]},
+)["id"]
+
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"]}
 
@@ -99,6 +106,8 @@ for path in sorted(spec["paths"]):
             print(f"# {path}: no object to give (only links reach it)\n")
             continue
     params = {"path.id": ids[collection]}
+    if path.endswith("/revocation"):
+        params["path.id"] = revoked_client
     for name, value in second.items():
         if "{" + name + "}" in path:
             params["path." + name] = value

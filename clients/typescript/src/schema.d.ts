@@ -31,12 +31,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One action. */
         get: operations["get_action"];
         put?: never;
         post?: never;
+        /**
+         * Deletes one action without children (staff, admins; draft plans only).
+         * @description Needs `If-Match`.
+         */
         delete: operations["delete_action"];
         options?: never;
         head?: never;
+        /**
+         * Changes one action (staff, admins).
+         * @description Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).
+         */
         patch: operations["update_action"];
         trace?: never;
     };
@@ -307,12 +316,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One area. */
         get: operations["get_area"];
         put?: never;
         post?: never;
+        /**
+         * Deletes one area without children (staff, admins; draft plans only).
+         * @description Needs `If-Match`.
+         */
         delete: operations["delete_area"];
         options?: never;
         head?: never;
+        /**
+         * Changes one area (staff, admins).
+         * @description Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).
+         */
         patch: operations["update_area"];
         trace?: never;
     };
@@ -323,8 +341,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The actions of an area (three-level plans), by position and code (or CSV). */
         get: operations["list_area_actions"];
         put?: never;
+        /** Adds one of the actions of an area (three-level plans) (staff, admins; draft plans only). */
         post: operations["create_area_action"];
         delete?: never;
         options?: never;
@@ -339,8 +359,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The objectives of an area (four-level plans), by position and code (or CSV). */
         get: operations["list_objectives"];
         put?: never;
+        /** Adds one of the objectives of an area (four-level plans) (staff, admins; draft plans only). */
         post: operations["create_objective"];
         delete?: never;
         options?: never;
@@ -422,12 +444,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One axis. */
         get: operations["get_axis"];
         put?: never;
         post?: never;
+        /**
+         * Deletes one axis without children (staff, admins; draft plans only).
+         * @description Needs `If-Match`.
+         */
         delete: operations["delete_axis"];
         options?: never;
         head?: never;
+        /**
+         * Changes one axis (staff, admins).
+         * @description Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).
+         */
         patch: operations["update_axis"];
         trace?: never;
     };
@@ -438,8 +469,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The areas of an axis, by position and code (or CSV). */
         get: operations["list_areas"];
         put?: never;
+        /** Adds one of the areas of an axis (staff, admins; draft plans only). */
         post: operations["create_area"];
         delete?: never;
         options?: never;
@@ -1101,12 +1134,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One objective. */
         get: operations["get_objective"];
         put?: never;
         post?: never;
+        /**
+         * Deletes one objective without children (staff, admins; draft plans only).
+         * @description Needs `If-Match`.
+         */
         delete: operations["delete_objective"];
         options?: never;
         head?: never;
+        /**
+         * Changes one objective (staff, admins).
+         * @description Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).
+         */
         patch: operations["update_objective"];
         trace?: never;
     };
@@ -1117,8 +1159,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The actions of an objective, by position and code (or CSV). */
         get: operations["list_objective_actions"];
         put?: never;
+        /** Adds one of the actions of an objective (staff, admins; draft plans only). */
         post: operations["create_objective_action"];
         delete?: never;
         options?: never;
@@ -1221,8 +1265,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The axes of a plan, by position and code (or CSV). */
         get: operations["list_axes"];
         put?: never;
+        /** Adds one of the axes of a plan (staff, admins; draft plans only). */
         post: operations["create_axis"];
         delete?: never;
         options?: never;

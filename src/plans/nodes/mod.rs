@@ -265,7 +265,7 @@ async fn list_children(
 macro_rules! children_endpoints {
     ($list:ident, $create:ident, $path:literal, $id:ty, $parent:expr, $child:expr, $what:literal, $of:literal) => {
         #[doc = concat!("The ", $what, " of ", $of, ", by position and code (or CSV).")]
-        #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Parent id"), PageQuery),
+        #[utoipa::path(tag = "plans", summary = concat!("The ", $what, " of ", $of, ", by position and code (or CSV)."), params(("id" = Uuid, Path, description = "Parent id"), PageQuery),
             responses(
             (status = 200, description = "A page of nodes (or CSV).",
                 content((Page<Node> = "application/json"), (String = "text/csv"))),
@@ -284,7 +284,7 @@ macro_rules! children_endpoints {
         }
 
         #[doc = concat!("Adds one of the ", $what, " of ", $of, " (staff, admins; draft plans only).")]
-        #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Parent id")),
+        #[utoipa::path(tag = "plans", summary = concat!("Adds one of the ", $what, " of ", $of, " (staff, admins; draft plans only)."), params(("id" = Uuid, Path, description = "Parent id")),
             request_body = NewNode, responses(
             (status = 201, description = "Created.", body = Node),
             (status = 404, description = "No such parent.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -308,7 +308,7 @@ macro_rules! children_endpoints {
 macro_rules! node_endpoints {
     ($get:ident, $update:ident, $delete:ident, $path:literal, $kind:expr, $what:literal) => {
         #[doc = concat!("One ", $what, ".")]
-        #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Node id")), responses(
+        #[utoipa::path(tag = "plans", summary = concat!("One ", $what, "."), params(("id" = Uuid, Path, description = "Node id")), responses(
             (status = 200, description = "The node.", body = Node),
             (status = 304, description = "Not modified.")))]
         #[get($path)]
@@ -325,7 +325,9 @@ macro_rules! node_endpoints {
         }
 
         #[doc = concat!("Changes one ", $what, " (staff, admins). Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).")]
-        #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Node id"),
+        #[utoipa::path(tag = "plans", summary = concat!("Changes one ", $what, " (staff, admins)."),
+            description = "Needs `If-Match`. On an approved plan only the execution of an action (status, progress, responsible, participants) changes; the rest is frozen (409).",
+            params(("id" = Uuid, Path, description = "Node id"),
             ("If-Match" = String, Header, description = "ETag from a GET")),
             request_body = NodePatch, responses(
             (status = 200, description = "Changed.", body = Node),
@@ -346,7 +348,9 @@ macro_rules! node_endpoints {
         }
 
         #[doc = concat!("Deletes one ", $what, " without children (staff, admins; draft plans only). Needs `If-Match`.")]
-        #[utoipa::path(tag = "plans", params(("id" = Uuid, Path, description = "Node id"),
+        #[utoipa::path(tag = "plans", summary = concat!("Deletes one ", $what, " without children (staff, admins; draft plans only)."),
+            description = "Needs `If-Match`.",
+            params(("id" = Uuid, Path, description = "Node id"),
             ("If-Match" = String, Header, description = "ETag from a GET")), responses(
             (status = 204, description = "Deleted."),
             (status = 409, description = "`plan_frozen`, `node_has_children`.", body = crate::error::Problem, content_type = "application/problem+json")))]

@@ -63,6 +63,8 @@ pub struct AppState {
     pub keys: auth::tokens::KeySet,
     /// Signs list cursors.
     pub cursors: http::pagination::CursorCodec,
+    /// Keys the request hashes of `Idempotency-Key` (derived from the signing key).
+    pub idempotency_key: Arc<[u8]>,
     /// Verified against for unknown e-mails, so they cost as much as wrong passwords.
     pub dummy_hash: Arc<str>,
     /// Request and pool metrics.
@@ -292,6 +294,7 @@ impl Application {
             expected_migrations: db::expected_migrations(),
             config: Arc::new(config.clone()),
             cursors: http::pagination::CursorCodec::new(keys.derive("agrupa cursor v1")),
+            idempotency_key: keys.derive("agrupa idempotency v1").into(),
             keys,
             dummy_hash,
             metrics: Arc::default(),

@@ -13,6 +13,7 @@ mod funding;
 mod funding_rules;
 mod health;
 mod helpers;
+mod idempotency;
 mod members;
 mod members_rules;
 mod openapi;

@@ -256,7 +256,7 @@ fn claims_keys(req: &ServiceRequest) -> Option<String> {
         return None;
     }
     let state = req.app_data::<web::Data<AppState>>()?;
-    let scope = super::caller_key(req, &state.keys);
+    let scope = super::caller_key(req, state);
     scope.starts_with("sub:").then_some(scope)
 }
 

@@ -23,5 +23,7 @@ mod process;
 mod replicas;
 mod roles;
 mod seed;
+mod sign_out;
+mod signin_limits;
 mod support;
 mod users;

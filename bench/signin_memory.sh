@@ -7,7 +7,8 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/agrupa_bench bash bench/signin_memory.sh
 # Without DATABASE_URL it uses the embedded PostgreSQL in a throw-away folder. Rate limits and
 # the sign-in throttle are raised by environment variables (as ci/e2e/schemathesis.sh does),
-# so every request reaches argon2. AGRUPA_BIN=/path/to/agrupa skips the build. Prints Markdown.
+# so every request reaches argon2. AGRUPA_BIN=/path/to/agrupa skips the build (LABEL names it
+# in the report). Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
@@ -53,12 +54,13 @@ sleep 5
 idle=$(kb VmRSS)
 codes=$(sort "$WORK/codes.txt" | uniq -c | awk '{printf "%s× %s, ", $1, $2}' | sed 's/, $//')
 
-echo "## Sign-in memory ($(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo '?')}
+echo "## Sign-in memory ($(date -u +%Y-%m-%dT%H:%MZ), $LABEL)"
 echo
 echo "$(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); release build;"
 echo "$N password sign-ins from $C concurrent curl clients in ${elapsed} s (answers: $codes)."
 echo
-echo "| RSS of agrupa | MB |"
+echo "| RSS of agrupa | MiB |"
 echo "|---|---|"
 echo "| before the burst (VmRSS) | $(mb "$before") |"
 echo "| peak through the burst (VmHWM) | $(mb "$peak") |"

@@ -24,13 +24,18 @@
 //! | `AGRUPA_JWT_AUDIENCE` | `agrupa-api` | `aud` of access tokens |
 //! | `AGRUPA_ACCESS_TOKEN_TTL_SECS` | `900` | access token lifetime |
 //! | `AGRUPA_REFRESH_TOKEN_TTL_SECS` | `2592000` | refresh token lifetime (30 days) |
-//! | `AGRUPA_LOGIN_MAX_FAILURES` | `5` | failed sign-ins per account within the lockout window before 429 |
+//! | `AGRUPA_LOGIN_MAX_FAILURES` | `5` | failed sign-ins per account *from one client address* within the lockout window before 429 (also: wrong current passwords on a password change, per user) |
+//! | `AGRUPA_LOGIN_MAX_FAILURES_PER_ACCOUNT` | `100` | failed sign-ins per account from all addresses together within the window before 429 (stops a guessing attack spread over many addresses) |
 //! | `AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address within the window before 429 |
 //! | `AGRUPA_LOGIN_LOCKOUT_SECS` | `900` | the window, and how long a lock lasts |
 //! | `AGRUPA_RATE_LIMIT` | `600` | requests per minute per caller (token subject, or address when anonymous), per instance; `0` turns it off |
 //! | `AGRUPA_TOKEN_RATE_LIMIT` | `60` | requests per minute per address to the token and revocation endpoints, per instance; `0` turns it off |
 //! | `AGRUPA_REQUEST_TIMEOUT_SECS` | `30` | longest a request may take before it is abandoned (503) |
+//! | `AGRUPA_TRUSTED_PROXIES` | unset | comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client address; unset = the headers are ignored and the peer address is the client's |
+//! | `AGRUPA_METRICS_ADDR` | unset | serve `/metrics` on this separate address (`host:port`, no authentication: keep it private) instead of on the API's |
+//! | `AGRUPA_METRICS_TOKEN` | unset | a bearer token (≥ 16 characters) that may read `/metrics` on the API's address; without it only an admin's access token may |
 //! | `AGRUPA_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from a browser (e.g. `https://app.example.org`); unset = same origin only |
+//! | `AGRUPA_PASSWORD_HASH_WAIT_MS` | `2000` | how long a password check (sign-in, password change, new user) waits for one of the per-core hashing slots before answering 503 with `Retry-After` |
 //! | `AGRUPA_ADMIN_PASSWORD` | unset | password for `agrupa admin create` (prompted when unset on a terminal) |
 //!
 //! Secrets (the database password, the signing keys) are never printed: `Debug` redacts them.
@@ -105,6 +110,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     /// `AGRUPA_LOGIN_MAX_FAILURES`.
     pub login_max_failures: u32,
+    /// `AGRUPA_LOGIN_MAX_FAILURES_PER_ACCOUNT`.
+    pub login_max_failures_per_account: u32,
     /// `AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS`.
     pub login_max_failures_per_address: u32,
     /// `AGRUPA_LOGIN_LOCKOUT_SECS`.
@@ -117,6 +124,14 @@ pub struct Config {
     pub request_timeout: Duration,
     /// `AGRUPA_CORS_ORIGINS`.
     pub cors_origins: Vec<String>,
+    /// `AGRUPA_PASSWORD_HASH_WAIT_MS`.
+    pub password_hash_wait: Duration,
+    /// `AGRUPA_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<crate::http::client_addr::Cidr>,
+    /// `AGRUPA_METRICS_ADDR`.
+    pub metrics_addr: Option<String>,
+    /// `AGRUPA_METRICS_TOKEN` (secret).
+    pub metrics_token: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -143,6 +158,9 @@ impl fmt::Debug for Config {
             .field("jwt_audience", &self.jwt_audience)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -171,12 +189,17 @@ impl Default for Config {
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             login_max_failures: 5,
+            login_max_failures_per_account: 100,
             login_max_failures_per_address: 20,
             login_lockout: Duration::from_secs(900),
             rate_limit: 600,
             token_rate_limit: 60,
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
+            password_hash_wait: Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
+            metrics_addr: None,
+            metrics_token: None,
         }
     }
 }
@@ -240,6 +263,13 @@ impl Config {
                 .map_or(d.refresh_token_ttl, |s| Duration::from_secs(s as u64)),
             login_max_failures: parse_opt(&get, "AGRUPA_LOGIN_MAX_FAILURES", 1, 1000)?
                 .map_or(d.login_max_failures, |v| v as u32),
+            login_max_failures_per_account: parse_opt(
+                &get,
+                "AGRUPA_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                1,
+                1_000_000,
+            )?
+            .map_or(d.login_max_failures_per_account, |v| v as u32),
             login_max_failures_per_address: parse_opt(
                 &get,
                 "AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -256,6 +286,15 @@ impl Config {
             request_timeout: parse_opt(&get, "AGRUPA_REQUEST_TIMEOUT_SECS", 1, 3600)?
                 .map_or(d.request_timeout, |s| Duration::from_secs(s as u64)),
             cors_origins: parse_origins(get("AGRUPA_CORS_ORIGINS").as_deref())?,
+            password_hash_wait: parse_opt(&get, "AGRUPA_PASSWORD_HASH_WAIT_MS", 1, 60_000)?
+                .map_or(d.password_hash_wait, |ms| Duration::from_millis(ms as u64)),
+            trusted_proxies: get("AGRUPA_TRUSTED_PROXIES")
+                .map(|raw| crate::http::client_addr::parse_list(&raw))
+                .transpose()
+                .map_err(|e| ConfigError(format!("AGRUPA_TRUSTED_PROXIES: {e}")))?
+                .unwrap_or_default(),
+            metrics_addr: get("AGRUPA_METRICS_ADDR"),
+            metrics_token: get("AGRUPA_METRICS_TOKEN"),
         };
         config.check()?;
         Ok(config)
@@ -272,6 +311,15 @@ impl Config {
         if self.env == Environment::Production && self.jwt_keys.is_none() {
             return Err(ConfigError(
                 "AGRUPA_ENV=production requires AGRUPA_JWT_KEYS (token signing keys)".into(),
+            ));
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            return Err(ConfigError(
+                "AGRUPA_METRICS_TOKEN must be at least 16 characters".into(),
             ));
         }
         if let Some(keys) = &self.jwt_keys {

@@ -63,6 +63,8 @@ pub struct AppState {
     pub keys: auth::tokens::KeySet,
     /// Signs list cursors.
     pub cursors: http::pagination::CursorCodec,
+    /// Keys the request hashes of `Idempotency-Key` (derived from the signing key).
+    pub idempotency_key: Arc<[u8]>,
     /// Verified against for unknown e-mails, so they cost as much as wrong passwords.
     pub dummy_hash: Arc<str>,
     /// Request and pool metrics.
@@ -256,6 +258,7 @@ impl Database {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_server: Option<(u16, Server)>,
     pool: DbPool,
     embedded: Option<EmbeddedPostgres>,
     lockout: std::time::Duration,
@@ -283,8 +286,10 @@ impl Application {
         let spec_json = web::Bytes::from(serde_json::to_vec(&spec)?);
         drop(spec);
         let keys = token_keys(&config)?;
-        let dummy_hash: Arc<str> = tokio::task::spawn_blocking(auth::password::dummy_hash)
-            .await?
+        auth::password::configure(config.password_hash_wait);
+        let dummy_hash: Arc<str> = auth::password::dummy_hash()
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing the dummy password: {}", e.code()))?
             .into();
         let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = web::Data::new(AppState {
@@ -292,6 +297,7 @@ impl Application {
             expected_migrations: db::expected_migrations(),
             config: Arc::new(config.clone()),
             cursors: http::pagination::CursorCodec::new(keys.derive("agrupa cursor v1")),
+            idempotency_key: keys.derive("agrupa idempotency v1").into(),
             keys,
             dummy_hash,
             metrics: Arc::default(),
@@ -301,6 +307,7 @@ impl Application {
             }),
             stopping: stopping.clone(),
         });
+        let metrics_state = state.clone();
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let mut server = actix_web::HttpServer::new(move || {
@@ -360,9 +367,14 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
+        let metrics_server = match &config.metrics_addr {
+            Some(addr) => Some(metrics_server(addr, metrics_state)?),
+            None => None,
+        };
         Ok(Self {
             port,
             server: server.run(),
+            metrics_server,
             pool,
             embedded: database.embedded,
             lockout: config.login_lockout,
@@ -381,6 +393,11 @@ impl Application {
         self.port
     }
 
+    /// The port of the separate metrics address (`AGRUPA_METRICS_ADDR`), when set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until SIGTERM/SIGINT (see [`stop_on_signal`]), lets in-flight requests finish
     /// (bounded by `AGRUPA_SHUTDOWN_TIMEOUT_SECS`), closes the pool and stops the embedded
     /// database.
@@ -391,7 +408,15 @@ impl Application {
             self.stopping,
             self.drain,
         ));
+        let metrics = self.metrics_server.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let result = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         chores.abort();
         signals.abort();
         tracing::info!("HTTP server stopped; closing the database pool");
@@ -402,6 +427,24 @@ impl Application {
         }
         Ok(result?)
     }
+}
+
+/// The metrics alone, on their own address (`AGRUPA_METRICS_ADDR`), without authentication:
+/// for a scraper on a private network. One worker; the port it listens on.
+fn metrics_server(addr: &str, state: web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (AGRUPA_METRICS_ADDR): {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = actix_web::HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(metrics::metrics_private))
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .run();
+    Ok((port, server))
 }
 
 /// Stops the server on a signal. SIGTERM (an orchestrator's rolling restart): readiness

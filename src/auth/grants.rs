@@ -132,26 +132,25 @@ pub async fn password(
     ) else {
         return Err(invalid_request("`username` and `password` are required."));
     };
-    let account_key = format!("account:{}", username.trim().to_lowercase());
+    let account = username.trim().to_lowercase();
+    let pair_key = format!("pair:{account}|{address}");
+    let account_key = format!("account:{account}");
     let address_key = format!("address:{address}");
     let mut conn = state.conn().await?;
     let config = &state.config;
     // Counted before the password is checked, so parallel guesses cannot slip past the limit.
-    let account_wait = throttle::attempt(
-        &mut conn,
-        &account_key,
-        config.login_max_failures,
-        config.login_lockout,
-    )
-    .await?;
-    let address_wait = throttle::attempt(
-        &mut conn,
-        &address_key,
-        config.login_max_failures_per_address,
-        config.login_lockout,
-    )
-    .await?;
-    if let Some(wait) = account_wait.max(address_wait) {
+    // Three counts (see `throttle`): this account from this address (the low limit), this
+    // account from anywhere (a much higher one), this address for any account.
+    let mut wait = None;
+    for (key, max) in [
+        (&pair_key, config.login_max_failures),
+        (&account_key, config.login_max_failures_per_account),
+        (&address_key, config.login_max_failures_per_address),
+    ] {
+        let w = throttle::attempt(&mut conn, key, max, config.login_lockout).await?;
+        wait = wait.max(w);
+    }
+    if let Some(wait) = wait {
         tracing::warn!(address, "sign-in refused: too many failures");
         return Err(ApiError::too_many_requests(wait));
     }
@@ -165,15 +164,11 @@ pub async fn password(
         .as_ref()
         .map_or_else(|| state.dummy_hash.to_string(), |u| u.password_hash.clone());
     let too_long = secret.chars().count() > password::MAX_LENGTH;
-    let verified = tokio::task::spawn_blocking(move || {
-        if too_long {
-            Verified::No
-        } else {
-            password::verify(&secret, &stored)
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let verified = if too_long {
+        Verified::No
+    } else {
+        password::verify(secret, stored).await?
+    };
 
     let user = match (user, verified) {
         (Some(user), Verified::Yes) if user.active => (user, None),
@@ -188,7 +183,10 @@ pub async fn password(
     let scope = scopes.join(" ");
     let refresh = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            throttle::clear(conn, &account_key).await?;
+            // The pair's failures are the user's own typos: forgotten. The account's and the
+            // address's counts may hold an attacker's: only this attempt is taken back.
+            throttle::clear(conn, &pair_key).await?;
+            throttle::forgive(conn, &account_key).await?;
             throttle::forgive(conn, &address_key).await?;
             repo::record_login(conn, user.id, rehash).await?;
             new_refresh_token(

@@ -55,12 +55,6 @@ fn percent_decode(s: &str) -> String {
         .map_or_else(|| s.to_owned(), |(_, v)| v)
 }
 
-/// The client's address, for throttling.
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}
-
 /// Issues tokens (OAuth 2.0, RFC 6749).
 ///
 /// Grants: `password` (username = e-mail; for people, e.g. from Swagger UI's *Authorize*),
@@ -92,7 +86,7 @@ pub async fn token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let form: TokenRequest = parse_body(&req, &body)?;
-    let address = client_address(&req);
+    let address = crate::http::client_addr::client_address(&req, &state.config.trusted_proxies);
     let issued = match form.grant_type.as_str() {
         "password" => {
             grants::password(&state, form.username, form.password, form.scope, &address).await?

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{dsl::exists, prelude::*};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::model::{
@@ -175,15 +175,31 @@ pub async fn refresh_family(
         .optional()
 }
 
-/// Revokes every token of a family.
+/// Revokes every token of a family, including one a concurrent refresh is issuing.
+///
+/// A refresh holds the row of the token it spends until it commits its successor. A plain
+/// UPDATE of the family would wait for that row but, working from the snapshot it started
+/// with, miss the successor (a sign-out racing a refresh left the new token alive). So the
+/// family's rows are locked first, which waits for any refresh in flight, and the UPDATE
+/// that follows, a new statement, sees what it committed. A refresh that comes after the lock
+/// finds its token revoked.
 pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> QueryResult<usize> {
-    diesel::update(
+    conn.transaction(async |conn| {
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
-    .execute(conn)
+            .select(refresh_tokens::id)
+            .for_update()
+            .load::<Uuid>(conn)
+            .await?;
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(family_id))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+    })
     .await
 }
 

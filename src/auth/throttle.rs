@@ -1,8 +1,26 @@
-//! Sign-in attempts, counted per account and per client address in PostgreSQL (so the limit
-//! holds across replicas). An attempt is counted *before* the password is checked, so that
-//! parallel guesses are counted too; a successful sign-in clears the account's count and
-//! takes its attempt back from the address. After `max` failed attempts within the window,
-//! the next ones are refused (429) for the window's length.
+//! Sign-in attempts, counted in PostgreSQL (so the limits hold across replicas). An attempt is
+//! counted *before* the password is checked, so that parallel guesses are counted too. After
+//! `max` failed attempts within the window, the next ones are refused (429) for the window's
+//! length.
+//!
+//! Three counts, following the OWASP Authentication Cheat Sheet ("Account Lockout": lock out
+//! the attacker, not the user; an attacker who can lock any account at will has a denial of
+//! service against it, starting with the administrators):
+//!
+//! - **account + client address** (`AGRUPA_LOGIN_MAX_FAILURES`, 5): the ordinary lockout. Six
+//!   wrong passwords from one address lock that address out of that account, and nobody else:
+//!   the real user, elsewhere, still signs in. A success clears it.
+//! - **account, from every address** (`AGRUPA_LOGIN_MAX_FAILURES_PER_ACCOUNT`, 100): stops a
+//!   guessing attack spread over many addresses, at a threshold far above what typos reach,
+//!   so that locking a user out takes a botnet's effort and is visible in the logs. A success
+//!   takes back only its own attempt (clearing it would hand an attacker a fresh budget each
+//!   time the user signs in).
+//! - **client address, for any account** (`AGRUPA_LOGIN_MAX_FAILURES_PER_ADDRESS`, 20):
+//!   stops one address from spraying one password over many accounts.
+//!
+//! Addresses are what `http::client_addr` finds (forwarding headers only from
+//! `AGRUPA_TRUSTED_PROXIES`), so that behind a proxy each user has their own. A password change
+//! (`POST /me/password`) counts its wrong current passwords per user with the first limit.
 
 use std::time::Duration;
 
@@ -11,6 +29,15 @@ use diesel::{
     sql_types::{Array, BigInt, Double, Integer, Nullable, Text},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// A limit: at most `max` failed attempts within `window`, then locked for `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// Failed attempts allowed within the window.
+    pub max: u32,
+    /// The window, and how long a lock lasts.
+    pub window: Duration,
+}
 
 #[derive(QueryableByName)]
 struct Wait {

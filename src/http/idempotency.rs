@@ -1,12 +1,26 @@
 //! `Idempotency-Key` on POST: a retry with the same key and body gets the first response
 //! again (status, headers, body); the same key with another body is a 422; a retry while the
-//! first request is still running is a 409. Keys are scoped to the caller (token subject, or
-//! client address when anonymous), stored in PostgreSQL (so they hold across replicas), and
-//! kept 24 hours.
+//! first request is still running is a 409. Keys are scoped to the caller (the token's
+//! subject), stored in PostgreSQL (so they hold across replicas), and kept 24 hours.
 //!
-//! Responses are stored when they are final: 2xx, and 4xx except 401, 408 and 429 (those
-//! may succeed on retry). A 5xx, or a crash before the response is stored, releases the key
-//! so the retry runs again. Limitation: a process killed between committing the change and
+//! Only a **signed-in caller** (a valid bearer token) posting to a **routed `/api/v1` path**
+//! outside `/api/v1/auth/` claims a key; every other request passes through untouched, with
+//! its body unread. This runs before authentication and outside the handlers, so anything it
+//! did for anonymous callers (buffering a body, scanning it, writing a row kept for a day)
+//! would be work anyone could make the server do for free.
+//!
+//! The request hash is an HMAC-SHA256 keyed from the signing key (`KeySet::derive`), not a
+//! plain digest: the body may hold a password, and a plain hash of a guessable body is a
+//! guessable hash. Multipart bodies are hashed without their boundary (a client picks a new
+//! one per form), split with a linear-time search; boundaries must follow RFC 2046 (1–70
+//! characters), else 400.
+//!
+//! Responses are stored when they are final: 2xx, and 4xx except 401, 404, 405, 408 and 429
+//! (those may succeed on retry, or say nothing was done). A response marked
+//! `Cache-Control: no-store` (one carrying a secret: a new API client's, a rotated secret)
+//! is never stored: its key is released, so a retry runs again rather than a replay table
+//! holding a second copy of the credential. A 5xx, or a crash before the response is stored,
+//! releases the key so the retry runs again. Limitation: a process killed between committing the change and
 //! storing its response leaves the key "in progress" for [`LEASE`]; after that a retry runs
 //! the request again.
 
@@ -28,7 +42,8 @@ use diesel::{
     sql_types::{Bytea, Jsonb, Nullable, SmallInt, Text},
 };
 use diesel_async::RunQueryDsl;
-use sha2::{Digest, Sha256};
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
 
 use super::request_id::{REQUEST_ID_HEADER, RequestId, render};
 use crate::{AppState, error::ApiError};
@@ -70,8 +85,7 @@ pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = req.headers().get(&IDEMPOTENCY_KEY).cloned();
-    let (Some(key), true) = (key, req.method() == Method::POST) else {
+    let Some(scope) = claims_keys(&req) else {
         return next
             .call(req)
             .await
@@ -82,8 +96,10 @@ pub async fn idempotency(
         let res = render(&err, req.request());
         Ok(req.into_response(res))
     };
-    let key = match key.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+    let key = match req.headers().get(&IDEMPOTENCY_KEY).map(HeaderValue::to_str) {
+        Some(Ok(k))
+            if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             k.to_owned()
         }
         _ => {
@@ -99,13 +115,13 @@ pub async fn idempotency(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return fail(req, ApiError::internal(anyhow::anyhow!("no app state")));
     };
-    let scope = super::caller_key(&req, &state.keys);
+    let boundary = match multipart_boundary(&req) {
+        Ok(b) => b,
+        Err(e) => return fail(req, e),
+    };
     // Multipart bodies (the only ones are document uploads, whose handler enforces the exact
-    // limit) from a signed-in caller may be as large as a document; anything else as the
-    // body limit.
-    let boundary = multipart_boundary(&req);
-    let upload = boundary.is_some() && scope.starts_with("sub:");
-    let limit = if upload {
+    // limit) may be as large as a document; anything else as the body limit.
+    let limit = if boundary.is_some() {
         state
             .config
             .document_max_bytes
@@ -117,25 +133,13 @@ pub async fn idempotency(
         Ok(b) => b,
         Err(e) => return fail(req, e),
     };
-    let mut hasher = Sha256::new();
-    hasher.update(req.path().as_bytes());
-    hasher.update(b"?");
-    hasher.update(req.query_string().as_bytes());
-    hasher.update(b"\n");
-    match &boundary {
-        // A client picks a new random boundary each time it builds a form: the hash leaves
-        // it out, so a retry of the same form matches.
-        Some(b) if !b.is_empty() => {
-            for (i, piece) in split_on(&body, b.as_bytes()).into_iter().enumerate() {
-                if i > 0 {
-                    hasher.update(b"\0boundary\0");
-                }
-                hasher.update(piece);
-            }
-        }
-        _ => hasher.update(&body),
-    }
-    let hash = hasher.finalize().to_vec();
+    let hash = request_hash(
+        &state.idempotency_key,
+        req.path(),
+        req.query_string(),
+        boundary.as_deref(),
+        &body,
+    );
     req.set_payload(Payload::from(body));
 
     let stored = match claim(&state, &scope, &key, &hash).await {
@@ -194,9 +198,9 @@ pub async fn idempotency(
         }
     };
     let status = res.status();
-    let keep = status.is_success()
-        || (status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429));
-    if !keep {
+    let final_answer = status.is_success()
+        || (status.is_client_error() && !matches!(status.as_u16(), 401 | 404 | 405 | 408 | 429));
+    if !final_answer || carries_secret(res.headers()) {
         release(&state, &scope, &key).await;
         return Ok(res.map_into_boxed_body());
     }
@@ -237,38 +241,103 @@ pub async fn idempotency(
     Ok(ServiceResponse::new(http, response))
 }
 
-/// The boundary of a `multipart/*` request, if it is one.
-fn multipart_boundary(req: &ServiceRequest) -> Option<String> {
-    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    if !value.to_ascii_lowercase().starts_with("multipart/") {
+/// The scope of the caller's keys when this request claims one: a POST with
+/// `Idempotency-Key` from a signed-in caller to a routed `/api/v1` path other than the token
+/// and revocation endpoints (`None`: the request passes through untouched).
+fn claims_keys(req: &ServiceRequest) -> Option<String> {
+    if req.method() != Method::POST || !req.headers().contains_key(&IDEMPOTENCY_KEY) {
         return None;
     }
-    Some(
-        value
-            .split(';')
-            .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-            .unwrap_or_default(),
-    )
+    // The path as the router will see it (percent-decoded), matched against the routes.
+    let pattern = req
+        .resource_map()
+        .match_pattern(req.match_info().as_str())?;
+    if !pattern.starts_with("/api/v1/") || pattern.starts_with("/api/v1/auth/") {
+        return None;
+    }
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let scope = super::caller_key(req, state);
+    scope.starts_with("sub:").then_some(scope)
 }
 
-/// `haystack` split on every occurrence of `needle` (not empty).
-fn split_on<'a>(haystack: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i + needle.len() <= haystack.len() {
-        if &haystack[i..i + needle.len()] == needle {
-            pieces.push(&haystack[start..i]);
-            i += needle.len();
-            start = i;
-        } else {
-            i += 1;
+/// Whether a response is marked as not to be kept anywhere (it carries a secret).
+fn carries_secret(headers: &header::HeaderMap) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
+}
+
+/// The keyed hash of a request: path, query and body (without a multipart boundary, which a
+/// client picks anew for each form, so a retry of the same form matches).
+pub fn request_hash(
+    key: &[u8],
+    path: &str,
+    query: &str,
+    boundary: Option<&str>,
+    body: &[u8],
+) -> Vec<u8> {
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        // (HMAC takes keys of any length; this branch is unreachable.)
+        return Vec::new();
+    };
+    mac.update(path.as_bytes());
+    mac.update(b"?");
+    mac.update(query.as_bytes());
+    mac.update(b"\n");
+    match boundary {
+        Some(b) => {
+            let mut start = 0;
+            for at in memchr::memmem::find_iter(body, b.as_bytes()) {
+                mac.update(&body[start..at]);
+                mac.update(b"\0boundary\0");
+                start = at + b.len();
+            }
+            mac.update(&body[start..]);
         }
+        None => mac.update(body),
     }
-    pieces.push(&haystack[start..]);
-    pieces
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The boundary of a `multipart/*` request, if it is one; 400 unless it is a boundary as
+/// RFC 2046 §5.1.1 defines it: 1–70 characters of its set, not ending in a space.
+fn multipart_boundary(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    if !value
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/")
+    {
+        return Ok(None);
+    }
+    let boundary = value
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        .unwrap_or_default();
+    if is_rfc2046_boundary(boundary) {
+        Ok(Some(boundary.to_owned()))
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_multipart_boundary",
+            "The multipart boundary must be 1–70 characters (RFC 2046).",
+        ))
+    }
+}
+
+/// RFC 2046 §5.1.1: `boundary := 0*69<bchars> bcharsnospace`.
+pub fn is_rfc2046_boundary(b: &str) -> bool {
+    let allowed = |c: u8| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&c);
+    (1..=70).contains(&b.len()) && b.bytes().all(allowed) && !b.ends_with(' ')
 }
 
 /// Room for a multipart form's boundaries and headers beyond the document itself.
@@ -389,4 +458,31 @@ pub async fn purge_expired(
     diesel::sql_query("DELETE FROM idempotency_keys WHERE expires_at < now()")
         .execute(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_follow_rfc_2046() {
+        assert!(is_rfc2046_boundary("agrupa-test-boundary-7d1f"));
+        assert!(is_rfc2046_boundary(&"b".repeat(70)));
+        assert!(!is_rfc2046_boundary(&"b".repeat(71)));
+        assert!(!is_rfc2046_boundary(""));
+        assert!(!is_rfc2046_boundary("ends with space "));
+        assert!(!is_rfc2046_boundary("no;semicolons"));
+    }
+
+    #[test]
+    fn the_hash_ignores_the_boundary_and_depends_on_the_key() {
+        let form = |b: &str| format!("--{b}\r\nx\r\n--{b}--\r\n").into_bytes();
+        let h = |key: &[u8], b: &str| request_hash(key, "/p", "", Some(b), &form(b));
+        assert_eq!(h(b"k", "one"), h(b"k", "other"));
+        assert_ne!(h(b"k", "one"), h(b"k2", "one"));
+        assert_ne!(
+            request_hash(b"k", "/p", "", None, b"a"),
+            request_hash(b"k", "/p", "", None, b"b")
+        );
+    }
 }

@@ -21,7 +21,13 @@ use actix_web::{
     web,
 };
 
-use crate::AppState;
+use actix_web::FromRequest as _;
+
+use crate::{
+    AppState,
+    auth::{Caller, Role},
+    error::ApiError,
+};
 
 /// Histogram bucket upper bounds, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -268,13 +274,57 @@ pub async fn measure(
 }
 
 /// Prometheus metrics of this instance (text exposition format).
+///
+/// They name every route and
+/// its traffic, so they are not public: the scraper sends `Authorization: Bearer` with the
+/// configured `AGRUPA_METRICS_TOKEN`, or an admin's access token. When `AGRUPA_METRICS_ADDR`
+/// is set, they are served there (without authentication: keep that address private) and
+/// this path answers 404.
 #[utoipa::path(
     tag = "health",
-    security(()),
-    responses((status = 200, description = "Prometheus text format.", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text format.", body = String, content_type = "text/plain"),
+        (status = 404, description = "Served on `AGRUPA_METRICS_ADDR` instead.", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if state.config.metrics_addr.is_some() {
+        return Err(crate::error::not_found());
+    }
+    let bearer = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let by_token = match (bearer, &state.config.metrics_token) {
+        (Some(given), Some(expected)) => {
+            use subtle::ConstantTimeEq;
+            bool::from(given.as_bytes().ct_eq(expected.trim().as_bytes()))
+        }
+        _ => false,
+    };
+    if !by_token {
+        let caller = Caller::extract(&req).await?;
+        if caller.role != Role::Admin {
+            return Err(ApiError::forbidden(
+                "Only admins (or the metrics token) may read the metrics.",
+            ));
+        }
+    }
+    Ok(render(&state))
+}
+
+/// `/metrics` on the separate metrics address (`AGRUPA_METRICS_ADDR`): no authentication.
+pub async fn metrics_private(state: web::Data<AppState>) -> HttpResponse {
+    render(&state)
+}
+
+fn render(state: &AppState) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(&state.pool))

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP machinery shared by every module: request ids, access logs,
 //! problem+json for every error (including actix's own), and the 404/405 fallback.
 
+pub mod client_addr;
 pub mod csv;
 pub mod etag;
 pub mod extract;
@@ -22,11 +23,12 @@ pub use request_id::RequestId;
 use actix_web::{HttpMessage, dev::ServiceRequest, http::header};
 
 /// Who is calling, cheaply, before any handler runs (for rate limits and idempotency
-/// scopes): the subject of a valid bearer token, else the client address. The database is
-/// not consulted; handlers still authenticate fully through [`crate::auth::Caller`], which
-/// reuses the claims verified here (kept in the request's extensions) instead of verifying
-/// the token a second time.
-pub fn caller_key(req: &ServiceRequest, keys: &crate::auth::tokens::KeySet) -> String {
+/// scopes): the subject of a valid bearer token, else the client address
+/// ([`client_addr::client_address`]). The database is not consulted; handlers still
+/// authenticate fully through [`crate::auth::Caller`], which reuses the claims verified here
+/// (kept in the request's extensions) instead of verifying the token a second time.
+pub fn caller_key(req: &ServiceRequest, state: &crate::AppState) -> String {
+    let keys = &state.keys;
     if let Some(claims) = req.extensions().get::<crate::auth::tokens::Claims>() {
         return format!("sub:{}", claims.sub);
     }
@@ -40,9 +42,6 @@ pub fn caller_key(req: &ServiceRequest, keys: &crate::auth::tokens::KeySet) -> S
         req.extensions_mut().insert(claims);
         return key;
     }
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = client_addr::client_address(req.request(), &state.config.trusted_proxies);
     format!("addr:{address}")
 }

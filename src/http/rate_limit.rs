@@ -5,6 +5,17 @@
 //! throttle (in PostgreSQL) is what protects passwords across replicas. Every answer carries
 //! `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`;
 //! refused requests get a 429 problem with `Retry-After`.
+//!
+//! The windows are the same for every key (the minute `now / 60`), so a limiter keeps one map
+//! for the current window and throws the whole map away when the next one starts: no key
+//! outlives its window and no request ever scans the map (an earlier sweep rescanned every
+//! key, under the lock, on each request once 50,000 callers had been seen in a minute). The
+//! old map is dropped after the lock is released.
+//!
+//! The token and revocation endpoints are recognised by the route the router will take (the
+//! percent-decoded path), so `/api/v1/auth/%74oken` is limited as the token endpoint it is.
+//! Addresses are clients' addresses as [`super::client_addr`] finds them (forwarding headers
+//! from trusted proxies only).
 
 use std::{
     collections::HashMap,
@@ -25,14 +36,13 @@ use super::request_id::render;
 use crate::{AppState, error::ApiError};
 
 const WINDOW_SECS: u64 = 60;
-/// Entries kept before stale windows are swept.
-const SWEEP_AT: usize = 50_000;
 
 /// One limiter (requests per minute per key; 0 = unlimited).
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
-    windows: Mutex<HashMap<String, (u64, u32)>>,
+    /// The current window and the count of each key in it.
+    current: Mutex<(u64, HashMap<String, u32>)>,
 }
 
 /// The outcome of counting one request.
@@ -53,7 +63,7 @@ impl RateLimiter {
     pub fn new(limit: u32) -> Self {
         Self {
             limit,
-            windows: Mutex::new(HashMap::new()),
+            current: Mutex::new((0, HashMap::new())),
         }
     }
 
@@ -69,27 +79,38 @@ impl RateLimiter {
         }
         let window = now / WINDOW_SECS;
         let reset = WINDOW_SECS - now % WINDOW_SECS;
-        let mut windows = self
-            .windows
+        let mut guard = self
+            .current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() > SWEEP_AT {
-            windows.retain(|_, (w, _)| *w == window);
-        }
-        let entry = windows.entry(key.to_owned()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        let allowed = entry.1 < self.limit;
+        // A new window (a clock stepping back keeps counting in the newer one).
+        let expired = (window > guard.0).then(|| {
+            guard.0 = window;
+            std::mem::take(&mut guard.1)
+        });
+        let count = guard.1.entry(key.to_owned()).or_insert(0);
+        let allowed = *count < self.limit;
         if allowed {
-            entry.1 += 1;
+            *count += 1;
         }
+        let remaining = self.limit - *count;
+        drop(guard);
+        drop(expired);
         Some(Decision {
             allowed,
             limit: self.limit,
-            remaining: self.limit - entry.1,
+            remaining,
             reset,
         })
+    }
+
+    /// Keys counted in the current window.
+    pub fn keys(&self) -> usize {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .len()
     }
 
     /// Counts a request of `key` now.
@@ -136,25 +157,25 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let path = req.path();
-    let decision = if path == "/api/v1/auth/token" || path == "/api/v1/auth/revoke" {
-        let address = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
+    // The route the router will take: the path percent-decoded, as it matches it.
+    let route = req.resource_map().match_pattern(req.match_info().as_str());
+    let path = req.match_info().as_str().to_owned();
+    let decision = if matches!(
+        route.as_deref(),
+        Some("/api/v1/auth/token" | "/api/v1/auth/revoke")
+    ) {
+        let address =
+            super::client_addr::client_address(req.request(), &state.config.trusted_proxies);
         state.limits.token.check(&format!("token:{address}"))
     } else if path.starts_with("/api/") && !state.limits.general.is_off() {
         // (Finding the caller costs a token verification: skip it when limits are off.)
-        state
-            .limits
-            .general
-            .check(&super::caller_key(&req, &state.keys))
+        state.limits.general.check(&super::caller_key(&req, &state))
     } else {
         None
     };
     match decision {
         Some(d) if !d.allowed => {
-            tracing::warn!(path, "rate limited");
+            tracing::warn!(path = %path, "rate limited");
             let mut res = render(&ApiError::too_many_requests(d.reset.max(1)), req.request());
             set_headers(res.headers_mut(), d);
             Ok(req.into_response(res))
@@ -191,5 +212,27 @@ mod tests {
             RateLimiter::new(0).check_at("a", t).is_none(),
             "0 turns it off"
         );
+    }
+
+    #[test]
+    fn a_new_window_forgets_every_key_of_the_old_one_at_once() {
+        let l = RateLimiter::new(1);
+        let t = 6000;
+        for i in 0..120_000 {
+            assert!(l.check_at(&format!("k{i}"), t).unwrap().allowed);
+        }
+        assert_eq!(l.keys(), 120_000, "no sweep within the window");
+        assert!(!l.check_at("k7", t + 59).unwrap().allowed);
+        // Past 50,000 keys each request used to rescan the whole map under the lock; now a
+        // request in the window costs one lookup, and the next window starts empty.
+        let started = std::time::Instant::now();
+        for i in 0..1_000 {
+            l.check_at(&format!("k{i}"), t + 30);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
+        assert!(l.check_at("k7", t + 60).unwrap().allowed);
+        assert_eq!(l.keys(), 1, "the old window's keys are gone");
+        // A clock stepping back does not reopen an old window.
+        assert!(!l.check_at("k7", t + 1).unwrap().allowed);
     }
 }

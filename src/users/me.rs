@@ -88,11 +88,14 @@ pub async fn whoami(conn: &mut AsyncPgConnection, caller: Caller) -> Result<Me, 
 }
 
 /// Changes the signed-in user's password and ends every session of the user: 403 (API
-/// clients), 422 `wrong_password` or `validation_failed`.
+/// clients), 422 `wrong_password` or `validation_failed`, 429 after `limit.max` attempts
+/// within `limit.window` (counted like sign-ins, before the password is checked, so that a
+/// stolen access token cannot be used to guess the password and take the account over).
 pub async fn change_own_password(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     input: PasswordChange,
+    limit: auth::throttle::Limit,
 ) -> Result<(), ApiError> {
     let Some(user_id) = caller.user_id().map(UserId) else {
         return Err(ApiError::forbidden(
@@ -102,11 +105,16 @@ pub async fn change_own_password(
     let mut errors = FieldErrors::default();
     errors.check("new_password", password::check_policy(&input.new_password));
     errors.finish()?;
+    let throttle_key = format!("password-change:{user_id}");
+    if let Some(wait) =
+        auth::throttle::attempt(conn, &throttle_key, limit.max, limit.window).await?
+    {
+        tracing::warn!(user = %user_id, "password change refused: too many wrong passwords");
+        return Err(ApiError::too_many_requests(wait));
+    }
     let stored = repo::password_hash(conn, user_id).await?;
     let current = input.current_password;
-    let verified = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .map_err(ApiError::internal)?;
+    let verified = password::verify(current, stored).await?;
     if verified == password::Verified::No {
         return Err(ApiError::unprocessable(
             "wrong_password",
@@ -121,6 +129,7 @@ pub async fn change_own_password(
             ..Default::default()
         };
         let after = User::from(repo::update(conn, user_id, &changes).await?);
+        auth::throttle::clear(conn, &throttle_key).await?;
         auth::repo::end_user_sessions(conn, user_id.uuid()).await?;
         audit::record(
             conn,
@@ -158,6 +167,7 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<HttpRespon
     responses(
         (status = 204, description = "Changed; sign in again."),
         (status = 422, description = "`wrong_password` or `validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited, or too many wrong current passwords; see `Retry-After`.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/me/password")]
@@ -167,6 +177,10 @@ pub async fn change_password(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    change_own_password(&mut conn, &caller, body.into_inner()).await?;
+    let limit = auth::throttle::Limit {
+        max: state.config.login_max_failures,
+        window: state.config.login_lockout,
+    };
+    change_own_password(&mut conn, &caller, body.into_inner(), limit).await?;
     Ok(HttpResponse::NoContent().finish())
 }

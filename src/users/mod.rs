@@ -25,10 +25,7 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
 
 /// Hashes a password off the async workers (argon2 takes a while on purpose).
 async fn hash_password(plain: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+    password::hash(plain).await
 }
 
 /// What `agrupa admin create` did.
@@ -53,7 +50,9 @@ pub async fn bootstrap_admin(
         return Ok(Bootstrap::Exists(existing.id));
     }
     password::check_policy(&plain_password).map_err(|e| anyhow::anyhow!("password {e}"))?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain_password)).await??;
+    let hash = password::hash(plain_password)
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing the password: {}", e.code()))?;
     let row = model::NewUserRow {
         id: UserId::new(),
         email,

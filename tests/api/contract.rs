@@ -546,7 +546,7 @@ async fn metrics_expose_request_histograms_and_pool_gauges() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.try_list_users(&admin.token, "").await;
-    let text = app.get("/metrics").await.text().await.unwrap();
+    let text = app.metrics_text().await;
     assert!(text.contains("agrupa_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/users\",status=\"200\",le=\"+Inf\"} 1"), "{text}");
     assert!(text.contains("agrupa_http_requests_in_flight"));
     assert!(text.contains("agrupa_db_pool_max_size 4"));

@@ -77,3 +77,38 @@ async fn every_migration_reverts_and_reapplies_cleanly() {
     .unwrap();
     assert_eq!(app.get("/readyz").await.status(), 200);
 }
+
+#[tokio::test]
+async fn metrics_need_the_metrics_token_or_an_admin() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let staff = app.user(&admin, "staff").await;
+    assert_problem(app.get("/metrics").await, 401, "unauthorized").await;
+    let res = app.get_as("not-the-metrics-token", "/metrics").await;
+    assert_problem(res, 401, "unauthorized").await;
+    assert_problem(app.get_as(&staff.token, "/metrics").await, 403, "forbidden").await;
+    assert_eq!(app.get_as(&admin.token, "/metrics").await.status(), 200);
+    let text = app.metrics_text().await;
+    assert!(text.contains("agrupa_http_requests_in_flight"));
+}
+
+#[tokio::test]
+async fn metrics_on_their_own_address_leave_the_api_address() {
+    let app = spawn_app_with(|c| c.metrics_addr = Some("127.0.0.1:0".into())).await;
+    let admin = app.admin().await;
+    assert_problem(app.get_as(&admin.token, "/metrics").await, 404, "not_found").await;
+    let port = app.metrics_port.expect("a metrics port");
+    let res = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("agrupa_db_pool_max_size")
+    );
+}

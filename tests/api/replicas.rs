@@ -27,6 +27,7 @@ async fn replica_of(app: &TestApp, adjust: impl FnOnce(&mut agrupa::config::Conf
     let port = replica.port();
     tokio::spawn(replica.run_until_stopped());
     TestApp {
+        metrics_port: None,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: app.client.clone(),

@@ -40,11 +40,15 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_url: String,
     pub db_name: String,
+    /// The separate metrics port, when the test set `metrics_addr`.
+    pub metrics_port: Option<u16>,
 }
 
 /// The signing key every test app uses, so tests can forge tokens.
 pub const TEST_JWT_SECRET: &str = "dGVzdC1rZXktdGhhdC1pcy1sb25nLWVub3VnaC0zMmJ5dGVzIQ";
 pub const TEST_KID: &str = "test";
+/// The metrics bearer token every test app accepts.
+pub const TEST_METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 /// Test-specific settings on top of the defaults.
 pub fn test_config() -> Config {
@@ -55,6 +59,7 @@ pub fn test_config() -> Config {
         db_timeout: Duration::from_millis(2000),
         workers: Some(1),
         shutdown_timeout: Duration::from_secs(1),
+        metrics_token: Some(TEST_METRICS_TOKEN.into()),
         ..Config::default()
     }
 }
@@ -84,8 +89,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     .await
     .expect("build the application");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        metrics_port,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: reqwest::Client::builder()
@@ -154,6 +161,13 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// `GET /metrics` with the metrics token: the text.
+    pub async fn metrics_text(&self) -> String {
+        let res = self.get_as(TEST_METRICS_TOKEN, "/metrics").await;
+        assert_eq!(res.status(), 200, "metrics");
+        res.text().await.unwrap()
+    }
+
     /// A connection to this app's database.
     pub async fn db(&self) -> diesel_async::AsyncPgConnection {
         use diesel_async::AsyncConnection;
@@ -188,7 +202,7 @@ impl TestApp {
 
     /// The count of SQL statements the metrics give for `route` (0 before its first request).
     pub async fn statements_of(&self, route: &str) -> Option<u64> {
-        let text = self.get("/metrics").await.text().await.unwrap();
+        let text = self.metrics_text().await;
         let prefix = format!("agrupa_db_statements_total{{route=\"{route}\"}} ");
         text.lines()
             .find_map(|l| l.strip_prefix(prefix.as_str()))

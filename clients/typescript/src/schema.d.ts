@@ -1480,7 +1480,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics of this instance (text exposition format). */
+        /**
+         * Prometheus metrics of this instance (text exposition format).
+         * @description They name every route and
+         *     its traffic, so they are not public: the scraper sends `Authorization: Bearer` with the
+         *     configured `AGRUPA_METRICS_TOKEN`, or an admin's access token. When `AGRUPA_METRICS_ADDR`
+         *     is set, they are served there (without authentication: keep that address private) and
+         *     this path answers 404.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -14381,7 +14388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            /** @description Rate limited, or too many wrong current passwords; see `Retry-After`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -19422,6 +19429,33 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Served on `AGRUPA_METRICS_ADDR` instead. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error; the body's request_id finds the logged cause. */

@@ -83,6 +83,70 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
+/// A header field whose value is a bounded string.
+fn string_header(description: &str, max_length: usize) -> utoipa::openapi::header::Header {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Type};
+    HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max_length)),
+        )
+        .description(Some(description))
+        .build()
+}
+
+/// The header fields every answer under `/api/` may carry: the rate-limit fields while limits
+/// are on (`http::rate_limit`, named as the IETF draft names them), and
+/// `Access-Control-Allow-Origin` for a browser origin listed in `AGRUPA_CORS_ORIGINS`.
+fn add_common_headers(response: &mut utoipa::openapi::Response) {
+    let fields = [
+        (
+            "RateLimit-Policy",
+            "The quota per window of the limit that applies: `\"minute\";q=600;w=60` \
+             (`\"token\"` on the token and revocation endpoints). Absent when limits are off.",
+            200,
+        ),
+        (
+            "RateLimit",
+            "What remains of the quota and the seconds until the window resets: \
+             `\"minute\";r=599;t=42`. Absent when limits are off.",
+            200,
+        ),
+        (
+            "Access-Control-Allow-Origin",
+            "The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`).",
+            2000,
+        ),
+    ];
+    for (name, description, max_length) in fields {
+        response
+            .headers
+            .entry(name.to_owned())
+            .or_insert_with(|| string_header(description, max_length));
+    }
+}
+
+/// `Retry-After` (seconds) on the answers that send it: 429 and 503.
+fn add_retry_after(response: &mut utoipa::openapi::Response) {
+    use utoipa::openapi::{HeaderBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    response
+        .headers
+        .entry("Retry-After".to_owned())
+        .or_insert_with(|| {
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                        .minimum(Some(1))
+                        .maximum(Some(86_400)),
+                )
+                .description(Some("Seconds to wait before retrying."))
+                .build()
+        });
+}
+
 /// Final touches once every route is registered.
 pub fn finish(api: &mut openapi::OpenApi) {
     add_common_responses(api);
@@ -287,6 +351,16 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
                         .responses
                         .entry(status.to_owned())
                         .or_insert_with(|| problem(description));
+                }
+            }
+            if under_api {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response {
+                        add_common_headers(response);
+                        if status == "429" || status == "503" {
+                            add_retry_after(response);
+                        }
+                    }
                 }
             }
         }

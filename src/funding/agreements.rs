@@ -556,6 +556,23 @@ pub async fn update(
         }),
         justification_due_on: p.justification_due_on,
     };
+    // Amounts out of range need no database: refused before any lock or precondition.
+    let amounts = p
+        .total_cents
+        .map(|t| ("total_cents".to_owned(), t))
+        .into_iter()
+        .chain(
+            p.instalments
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, inst)| (format!("instalments[{i}].amount_cents"), inst.amount_cents)),
+        );
+    for (field, value) in amounts {
+        if !value.in_range(Cents::ZERO) {
+            errors.add(&field, "out_of_range", Cents::range_message(Cents::ZERO));
+        }
+    }
     errors.finish()?;
     conn.transaction(async |conn| {
         // Writers (staff, admins) see every agreement: no visibility to decide first.

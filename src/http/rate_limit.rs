@@ -3,8 +3,12 @@
 //! Fixed one-minute windows counted in this process's memory: **per instance**. With N
 //! replicas behind a balancer a caller may get up to N times the limit; the failed sign-in
 //! throttle (in PostgreSQL) is what protects passwords across replicas. Every answer carries
-//! `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`;
-//! refused requests get a 429 problem with `Retry-After`.
+//! the IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy:
+//! "minute";q=600;w=60` (the quota per window) and `RateLimit: "minute";r=599;t=42` (what
+//! remains and the seconds until the window resets), named `"token"` on the token and
+//! revocation endpoints; and, for clients written against the earlier drafts,
+//! `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. Refused requests get a 429
+//! problem with `Retry-After`.
 //!
 //! The windows are the same for every key (the minute `now / 60`), so a limiter keeps one map
 //! for the current window and throws the whole map away when the next one starts: no key
@@ -132,13 +136,25 @@ pub struct Limits {
     pub token: RateLimiter,
 }
 
-fn set_headers(headers: &mut actix_web::http::header::HeaderMap, d: Decision) {
-    let pairs = [
+/// The header fields of one decision under the policy `policy`.
+fn header_fields(policy: &str, d: Decision) -> [(&'static str, String); 5] {
+    [
+        (
+            "ratelimit-policy",
+            format!("\"{policy}\";q={};w={WINDOW_SECS}", d.limit),
+        ),
+        (
+            "ratelimit",
+            format!("\"{policy}\";r={};t={}", d.remaining, d.reset),
+        ),
         ("ratelimit-limit", d.limit.to_string()),
         ("ratelimit-remaining", d.remaining.to_string()),
         ("ratelimit-reset", d.reset.to_string()),
-        ("ratelimit-policy", format!("{};w={WINDOW_SECS}", d.limit)),
-    ];
+    ]
+}
+
+fn set_headers(headers: &mut actix_web::http::header::HeaderMap, policy: &str, d: Decision) {
+    let pairs = header_fields(policy, d);
     for (name, value) in pairs {
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), v);
@@ -160,29 +176,33 @@ pub async fn rate_limit(
     // The route the router will take: the path percent-decoded, as it matches it.
     let route = req.resource_map().match_pattern(req.match_info().as_str());
     let path = req.match_info().as_str().to_owned();
-    let decision = if matches!(
+    let (policy, decision) = if matches!(
         route.as_deref(),
         Some("/api/v1/auth/token" | "/api/v1/auth/revoke")
     ) {
         let address =
             super::client_addr::client_address(req.request(), &state.config.trusted_proxies);
-        state.limits.token.check(&format!("token:{address}"))
+        (
+            "token",
+            state.limits.token.check(&format!("token:{address}")),
+        )
     } else if path.starts_with("/api/") && !state.limits.general.is_off() {
         // (Finding the caller costs a token verification: skip it when limits are off.)
-        state.limits.general.check(&super::caller_key(&req, &state))
+        let key = super::caller_key(&req, &state);
+        ("minute", state.limits.general.check(&key))
     } else {
-        None
+        ("minute", None)
     };
     match decision {
         Some(d) if !d.allowed => {
             tracing::warn!(path = %path, "rate limited");
             let mut res = render(&ApiError::too_many_requests(d.reset.max(1)), req.request());
-            set_headers(res.headers_mut(), d);
+            set_headers(res.headers_mut(), policy, d);
             Ok(req.into_response(res))
         }
         Some(d) => {
             let mut res = next.call(req).await?.map_into_boxed_body();
-            set_headers(res.headers_mut(), d);
+            set_headers(res.headers_mut(), policy, d);
             Ok(res)
         }
         None => next
@@ -234,5 +254,22 @@ mod tests {
         assert_eq!(l.keys(), 1, "the old window's keys are gone");
         // A clock stepping back does not reopen an old window.
         assert!(!l.check_at("k7", t + 1).unwrap().allowed);
+    }
+
+    #[test]
+    fn header_fields_follow_the_ietf_draft() {
+        let d = Decision {
+            allowed: true,
+            limit: 600,
+            remaining: 599,
+            reset: 42,
+        };
+        let fields = header_fields("minute", d);
+        assert_eq!(
+            fields[0],
+            ("ratelimit-policy", "\"minute\";q=600;w=60".to_owned())
+        );
+        assert_eq!(fields[1], ("ratelimit", "\"minute\";r=599;t=42".to_owned()));
+        assert_eq!(fields[3], ("ratelimit-remaining", "599".to_owned()));
     }
 }

@@ -421,6 +421,13 @@ async fn rate_limits_answer_429_with_headers() {
     );
     let res = app.try_me(&admin.token).await;
     assert_eq!(res.headers().get("ratelimit-limit").unwrap(), "3");
+    // The IETF draft's fields: the policy (quota, window) and what remains.
+    assert_eq!(
+        res.headers().get("ratelimit-policy").unwrap(),
+        "\"minute\";q=3;w=60"
+    );
+    let remaining = res.headers().get("ratelimit").unwrap().to_str().unwrap();
+    assert!(remaining.starts_with("\"minute\";r=0;t="), "{remaining}");
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429, "too_many_requests").await;
     // Health probes are never limited.

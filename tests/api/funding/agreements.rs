@@ -37,6 +37,28 @@ async fn instalments_keep_to_income_lines_of_their_year_and_to_the_total() {
     }
 }
 
+/// An amount out of range is refused before the agreement is locked or its If-Match read:
+/// 422 even with a stale tag (Schemathesis found it answering 412).
+#[tokio::test]
+async fn an_out_of_range_amount_is_a_422_before_the_precondition() {
+    let w = calls().await;
+    let t = &w.admin.token;
+    let (_, _, _, body) = agreement_for_2033(&w).await;
+    let agreement = w.app.create_agreement(t, &body).await;
+    let path = format!("/api/v1/agreements/{}", agreement.id);
+    for bad in [
+        json!({"total_cents": 1_000_000_000_000_001_i64}),
+        json!({"instalments": [{"fiscal_year": 2032, "amount_cents": -1}]}),
+    ] {
+        let res = w
+            .app
+            .send_as("PATCH", t, &path, Some("\"999\""), Some(&bad))
+            .await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "out_of_range", "{problem}");
+    }
+}
+
 #[tokio::test]
 async fn an_agreement_funds_an_income_line_and_shows_as_its_source() {
     let w = calls().await;

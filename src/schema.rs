@@ -750,6 +750,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    minutes (meeting_id) {
+        meeting_id -> Uuid,
+        status -> Text,
+        debate_summary -> Text,
+        content -> Nullable<Text>,
+        content_sha256 -> Nullable<Text>,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Uuid>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(seats -> bodies (body_id));
 diesel::joinable!(seats -> members (member_id));
 diesel::joinable!(meetings -> bodies (body_id));
@@ -807,4 +823,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     roll_entries,
     resolutions,
     votes,
+    minutes,
 );

@@ -77,6 +77,7 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "roll_entries",
             "resolutions",
             "votes",
+            "minutes",
         ],
     ),
 ];

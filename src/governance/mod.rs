@@ -9,6 +9,7 @@
 pub mod bodies;
 pub mod constitution;
 pub mod meetings;
+pub mod minutes;
 pub mod model;
 pub mod repo;
 pub mod resolutions;
@@ -31,5 +32,8 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(roll::list_roll)
         .service(roll::record_attendance)
         .service(constitution::constitute_meeting)
+        .service(minutes::get_minutes)
+        .service(minutes::write_minutes)
+        .service(minutes::approve_minutes)
         .service(resolutions::create_resolution);
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rules::{Fraction, Majority};
 use crate::{
     domain::{AgendaItemId, BodyId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId},
-    schema::{agenda_items, bodies, meetings, resolutions, roll_entries, seats, votes},
+    schema::{agenda_items, bodies, meetings, minutes, resolutions, roll_entries, seats, votes},
 };
 
 crate::text_enum!(
@@ -372,6 +372,36 @@ pub struct ResolutionRow {
     pub adopted_at: Option<DateTime<Utc>>,
     pub recorded_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+}
+
+crate::text_enum!(
+    /// Where minutes stand.
+    MinutesStatus {
+        /// Being written: the summary of the debate changes; the content is generated.
+        Draft => "draft",
+        /// Approved: content frozen with its SHA-256 (a trigger refuses any change).
+        Approved => "approved",
+    }
+);
+
+/// The minutes of a meeting.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = minutes, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `minutes` and the DTOs"
+)]
+pub struct MinutesRow {
+    pub meeting_id: MeetingId,
+    pub status: MinutesStatus,
+    pub debate_summary: String,
+    pub content: Option<String>,
+    pub content_sha256: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A named vote.

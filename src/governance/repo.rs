@@ -7,12 +7,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::model::{
-    AgendaItemRow, Attendance, BodyChanges, BodyRow, MeetingRow, MeetingStatus, ResolutionRow,
-    RollEntryRow, SeatRow, VoteRow,
+    AgendaItemRow, Attendance, BodyChanges, BodyRow, MeetingRow, MeetingStatus, MinutesRow,
+    MinutesStatus, ResolutionRow, RollEntryRow, SeatRow, VoteRow,
 };
 use crate::{
     domain::{AgendaItemId, BodyId, MeetingId, MemberId, RollEntryId},
-    schema::{agenda_items, bodies, meetings, resolutions, roll_entries, seats, votes},
+    schema::{agenda_items, bodies, meetings, minutes, resolutions, roll_entries, seats, votes},
 };
 
 // ---------------------------------------------------------------------------------------
@@ -382,5 +382,67 @@ pub async fn resolutions_of(
         .filter(resolutions::item_id.eq_any(items))
         .select(ResolutionRow::as_select())
         .load(conn)
+        .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Minutes
+
+/// A meeting's minutes, if any (`lock`: `FOR UPDATE`).
+pub async fn find_minutes(
+    conn: &mut AsyncPgConnection,
+    meeting: MeetingId,
+    lock: bool,
+) -> QueryResult<Option<MinutesRow>> {
+    let q = minutes::table.find(meeting).select(MinutesRow::as_select());
+    if lock {
+        q.for_update().first(conn).await.optional()
+    } else {
+        q.first(conn).await.optional()
+    }
+}
+
+/// Writes the draft's summary of the debate (creating the draft), bumping its version.
+pub async fn save_draft(
+    conn: &mut AsyncPgConnection,
+    meeting: MeetingId,
+    summary: &str,
+) -> QueryResult<MinutesRow> {
+    diesel::insert_into(minutes::table)
+        .values((
+            minutes::meeting_id.eq(meeting),
+            minutes::status.eq(MinutesStatus::Draft),
+            minutes::debate_summary.eq(summary),
+        ))
+        .on_conflict(minutes::meeting_id)
+        .do_update()
+        .set((
+            minutes::debate_summary.eq(summary),
+            minutes::version.eq(minutes::version + 1),
+        ))
+        .returning(MinutesRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Approves minutes: their content and its SHA-256 are frozen.
+pub async fn approve_minutes(
+    conn: &mut AsyncPgConnection,
+    meeting: MeetingId,
+    content: &str,
+    sha256: &str,
+    by: Option<uuid::Uuid>,
+) -> QueryResult<MinutesRow> {
+    diesel::update(minutes::table.find(meeting))
+        .set((
+            minutes::status.eq(MinutesStatus::Approved),
+            minutes::content.eq(content),
+            minutes::content_sha256.eq(sha256),
+            minutes::approved_at.eq(Utc::now()),
+            minutes::approved_by.eq(by),
+            minutes::version.eq(minutes::version + 1),
+        ))
+        .returning(MinutesRow::as_returning())
+        .get_result(conn)
         .await
 }

@@ -104,3 +104,23 @@ async fn an_effect_that_fails_leaves_nothing_adopted_and_an_admission_links_its_
     assert_eq!(last["to"], "active");
     assert_eq!(last["resolution_id"], resolution["id"]);
 }
+
+#[tokio::test]
+async fn an_adopted_resolution_approves_the_plan_it_tabled() {
+    let a = assembly(3, json!({})).await;
+    let t = &a.admin.token;
+    let plan = a
+        .app
+        .import_plan_doc(t, &crate::support::plans::plan_doc(""))
+        .await
+        .id;
+    let agenda = json!([{"title": "Plan Estratégico 2024–2027", "kind": "resolution",
+        "effect": "approve_plan", "target_id": plan}]);
+    let (meeting, _, items) = constituted(&a, agenda, 3).await;
+    let yes: Value = serde_json::from_str(YES).unwrap();
+    let res = a.app.try_resolve(t, meeting, items[0], &yes).await;
+    let resolution: Value = expect_json(res, 201).await;
+    let shown: Value = a.app.get_ok(t, &format!("/api/v1/plans/{plan}")).await;
+    assert_eq!(shown["status"], "approved");
+    assert_eq!(shown["approved_by_resolution_id"], resolution["id"]);
+}

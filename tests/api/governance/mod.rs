@@ -4,6 +4,7 @@
 
 mod enactment;
 mod meetings;
+mod minutes;
 mod votes;
 
 use serde_json::{Value, json};

@@ -378,6 +378,21 @@ impl Fixture<'_> {
                 at(g("meeting")),
                 json!({"entries": [{"roll_entry_id": g("entry"), "attendance": "remote"}]}),
             ),
+            "GET /api/v1/meetings/{id}/minutes" | "POST /api/v1/meetings/{id}/minutes/approval" => {
+                let (meeting, _) = self.board_meeting(true).await;
+                let path = format!("/api/v1/meetings/{meeting}/minutes");
+                let draft = json!({"debate_summary": "Sin debate"});
+                let res = self
+                    .app
+                    .send_as("PUT", self.token(), &path, None, Some(&draft))
+                    .await;
+                assert_eq!(res.status(), 200);
+                (at(meeting), empty)
+            }
+            "PUT /api/v1/meetings/{id}/minutes" => (
+                at(self.board_meeting(true).await.0),
+                json!({"debate_summary": "Resumen del debate"}),
+            ),
             "POST /api/v1/meetings/{id}/constitution" => (
                 at(self.board_meeting(false).await.0),
                 json!({"call": "second"}),

@@ -111,6 +111,9 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("GET /api/v1/meetings/{id}", Some(GOV_ONE)),
         ("GET /api/v1/meetings/{id}/roll", Some(GOV_ONE)),
         ("PUT /api/v1/meetings/{id}/attendance", Some(W200)),
+        ("GET /api/v1/meetings/{id}/minutes", Some(GOV_ONE)),
+        ("PUT /api/v1/meetings/{id}/minutes", Some(W200)),
+        ("POST /api/v1/meetings/{id}/minutes/approval", Some(W200)),
         ("POST /api/v1/meetings/{id}/constitution", Some(W200)),
         (
             "POST /api/v1/meetings/{id}/items/{item_id}/resolution",

@@ -27,6 +27,12 @@ fn main() {
         "AgreementId",
         "ApplicationId",
         "DocumentId",
+        "BodyId",
+        "SeatId",
+        "MeetingId",
+        "AgendaItemId",
+        "RollEntryId",
+        "ResolutionId",
     ] {
         config = config.alias_for(id, "uuid::Uuid");
     }

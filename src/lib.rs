@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod funding;
+pub mod governance;
 pub mod health;
 pub mod http;
 pub mod members;
@@ -100,6 +101,7 @@ pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     plans::configure(cfg);
     budgets::configure(cfg);
     funding::configure(cfg);
+    governance::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.

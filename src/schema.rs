@@ -61,6 +61,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        approved_by_resolution_id -> Nullable<Uuid>,
     }
 }
 
@@ -239,6 +240,7 @@ diesel::table! {
         actor_id -> Nullable<Uuid>,
         request_id -> Nullable<Text>,
         created_at -> Timestamptz,
+        resolution_id -> Nullable<Uuid>,
     }
 }
 
@@ -346,6 +348,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        approved_by_resolution_id -> Nullable<Uuid>,
     }
 }
 
@@ -621,6 +624,157 @@ diesel::joinable!(application_income -> applications (application_id));
 diesel::joinable!(application_documents -> applications (application_id));
 diesel::joinable!(application_document_blobs -> application_documents (document_id));
 
+diesel::table! {
+    bodies (id) {
+        id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        statutes_reference -> Nullable<Text>,
+        notice_days -> Int4,
+        quorum_first_num -> Nullable<Int4>,
+        quorum_first_den -> Nullable<Int4>,
+        quorum_second_num -> Nullable<Int4>,
+        quorum_second_den -> Nullable<Int4>,
+        minutes_between_calls -> Int4,
+        proxies_allowed -> Bool,
+        max_proxies_per_holder -> Nullable<Int4>,
+        weighting -> Text,
+        simple_num -> Int4,
+        simple_den -> Int4,
+        simple_base -> Text,
+        qualified_num -> Int4,
+        qualified_den -> Int4,
+        qualified_base -> Text,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    seats (id) {
+        id -> Uuid,
+        body_id -> Uuid,
+        member_id -> Uuid,
+        person_name -> Text,
+        position -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Uuid,
+        body_id -> Uuid,
+        kind -> Text,
+        convened_by -> Text,
+        reason -> Nullable<Text>,
+        first_call_at -> Timestamptz,
+        second_call_at -> Nullable<Timestamptz>,
+        place -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        status -> Text,
+        convened_at -> Timestamptz,
+        convened_by_user -> Nullable<Uuid>,
+        roll_count -> Int4,
+        present_count -> Nullable<Int4>,
+        represented_count -> Nullable<Int4>,
+        required_count -> Nullable<Int4>,
+        constituted_at -> Nullable<Timestamptz>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agenda_items (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        position -> Int4,
+        title -> Text,
+        kind -> Text,
+        effect -> Text,
+        majority -> Text,
+        target_id -> Nullable<Uuid>,
+        tabled_etag -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    roll_entries (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        member_id -> Uuid,
+        member_name -> Text,
+        person_name -> Nullable<Text>,
+        weight -> Int4,
+        attendance -> Text,
+        proxy_holder_id -> Nullable<Uuid>,
+        proxy_document -> Nullable<Text>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    resolutions (id) {
+        id -> Uuid,
+        item_id -> Uuid,
+        adopted -> Bool,
+        yes_weight -> Int8,
+        no_weight -> Int8,
+        abstain_weight -> Int8,
+        present_weight -> Int8,
+        roll_weight -> Int8,
+        majority -> Text,
+        majority_rule -> Text,
+        named -> Bool,
+        adopted_at -> Nullable<Timestamptz>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    votes (resolution_id, roll_entry_id) {
+        resolution_id -> Uuid,
+        roll_entry_id -> Uuid,
+        choice -> Text,
+        weight -> Int4,
+    }
+}
+
+diesel::table! {
+    minutes (meeting_id) {
+        meeting_id -> Uuid,
+        status -> Text,
+        debate_summary -> Text,
+        content -> Nullable<Text>,
+        content_sha256 -> Nullable<Text>,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Uuid>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(minutes -> meetings (meeting_id));
+diesel::joinable!(seats -> bodies (body_id));
+diesel::joinable!(seats -> members (member_id));
+diesel::joinable!(meetings -> bodies (body_id));
+diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(roll_entries -> meetings (meeting_id));
+diesel::joinable!(resolutions -> agenda_items (item_id));
+diesel::joinable!(votes -> resolutions (resolution_id));
+diesel::joinable!(votes -> roll_entries (roll_entry_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
@@ -662,4 +816,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_income,
     application_documents,
     application_document_blobs,
+    bodies,
+    seats,
+    meetings,
+    agenda_items,
+    roll_entries,
+    resolutions,
+    votes,
+    minutes,
 );

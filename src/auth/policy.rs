@@ -103,11 +103,14 @@ pub enum Resource {
     /// Funders, calls, agreements and subsidy applications (partners read what concerns
     /// their institution and record its decisions).
     Funding,
+    /// Bodies, seats, meetings, their rolls and resolutions (representatives read the
+    /// meetings whose roll lists their organisation; partners see nothing of it).
+    Governance,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 9] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
@@ -116,6 +119,7 @@ impl Resource {
         Resource::Plans,
         Resource::Budgets,
         Resource::Funding,
+        Resource::Governance,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -129,6 +133,7 @@ impl Resource {
             Resource::Plans => "plans",
             Resource::Budgets => "budgets",
             Resource::Funding => "funding",
+            Resource::Governance => "governance",
         }
     }
 }
@@ -181,7 +186,9 @@ impl Action {
 /// The role matrix. Anything not listed is denied.
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
-    use Resource::{ApiClients, Audit, Budgets, Funding, Members, Plans, Reference, Users};
+    use Resource::{
+        ApiClients, Audit, Budgets, Funding, Governance, Members, Plans, Reference, Users,
+    };
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
         (_, Audit, Write) => false,
@@ -214,6 +221,12 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Member, Funding, Read) => true,
         (Role::Member, Funding, Write) => false,
         (Role::Partner, Funding, _) => true,
+        // Governance: staff convene and record; representatives read what concerns their
+        // organisation (object-level rules in `governance`); partners see nothing of it.
+        (Role::Staff, Governance, _) => true,
+        (Role::Member, Governance, Read) => true,
+        (Role::Member, Governance, Write) => false,
+        (Role::Partner, Governance, _) => false,
     }
 }
 

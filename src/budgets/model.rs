@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     domain::{
         BudgetCategoryId, BudgetId, BudgetLineId, Cents, EntryId, MemberCategoryId, NodeId,
-        Overflow, PlanId, UserId,
+        Overflow, PlanId, ResolutionId, UserId,
     },
     schema::{
         budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
@@ -82,6 +82,7 @@ pub struct BudgetRow {
     pub approved_on: Option<NaiveDate>,
     pub approval_reference: Option<String>,
     pub approved_by: Option<UserId>,
+    pub approved_by_resolution_id: Option<ResolutionId>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

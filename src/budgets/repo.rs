@@ -589,3 +589,17 @@ pub async fn lines_of_lineages(
         .load(conn)
         .await
 }
+
+/// Records the General Assembly resolution that approved a budget (written once, in the
+/// resolution's transaction, right after the approval; a trigger refuses rewriting it).
+pub async fn set_approving_resolution(
+    conn: &mut AsyncPgConnection,
+    id: BudgetId,
+    resolution: crate::domain::ResolutionId,
+) -> QueryResult<BudgetRow> {
+    diesel::update(budgets::table.find(id))
+        .set(budgets::approved_by_resolution_id.eq(resolution))
+        .returning(BudgetRow::as_returning())
+        .get_result(conn)
+        .await
+}

@@ -67,6 +67,19 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "application_document_blobs",
         ],
     ),
+    (
+        "governance",
+        &[
+            "bodies",
+            "seats",
+            "meetings",
+            "agenda_items",
+            "roll_entries",
+            "resolutions",
+            "votes",
+            "minutes",
+        ],
+    ),
 ];
 
 /// Places allowed to name a table they do not own: `(path prefix under src/, table, why)`.

@@ -127,6 +127,18 @@ id_type! {
     ApplicationId;
     /// A document of a subsidy application.
     DocumentId;
+    /// A governing body (the General Assembly, a board, a committee).
+    BodyId;
+    /// A seat on a board or committee.
+    SeatId;
+    /// A meeting of a body.
+    MeetingId;
+    /// An item of a meeting's agenda.
+    AgendaItemId;
+    /// An entry of a meeting's roll.
+    RollEntryId;
+    /// A resolution of a meeting (one agenda item's decision).
+    ResolutionId;
 }
 
 #[cfg(test)]

@@ -66,6 +66,8 @@ pub struct StatusChange {
     pub actor_id: Option<Uuid>,
     /// Recorded at.
     pub created_at: DateTime<Utc>,
+    /// The General Assembly resolution that made it (`null`: recorded by staff).
+    pub resolution_id: Option<crate::domain::ResolutionId>,
 }
 
 impl From<StatusChangeRow> for StatusChange {
@@ -79,6 +81,7 @@ impl From<StatusChangeRow> for StatusChange {
             effective_on: r.effective_on,
             actor_id: r.actor_id,
             created_at: r.created_at,
+            resolution_id: r.resolution_id,
         }
     }
 }
@@ -161,6 +164,7 @@ pub async fn change_status(
             },
             request_id: caller.request_id.clone(),
             created_at: Utc::now(),
+            resolution_id: None,
         };
         repo::insert_status_change(conn, &row).await?;
         let change = StatusChange::from(row.clone());

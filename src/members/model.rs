@@ -270,6 +270,8 @@ pub struct StatusChangeRow {
     pub request_id: Option<String>,
     /// Recorded at.
     pub created_at: DateTime<Utc>,
+    /// The General Assembly resolution that made it, if any.
+    pub resolution_id: Option<crate::domain::ResolutionId>,
 }
 
 /// A contact person of a member.

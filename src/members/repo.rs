@@ -24,7 +24,10 @@ use crate::{
     domain::{
         Cents, ContactId, DueId, MemberCategoryId, MemberId, SegmentId, StatusChangeId, UserId,
     },
-    schema::{member_contacts, member_dues, member_segments, member_status_changes, members},
+    schema::{
+        member_categories, member_contacts, member_dues, member_segments, member_status_changes,
+        members,
+    },
 };
 
 /// The member's segments as a JSON array of `{id, code, name}` in value-chain order.
@@ -732,4 +735,58 @@ pub async fn existing(
         .load(conn)
         .await?;
     Ok(found.into_iter().collect())
+}
+
+/// The members entitled to vote in the General Assembly today (what a convening freezes):
+/// active, not archived, in good standing (no overdue due), of a category that counts as
+/// full membership; with their legal name and their category's voting weight, by name.
+pub async fn entitled_voters(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(MemberId, String, i32)>> {
+    members::table
+        .inner_join(member_categories::table)
+        .filter(members::archived_at.is_null())
+        .filter(member_categories::full_member.eq(true))
+        .filter(sql::<Bool>(GOOD_STANDING_SQL))
+        .select((
+            members::id,
+            members::legal_name,
+            member_categories::voting_weight,
+        ))
+        .order((members::legal_name, members::id))
+        .load(conn)
+        .await
+}
+
+/// The legal names and categories' voting weights of members (not archived), by id.
+pub async fn names_and_weights(
+    conn: &mut AsyncPgConnection,
+    ids: &[MemberId],
+) -> QueryResult<std::collections::HashMap<MemberId, (String, i32)>> {
+    let rows: Vec<(MemberId, String, i32)> = members::table
+        .inner_join(member_categories::table)
+        .filter(members::id.eq_any(ids))
+        .filter(members::archived_at.is_null())
+        .select((
+            members::id,
+            members::legal_name,
+            member_categories::voting_weight,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n, w)| (id, (n, w))).collect())
+}
+
+/// Links a status change to the resolution that made it (written with the change, in the
+/// resolution's transaction).
+pub async fn set_status_change_resolution(
+    conn: &mut AsyncPgConnection,
+    id: crate::domain::StatusChangeId,
+    resolution: crate::domain::ResolutionId,
+) -> QueryResult<()> {
+    diesel::update(member_status_changes::table.find(id))
+        .set(member_status_changes::resolution_id.eq(resolution))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    domain::{Cents, IndicatorId, MemberId, NodeId, PlanId, UserId},
+    domain::{Cents, IndicatorId, MemberId, NodeId, PlanId, ResolutionId, UserId},
     schema::{
         action_participants, indicator_measurements, indicator_targets, indicators, plan_nodes,
         plans,
@@ -132,6 +132,7 @@ pub struct PlanRow {
     pub approved_on: Option<NaiveDate>,
     pub approval_reference: Option<String>,
     pub approved_by: Option<UserId>,
+    pub approved_by_resolution_id: Option<ResolutionId>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

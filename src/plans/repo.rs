@@ -757,3 +757,17 @@ pub async fn action_twins(
     .await?;
     Ok(rows.into_iter().map(|t| (t.id, t.code)).collect())
 }
+
+/// Records the General Assembly resolution that approved a plan version (written once, in
+/// the resolution's transaction, right after the approval; a trigger refuses rewriting it).
+pub async fn set_approving_resolution(
+    conn: &mut AsyncPgConnection,
+    id: PlanId,
+    resolution: crate::domain::ResolutionId,
+) -> QueryResult<PlanRow> {
+    diesel::update(plans::table.find(id))
+        .set(plans::approved_by_resolution_id.eq(resolution))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+}

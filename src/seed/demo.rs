@@ -40,6 +40,9 @@ pub struct Seeded {
     pub budgets: usize,
     /// Funding sets (funders, calls, agreement, applications) added.
     pub funding: usize,
+    /// Governance sets (the Assembly, the Board, the assemblies that approved the plan
+    /// and the budget) added.
+    pub governance: usize,
 }
 
 impl Seeded {
@@ -932,6 +935,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         out.plans = usize::from(super::demo_plan::seed(conn).await?);
         out.budgets = usize::from(super::demo_budget::seed(conn).await?);
         out.funding = usize::from(super::demo_funding::seed(conn).await?);
+        out.governance = usize::from(super::demo_governance::seed(conn).await?);
         Ok(out)
     })
     .await

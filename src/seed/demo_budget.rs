@@ -232,6 +232,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         approved_on: None,
         approval_reference: None,
         approved_by: None,
+        approved_by_resolution_id: None,
         version: 1,
         created_at: now,
         updated_at: now,

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod demo_budget;
 pub mod demo_funding;
+pub mod demo_governance;
 pub mod demo_plan;
 pub mod plan_data;
 pub mod synthetic;

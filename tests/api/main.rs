@@ -10,6 +10,7 @@ mod contract;
 mod errors;
 mod faults;
 mod funding;
+mod governance;
 mod health;
 mod helpers;
 mod idempotency;

@@ -15,6 +15,7 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert_eq!(first.plans, 1);
     assert_eq!(first.budgets, 1);
     assert_eq!(first.funding, 1);
+    assert_eq!(first.governance, 1);
     let again = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert!(again.is_empty(), "idempotent: {again:?}");
 
@@ -43,6 +44,23 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert!(stats.in_good_standing < stats.total, "some owe dues");
     let q = app.list_members(t, "q=animacion").await;
     assert!(q.items.len() >= 2, "{q:?}");
+    // The plan and the 2025 budget show the resolutions that approved them.
+    let plans: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/plans").await;
+    let budgets: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/budgets").await;
+    let budget = budgets
+        .items
+        .iter()
+        .find(|b| b["fiscal_year"] == 2025)
+        .unwrap();
+    for approved in [&plans.items[0], budget] {
+        assert!(
+            approved["approved_by_resolution_id"].is_string(),
+            "{approved}"
+        );
+    }
+    let meetings: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/meetings").await;
+    assert_eq!(meetings.items.len(), 2);
+    assert_eq!(meetings.items[0]["status"], "constituted_first");
 }
 
 #[tokio::test]

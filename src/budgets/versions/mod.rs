@@ -17,7 +17,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, Role, policy},
-    domain::{BudgetId, PlanId, UserId, text},
+    domain::{BudgetId, PlanId, ResolutionId, UserId, text},
     error::{ApiError, FieldErrors, not_found},
     http::{
         csv::CsvRow,
@@ -67,6 +67,9 @@ pub struct Budget {
     pub approval_reference: Option<String>,
     /// Who recorded the approval.
     pub approved_by: Option<UserId>,
+    /// The General Assembly resolution that approved it (`null`: an approval recorded by an
+    /// admin where the statutes give it to the board, or not approved).
+    pub approved_by_resolution_id: Option<ResolutionId>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -87,6 +90,7 @@ impl From<BudgetRow> for Budget {
             approved_on: r.approved_on,
             approval_reference: r.approval_reference,
             approved_by: r.approved_by,
+            approved_by_resolution_id: r.approved_by_resolution_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -447,6 +451,7 @@ pub async fn create(
         approved_on: None,
         approval_reference: None,
         approved_by: None,
+        approved_by_resolution_id: None,
         version: 1,
         created_at: now,
         updated_at: now,

@@ -261,6 +261,7 @@ pub fn header(problems: &mut FieldErrors, doc: &PlanDocument, plan_id: PlanId) -
         approved_on: None,
         approval_reference: None,
         approved_by: None,
+        approved_by_resolution_id: None,
         version: 1,
         created_at: now,
         updated_at: now,

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, policy},
-    domain::{PlanId, UserId, text},
+    domain::{PlanId, ResolutionId, UserId, text},
     error::{ApiError, FieldErrors},
     http::{
         csv::CsvRow,
@@ -104,6 +104,9 @@ pub struct Plan {
     pub approval_reference: Option<String>,
     /// Who recorded the approval.
     pub approved_by: Option<UserId>,
+    /// The General Assembly resolution that approved it (`null`: an approval recorded by an
+    /// admin where the statutes give it to the board, or not approved).
+    pub approved_by_resolution_id: Option<ResolutionId>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -126,6 +129,7 @@ impl From<PlanRow> for Plan {
             approved_on: r.approved_on,
             approval_reference: r.approval_reference,
             approved_by: r.approved_by,
+            approved_by_resolution_id: r.approved_by_resolution_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

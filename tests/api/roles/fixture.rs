@@ -323,7 +323,95 @@ impl Fixture<'_> {
         Some((path, body))
     }
 
+    /// A meeting of the board convened now, with one item for a resolution; constituted
+    /// (its one seat present) when `constitute`.
+    async fn board_meeting(&self, constitute: bool) -> (Uuid, Uuid) {
+        let t = self.token();
+        let item = json!([{"title": "Acuerdo", "kind": "resolution"}]);
+        let m = self.app.convene(t, self.ids["g:board"], item).await;
+        let meeting: Uuid = m["id"].as_str().unwrap().parse().unwrap();
+        let item: Uuid = m["agenda"][0]["id"].as_str().unwrap().parse().unwrap();
+        if constitute {
+            let entry = &self.app.roll(t, meeting).await[0]["id"];
+            let present = json!([{"roll_entry_id": entry, "attendance": "present"}]);
+            let res = self.app.try_attendance(t, meeting, present).await;
+            assert_eq!(res.status(), 200);
+            let res = self.app.try_constitute(t, meeting, "first").await;
+            assert_eq!(res.status(), 200);
+        }
+        (meeting, item)
+    }
+
+    /// The path and body of a governance route (`g:` objects made in the test's setup).
+    async fn governance_path(&self, key: &str) -> Option<(String, Value)> {
+        let g = |k: &str| self.ids[&format!("g:{k}")];
+        let (_, template) = key.split_once(' ').unwrap();
+        let n = self.next();
+        let at = |id: Uuid| template.replace("{id}", &id.to_string());
+        let empty = json!({});
+        Some(match key {
+            "GET /api/v1/bodies" | "GET /api/v1/meetings" => (template.to_owned(), empty),
+            "POST /api/v1/bodies" => (
+                template.to_owned(),
+                json!({"kind": "committee", "name": format!("Comisión {n}")}),
+            ),
+            "GET /api/v1/bodies/{id}" => (at(g("assembly")), empty),
+            "PATCH /api/v1/bodies/{id}" => (
+                at(g("assembly")),
+                json!({"statutes_reference": "Estatutos de 2024", "rules": {"notice_days": 15}}),
+            ),
+            "GET /api/v1/bodies/{id}/seats" => (at(g("board")), empty),
+            "POST /api/v1/bodies/{id}/seats" => (
+                at(g("board")),
+                json!({"member_id": self.member, "person_name": format!("Vocal {n}"),
+                    "position": "member", "starts_on": "2025-01-01"}),
+            ),
+            "POST /api/v1/meetings" => (
+                template.to_owned(),
+                json!({"body_id": g("board"), "kind": "ordinary", "convened_by": "president",
+                    "first_call_at": crate::support::governance::in_days(20)}),
+            ),
+            "GET /api/v1/meetings/{id}" | "GET /api/v1/meetings/{id}/roll" => {
+                (at(g("meeting")), empty)
+            }
+            "PUT /api/v1/meetings/{id}/attendance" => (
+                at(g("meeting")),
+                json!({"entries": [{"roll_entry_id": g("entry"), "attendance": "remote"}]}),
+            ),
+            "GET /api/v1/meetings/{id}/minutes" | "POST /api/v1/meetings/{id}/minutes/approval" => {
+                let (meeting, _) = self.board_meeting(true).await;
+                let path = format!("/api/v1/meetings/{meeting}/minutes");
+                let draft = json!({"debate_summary": "Sin debate"});
+                let res = self
+                    .app
+                    .send_as("PUT", self.token(), &path, None, Some(&draft))
+                    .await;
+                assert_eq!(res.status(), 200);
+                (at(meeting), empty)
+            }
+            "PUT /api/v1/meetings/{id}/minutes" => (
+                at(self.board_meeting(true).await.0),
+                json!({"debate_summary": "Resumen del debate"}),
+            ),
+            "POST /api/v1/meetings/{id}/constitution" => (
+                at(self.board_meeting(false).await.0),
+                json!({"call": "second"}),
+            ),
+            "POST /api/v1/meetings/{id}/items/{item_id}/resolution" => {
+                let (meeting, item) = self.board_meeting(true).await;
+                (
+                    at(meeting).replace("{item_id}", &item.to_string()),
+                    json!({"totals": {"yes": 1, "no": 0, "abstain": 0}}),
+                )
+            }
+            _ => return None,
+        })
+    }
+
     pub(super) async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
+        if let Some(found) = self.governance_path(key).await {
+            return found;
+        }
         if let Some(found) = self.funding_path(key).await {
             return found;
         }
@@ -512,6 +600,38 @@ pub(super) async fn fixture<'a>(
         .add_contact(t, fixture.member, &json!({"name": "Principal"}))
         .await
         .id;
+    governance(app, t, &mut fixture).await;
     app.issue_dues(t, &dues_of_2025()).await;
     fixture
+}
+
+/// The Assembly, a board with one seat, and a meeting of the Assembly (convened before the
+/// dues of 2025 fall overdue, so the fixture's member is on its roll).
+async fn governance(app: &TestApp, t: &str, fixture: &mut Fixture<'_>) {
+    let assembly = app.assembly(t, json!({})).await;
+    let board = app
+        .create_body(t, &json!({"kind": "board", "name": "Junta Directiva"}))
+        .await;
+    let board: Uuid = board["id"].as_str().unwrap().parse().unwrap();
+    let seat = json!({"member_id": fixture.member, "person_name": "Presidenta",
+        "position": "president", "starts_on": "2024-01-01"});
+    let res = app
+        .post_json(t, &format!("/api/v1/bodies/{board}/seats"), &seat)
+        .await;
+    assert_eq!(res.status(), 201);
+    let meeting = app.convene(t, assembly, json!([])).await;
+    let meeting: Uuid = meeting["id"].as_str().unwrap().parse().unwrap();
+    let entry: Uuid = app.roll(t, meeting).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (k, v) in [
+        ("assembly", assembly),
+        ("board", board),
+        ("meeting", meeting),
+        ("entry", entry),
+    ] {
+        fixture.ids.insert(format!("g:{k}"), v);
+    }
 }

@@ -11,6 +11,9 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
     const R200: &str = "admin:200 staff:200 member:200 partner:200 auditor:200 client:403";
     const OWN_FUNDER: &str = "admin:200 staff:200 member:200 partner:404 auditor:200 client:403";
     const OWN_APP: &str = "admin:200 staff:200 member:404 partner:404 auditor:200 client:403";
+    const GOV_LIST: &str = "admin:200 staff:200 member:200 partner:403 auditor:200 client:403";
+    const GOV_PUBLIC: &str = "admin:200 staff:200 member:200 partner:404 auditor:200 client:404";
+    const GOV_ONE: &str = "admin:200 staff:200 member:404 partner:404 auditor:200 client:404";
     const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
     BTreeMap::from([
         ("GET /api/v1/budget-categories", Some(ALL_200)),
@@ -94,6 +97,28 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some(OWN_APP),
         ),
         ("GET /api/v1/deadlines", Some(R200)),
+        // Governance: partners (and API clients, which act as partners) see nothing of it;
+        // the representative here belongs to no organisation: it sees the Assembly, not
+        // the board, and is on no roll.
+        ("GET /api/v1/bodies", Some(GOV_LIST)),
+        ("POST /api/v1/bodies", Some(W201)),
+        ("GET /api/v1/bodies/{id}", Some(GOV_PUBLIC)),
+        ("PATCH /api/v1/bodies/{id}", Some(W200)),
+        ("GET /api/v1/bodies/{id}/seats", Some(GOV_ONE)),
+        ("POST /api/v1/bodies/{id}/seats", Some(W201)),
+        ("GET /api/v1/meetings", Some(GOV_LIST)),
+        ("POST /api/v1/meetings", Some(W201)),
+        ("GET /api/v1/meetings/{id}", Some(GOV_ONE)),
+        ("GET /api/v1/meetings/{id}/roll", Some(GOV_ONE)),
+        ("PUT /api/v1/meetings/{id}/attendance", Some(W200)),
+        ("GET /api/v1/meetings/{id}/minutes", Some(GOV_ONE)),
+        ("PUT /api/v1/meetings/{id}/minutes", Some(W200)),
+        ("POST /api/v1/meetings/{id}/minutes/approval", Some(W200)),
+        ("POST /api/v1/meetings/{id}/constitution", Some(W200)),
+        (
+            "POST /api/v1/meetings/{id}/items/{item_id}/resolution",
+            Some(W201),
+        ),
         ("GET /api/v1/plans", Some(ALL_200)),
         ("POST /api/v1/plans", Some(W201)),
         ("POST /api/v1/plans/import", Some(W201)),

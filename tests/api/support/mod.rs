@@ -18,6 +18,7 @@ pub mod auth;
 pub mod budgets;
 mod database;
 pub mod funding;
+pub mod governance;
 pub mod members;
 pub mod plans;
 

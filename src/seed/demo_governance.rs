@@ -1,0 +1,329 @@
+//! The demo's governing bodies and the assemblies behind its approvals: the General
+//! Assembly and the Board (a university holds the secretary's seat), the ordinary Assembly
+//! of 12 March 2024 that approved the Strategic Plan 2024–2027 (its third resolution) and
+//! the extraordinary one of 12 December 2024 that approved the 2025 budget (its second),
+//! each with its roll, attendance with proxies, quorum at first call and tallies. The plan
+//! and the budget then point to the resolution that approved them.
+//!
+//! Historical records written in bulk, like the rest of the seed: the approvals themselves
+//! were loaded with the plan and the budget, so these resolutions record them rather than
+//! enact them again.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::stable_id;
+use crate::{
+    domain::{
+        AgendaItemId, BodyId, BudgetId, MeetingId, MemberId, PlanId, ResolutionId, RollEntryId,
+        SeatId,
+    },
+    governance::{
+        model::{
+            AgendaItemRow, Attendance, BodyKind, BodyRow, ConvenedBy, Effect, ItemKind,
+            MajorityBase, MajorityKind, MeetingKind, MeetingRow, MeetingStatus, Position,
+            ResolutionRow, RollEntryRow, SeatRow, Weighting,
+        },
+        repo,
+        rules::{self, Majority, Tally},
+    },
+    http::etag::tag,
+};
+
+fn body(id: BodyId, kind: BodyKind, name: &str, now: DateTime<Utc>) -> BodyRow {
+    BodyRow {
+        id,
+        kind,
+        name: name.to_owned(),
+        statutes_reference: Some("Estatutos de la agrupación (2023), arts. 10–22".to_owned()),
+        notice_days: 15,
+        quorum_first_num: Some(1),
+        quorum_first_den: Some(3),
+        quorum_second_num: None,
+        quorum_second_den: None,
+        minutes_between_calls: 30,
+        proxies_allowed: true,
+        max_proxies_per_holder: Some(2),
+        weighting: Weighting::OneMemberOneVote,
+        simple_num: 1,
+        simple_den: 2,
+        simple_base: MajorityBase::VotesCast,
+        qualified_num: 1,
+        qualified_den: 2,
+        qualified_base: MajorityBase::PresentAndRepresented,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// One agenda item of a held meeting: title, effect and target (with its ETag today).
+type Item = (&'static str, Effect, Option<(Uuid, i64)>);
+
+/// Writes a meeting held at first call: the roll (the entitled members), two thirds present,
+/// two proxies, the agenda and, for each item with an effect, an adopted resolution.
+/// Returns the resolutions by item position.
+async fn held(
+    conn: &mut AsyncPgConnection,
+    body: &BodyRow,
+    kind: MeetingKind,
+    at: DateTime<Utc>,
+    items: &[Item],
+) -> anyhow::Result<Vec<Option<ResolutionId>>> {
+    let id = MeetingId(stable_id("meeting", &at.to_rfc3339()));
+    let voters = crate::members::repo::entitled_voters(conn).await?;
+    let present = voters.len() * 2 / 3;
+    let holder = RollEntryId(stable_id("roll", &format!("{id}:0")));
+    let roll: Vec<RollEntryRow> = voters
+        .into_iter()
+        .enumerate()
+        .map(|(i, (member_id, name, _))| {
+            let (attendance, proxy) = match i {
+                i if i < present => (Attendance::Present, None),
+                i if i < present + 2 => (Attendance::Represented, Some(holder)),
+                _ => (Attendance::Absent, None),
+            };
+            RollEntryRow {
+                id: RollEntryId(stable_id("roll", &format!("{id}:{i}"))),
+                meeting_id: id,
+                member_id,
+                member_name: name,
+                person_name: None,
+                weight: 1,
+                attendance,
+                proxy_holder_id: proxy,
+                proxy_document: proxy.map(|_| "Delegación de voto por escrito".to_owned()),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            }
+        })
+        .collect();
+    let seats: Vec<_> = roll
+        .iter()
+        .map(|r| rules::Seat {
+            id: r.id,
+            weight: i64::from(r.weight),
+            attendance: r.attendance,
+            proxy_holder: r.proxy_holder_id,
+        })
+        .collect();
+    let presence = rules::presence(&seats);
+    let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    let convened = at - chrono::Duration::days(20);
+    let meeting = MeetingRow {
+        id,
+        body_id: body.id,
+        kind,
+        convened_by: ConvenedBy::Board,
+        reason: Some("Acuerdo de la Junta Directiva".to_owned()),
+        first_call_at: at,
+        second_call_at: Some(at + chrono::Duration::minutes(30)),
+        place: Some("Sede de la agrupación, Madrid".to_owned()),
+        online_url: None,
+        status: MeetingStatus::ConstitutedFirst,
+        convened_at: convened,
+        convened_by_user: None,
+        roll_count: count(presence.roll_count),
+        present_count: Some(count(presence.present_count)),
+        represented_count: Some(count(presence.represented_count)),
+        required_count: Some(count(rules::required(
+            presence.roll_count,
+            body.quorum_first(),
+        ))),
+        constituted_at: Some(at),
+        version: 1,
+        created_at: convened,
+        updated_at: at,
+    };
+    let agenda: Vec<AgendaItemRow> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (title, effect, target))| {
+            // Without its plan or budget (a cluster that loaded its own), nothing to record.
+            let effect = if target.is_some() {
+                *effect
+            } else {
+                Effect::None
+            };
+            (i, title, effect, target)
+        })
+        .map(|(i, title, effect, target)| AgendaItemRow {
+            id: AgendaItemId(stable_id("item", &format!("{id}:{i}"))),
+            meeting_id: id,
+            position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            title: (*title).to_owned(),
+            kind: if effect == Effect::None {
+                ItemKind::Informative
+            } else {
+                ItemKind::Resolution
+            },
+            effect,
+            majority: MajorityKind::Simple,
+            target_id: target.map(|t| t.0),
+            tabled_etag: target.map(|t| tag(t.1)),
+            created_at: convened,
+        })
+        .collect();
+    repo::insert_meeting(conn, &meeting, &agenda, &roll).await?;
+    let mut out = Vec::new();
+    for item in &agenda {
+        if item.kind == ItemKind::Informative {
+            out.push(None);
+            continue;
+        }
+        let pw = presence.present_weight;
+        let tally = if pw >= 3 {
+            Tally {
+                yes: pw - 2,
+                no: 1,
+                abstain: 1,
+            }
+        } else {
+            Tally {
+                yes: pw,
+                no: 0,
+                abstain: 0,
+            }
+        };
+        let majority = Majority::SIMPLE;
+        let adopted = majority.adopts(&tally, presence.present_weight, presence.roll_weight);
+        let row = ResolutionRow {
+            id: ResolutionId(stable_id("resolution", &item.id.to_string())),
+            item_id: item.id,
+            adopted,
+            yes_weight: tally.yes,
+            no_weight: tally.no,
+            abstain_weight: tally.abstain,
+            present_weight: presence.present_weight,
+            roll_weight: presence.roll_weight,
+            majority: MajorityKind::Simple,
+            majority_rule: majority.describe(),
+            named: false,
+            adopted_at: adopted.then_some(at),
+            recorded_by: None,
+            created_at: at,
+        };
+        out.push(adopted.then_some(repo::insert_resolution(conn, &row, &[]).await?.id));
+    }
+    Ok(out)
+}
+
+fn madrid(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    // Spain in March and December: UTC+1.
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(h - 1, 0, 0))
+        .map_or_else(Utc::now, |t| Utc.from_utc_datetime(&t))
+}
+
+/// Loads the bodies and the two assemblies (the demo register, plan and budget must be
+/// there). Returns whether they were added.
+pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
+    let assembly_id = BodyId(stable_id("body", "Asamblea General"));
+    if repo::find_body(conn, assembly_id, false).await.is_ok() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    let assembly = repo::insert_body(
+        conn,
+        &body(assembly_id, BodyKind::Assembly, "Asamblea General", now),
+    )
+    .await?;
+    let board_id = BodyId(stable_id("body", "Junta Directiva"));
+    repo::insert_body(
+        conn,
+        &body(board_id, BodyKind::Board, "Junta Directiva", now),
+    )
+    .await?;
+    let seats = [
+        (
+            "Producciones La Gavia, S.L.",
+            "Lucía Ortega Núñez",
+            Position::President,
+        ),
+        (
+            "Estudios Manzanares Audiovisual, S.A.",
+            "Íñigo Saldaña Peña",
+            Position::VicePresident,
+        ),
+        (
+            "Universidad Politécnica del Audiovisual",
+            "Dra. Begoña Muñoz Ayala",
+            Position::Secretary,
+        ),
+        (
+            "Píxel Castellana VFX, S.L.",
+            "Andrés Cañete Rubio",
+            Position::Treasurer,
+        ),
+    ];
+    for (legal, person, position) in seats {
+        let member_id = MemberId(stable_id("member", legal));
+        if crate::members::repo::existing(conn, &[member_id])
+            .await?
+            .is_empty()
+        {
+            continue;
+        }
+        let row = SeatRow {
+            id: SeatId(stable_id("seat", legal)),
+            body_id: board_id,
+            member_id,
+            person_name: person.to_owned(),
+            position,
+            starts_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN),
+            ends_on: None,
+            created_at: now,
+            updated_at: now,
+        };
+        repo::insert_seat(conn, &row).await?;
+    }
+    let plan_id = PlanId(stable_id("plan", "Plan Estratégico 2024–2027"));
+    let plan = crate::plans::repo::find_plan(conn, plan_id, false)
+        .await
+        .ok();
+    let items: [Item; 3] = [
+        ("Lectura y aprobación del acta anterior", Effect::None, None),
+        ("Informe de la presidencia", Effect::None, None),
+        (
+            "Aprobación del Plan Estratégico 2024–2027",
+            Effect::ApprovePlan,
+            plan.as_ref().map(|p| (p.id.uuid(), p.version)),
+        ),
+    ];
+    let ordinary = madrid(2024, 3, 12, 17);
+    let resolutions = held(conn, &assembly, MeetingKind::Ordinary, ordinary, &items).await?;
+    if let (Some(p), Some(Some(r))) = (&plan, resolutions.get(2)) {
+        crate::plans::repo::set_approving_resolution(conn, p.id, *r).await?;
+    }
+    let budget_id = BudgetId(stable_id("budget", "Presupuesto 2025"));
+    let budget = crate::budgets::repo::find_budget(conn, budget_id, false)
+        .await
+        .ok();
+    let items: [Item; 2] = [
+        (
+            "Informe de ejecución del presupuesto de 2024",
+            Effect::None,
+            None,
+        ),
+        (
+            "Aprobación del presupuesto de 2025",
+            Effect::ApproveBudget,
+            budget.as_ref().map(|b| (b.id.uuid(), b.version)),
+        ),
+    ];
+    let extraordinary = madrid(2024, 12, 12, 17);
+    let resolutions = held(
+        conn,
+        &assembly,
+        MeetingKind::Extraordinary,
+        extraordinary,
+        &items,
+    )
+    .await?;
+    if let (Some(b), Some(Some(r))) = (&budget, resolutions.get(1)) {
+        crate::budgets::repo::set_approving_resolution(conn, b.id, *r).await?;
+    }
+    Ok(true)
+}

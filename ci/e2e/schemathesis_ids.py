@@ -83,6 +83,11 @@ ids["api-clients"] = call(
     {"name": "Sistema de pruebas", "funder_id": ids["funders"]},
 )["id"]
 
+# A meeting of the demo assemblies and one item of its agenda.
+ids["meetings"] = first("/api/v1/meetings")
+agenda = call("GET", f"/api/v1/meetings/{ids['meetings']}")["agenda"]
+item = agenda[0]["id"] if agenda else None
+
 # Revocation is final: it gets a client of its own, so the others stay usable.
 revoked_client = call(
     "POST",
@@ -91,7 +96,8 @@ revoked_client = call(
 )["id"]
 
 # The second parameter of nested paths, by its name.
-second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"]}
+second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
+          "item_id": item}
 
 spec = call("GET", "/api-docs/openapi.json")
 for path in sorted(spec["paths"]):
@@ -109,7 +115,7 @@ for path in sorted(spec["paths"]):
     if path.endswith("/revocation"):
         params["path.id"] = revoked_client
     for name, value in second.items():
-        if "{" + name + "}" in path:
+        if "{" + name + "}" in path and value is not None:
             params["path." + name] = value
     if path.endswith("/diff"):
         params["query.against"] = ids[collection]  # a version against itself: no changes

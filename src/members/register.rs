@@ -422,7 +422,8 @@ pub async fn update(
     .await
 }
 
-/// Archives a member (staff and admins): 403, 404 when absent or already archived.
+/// Archives a member (staff and admins): 403, 404 when absent, 409 `member_archived` when
+/// already archived (the record stays readable, so it is not "absent").
 pub async fn archive(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -433,8 +434,9 @@ pub async fn archive(
     conn.transaction(async |conn| {
         let current = repo::lock(conn, id).await?;
         if current.archived_at.is_some() {
-            return Err(ApiError::not_found(
-                "No such member, or it is already archived.",
+            return Err(ApiError::conflict(
+                "member_archived",
+                "The member is already archived.",
             ));
         }
         let before = to_dto(repo::find(conn, id).await?, View::Full);
@@ -529,7 +531,7 @@ pub async fn update_member(
 /// be used again; the record and its history stay.
 #[utoipa::path(tag = "members", params(("id" = Uuid, Path, description = "Member id")), responses(
     (status = 204, description = "Archived."),
-    (status = 404, description = "No such (unarchived) member.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`member_archived`: already archived.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/api/v1/members/{id}")]
 pub async fn archive_member(
     caller: Caller,

@@ -50,6 +50,17 @@ async fn an_archived_member_frees_its_tax_id() {
     let first = NewMember::company(cat, "Socia b-12345674", "b-12345674");
     let id = app.create_member(&admin.token, &first).await.id;
     app.archive_member(&admin.token, id).await;
+    // The record stays readable: archiving it again is a conflict, not a 404.
+    let res = app
+        .send_as(
+            "DELETE",
+            &admin.token,
+            &format!("/api/v1/members/{id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(res, 409, "member_archived").await;
     let again = NewMember::company(cat, "Reutiliza el NIF", "B12345674");
     app.create_member(&admin.token, &again).await;
 }

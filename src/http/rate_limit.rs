@@ -173,9 +173,13 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    // The route the router will take: the path percent-decoded, as it matches it.
-    let route = req.resource_map().match_pattern(req.match_info().as_str());
+    // The route the router will take: the path percent-decoded, as it matches it (looked up
+    // only for the auth paths, the only ones with a limit of their own).
     let path = req.match_info().as_str().to_owned();
+    let route = path
+        .starts_with("/api/v1/auth/")
+        .then(|| req.resource_map().match_pattern(&path))
+        .flatten();
     let (policy, decision) = if matches!(
         route.as_deref(),
         Some("/api/v1/auth/token" | "/api/v1/auth/revoke")

@@ -35,7 +35,10 @@ start_service
 # copy of the settings.
 CONFIG="$(mktemp)"
 cp "$ROOT/ci/e2e/schemathesis.toml" "$CONFIG"
-python3 "$ROOT/ci/e2e/schemathesis_ids.py" "$BASE_URL" "$TOKEN" >>"$CONFIG"
+export E2E_IDS_FILE="$(mktemp)" E2E_BASE_URL="$BASE_URL" E2E_TOKEN="$TOKEN"
+python3 "$ROOT/ci/e2e/schemathesis_ids.py" "$BASE_URL" "$TOKEN" "$E2E_IDS_FILE" >>"$CONFIG"
+# Fresh objects for operations that destroy theirs (see the hooks module).
+export PYTHONPATH="$ROOT/ci/e2e${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks
 
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 log "schemathesis run (max $MAX_EXAMPLES examples per operation, seed $SEED)"

@@ -6,7 +6,8 @@ OpenAPI links (each create → the operations on what it created) lead the state
 from a create to its object, but random bodies rarely pass a create's rules (a valid tax id,
 an open call, a plan's tree), so most `{id}` operations would only ever see 404. With these
 ids every operation reaches its own logic. Objects the demo lacks (an API client) are made
-here first. Usage: schemathesis_ids.py BASE_URL TOKEN > operations.toml
+here first. Usage: schemathesis_ids.py BASE_URL TOKEN [IDS_JSON] > operations.toml
+(IDS_JSON, when given, receives the ids as JSON, for ci/e2e/schemathesis_hooks.py.)
 """
 import json
 import sys
@@ -123,3 +124,7 @@ for path in sorted(spec["paths"]):
     print(f"include-path = {json.dumps(path)}")
     print("parameters = { " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in params.items()) + " }")
     print()
+
+if len(sys.argv) > 3:
+    with open(sys.argv[3], "w") as out:
+        json.dump(ids, out)

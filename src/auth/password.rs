@@ -1,14 +1,22 @@
-//! Password hashing: argon2id with OWASP's parameters (m = 19456 KiB, t = 2, p = 1).
+//! Password hashing: argon2id with one of OWASP's equivalent parameter sets (m = 7168 KiB,
+//! t = 5, p = 1; the Password Storage Cheat Sheet lists it beside m = 19 MiB, t = 2 as giving
+//! the same defence, trading memory for passes). We take the low-memory one because the
+//! service's memory budget is small (64 MB through a burst of 1,000 sign-ins, issue 14): two
+//! concurrent checks hold 14 MiB instead of 38 MiB, for about the same CPU time per check.
+//! Hashes stored with other parameters still verify, and are replaced on the next successful
+//! sign-in ([`Verified::YesRehashed`]).
 //!
-//! Hashing is deliberately slow (tens of milliseconds) and takes 19 MiB of memory per check,
+//! Hashing is deliberately slow (tens of milliseconds) and takes 7 MiB of memory per check,
 //! so every hash and verification goes through [`hash`] / [`verify`] here, which bound both:
 //!
 //! - **One global semaphore** with one permit per core (`available_parallelism`): more checks
 //!   at once would only share the same cores more slowly. A check that cannot start within
 //!   the wait (`AGRUPA_PASSWORD_HASH_WAIT_MS`, 2 s) answers 503 with `Retry-After`, instead of
 //!   queueing without end.
-//! - **Reused memory**: each running check borrows a 19 MiB block from a pool of at most one
-//!   per permit, allocated once and kept (argon2's `hash_password_into_with_memory`). Without
+//! - **Reused memory**: each running check borrows a block from a pool of at most one per
+//!   permit, allocated once and kept (argon2's `hash_password_into_with_memory`); a stored
+//!   hash with a larger `m` grows the block it borrowed, and the pool keeps it grown, so the
+//!   memory stays bounded by permits × the largest `m` in use. Without
 //!   it, every check on a blocking thread allocated its own 19 MiB, and glibc's per-thread
 //!   arenas kept them: 1,000 sign-ins from 16 clients took the process to 2.5 GB and left it
 //!   there (`bench/signin_memory.sh`, docs/BENCHMARKS.md).
@@ -33,12 +41,15 @@ pub const MIN_LENGTH: usize = 12;
 /// Longest accepted password (bounds the hashing work one request can cause).
 pub const MAX_LENGTH: usize = 1024;
 
-const M_COST: u32 = 19_456;
-const T_COST: u32 = 2;
+const M_COST: u32 = 7_168;
+const T_COST: u32 = 5;
 const P_COST: u32 = 1;
-/// The longest stored hash's memory we check with a pooled block; a larger one (from other
-/// parameters) gets a block of its own for that check.
+/// The size of a pooled block, in argon2 blocks of 1 KiB (grown for a stored hash with a larger
+/// `m`).
 const POOLED_BLOCKS: usize = M_COST as usize;
+/// The largest `m` (KiB) of a stored hash we check: four times OWASP's largest set (46 MiB), so
+/// a corrupted or hostile row cannot make one check allocate gigabytes.
+const MAX_M_COST: usize = 4 * 47_104;
 
 fn params() -> Result<Params, argon2::Error> {
     Params::new(M_COST, T_COST, P_COST, None)
@@ -79,10 +90,7 @@ impl Limiter {
             .map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            if blocks > POOLED_BLOCKS {
-                return work(&mut vec![Block::default(); blocks]);
-            }
-            let mut memory = self.take();
+            let mut memory = self.take(blocks);
             let out = work(&mut memory[..blocks]);
             self.give_back(memory);
             out
@@ -91,13 +99,18 @@ impl Limiter {
         .map_err(ApiError::internal)
     }
 
-    fn take(&self) -> Vec<Block> {
+    /// A block of at least `blocks` (pooled, grown if needed, or new while the pool is empty).
+    fn take(&self, blocks: usize) -> Vec<Block> {
         let pooled = self
             .pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .pop();
-        pooled.unwrap_or_else(|| vec![Block::default(); POOLED_BLOCKS])
+        let mut memory = pooled.unwrap_or_default();
+        if memory.len() < blocks.max(POOLED_BLOCKS) {
+            memory.resize(blocks.max(POOLED_BLOCKS), Block::default());
+        }
+        memory
     }
 
     fn give_back(&self, memory: Vec<Block>) {
@@ -186,15 +199,25 @@ pub enum Verified {
 /// Checks `password` against a stored PHC hash within the process's bounds, and rehashes
 /// when the parameters changed. 503 when no slot frees up in time.
 pub async fn verify(password: String, stored: String) -> Result<Verified, ApiError> {
-    let blocks = PasswordHash::new(&stored)
-        .ok()
-        .and_then(|p| Params::try_from(&p).ok())
-        .map_or(POOLED_BLOCKS, |p| p.block_count());
+    let Some(blocks) = memory_for(&stored) else {
+        tracing::warn!("stored password hash asks for more memory than allowed");
+        return Ok(Verified::No);
+    };
     limiter()
-        .run(blocks.max(POOLED_BLOCKS), move |memory| {
+        .run(blocks, move |memory| {
             verify_with(&password, &stored, memory)
         })
         .await
+}
+
+/// The blocks checking against `stored` needs (at least a pooled block's), or `None` when its
+/// `m` is beyond [`MAX_M_COST`]. An unreadable hash needs a pooled block (and fails).
+fn memory_for(stored: &str) -> Option<usize> {
+    let blocks = PasswordHash::new(stored)
+        .ok()
+        .and_then(|p| Params::try_from(&p).ok())
+        .map_or(POOLED_BLOCKS, |p| p.block_count());
+    (blocks <= MAX_M_COST).then_some(blocks.max(POOLED_BLOCKS))
 }
 
 /// Checks with the given memory (at least as many blocks as the stored hash's `m`).
@@ -272,7 +295,7 @@ mod tests {
     fn hashes_use_owasp_parameters_and_verify() {
         let m = &mut memory();
         let h = hash_with("correct horse battery", m).unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(h.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{h}");
         assert_eq!(verify_with("correct horse battery", &h, m), Verified::Yes);
         assert_eq!(verify_with("wrong horse battery", &h, m), Verified::No);
         assert_eq!(verify_with("x", "not a hash", m), Verified::No);
@@ -311,19 +334,72 @@ mod tests {
     }
 
     #[test]
-    fn weaker_hashes_are_upgraded_on_login() {
-        let weak = Argon2::new(
+    fn hashes_with_other_parameters_are_upgraded_on_login() {
+        // The parameters stored before issue 14 (m = 19 MiB, t = 2) and a weaker set.
+        for (m, t) in [(19_456, 2), (4_096, 1)] {
+            let old = Argon2::new(
+                Algorithm::Argon2id,
+                Version::V0x13,
+                Params::new(m, t, 1, None).unwrap(),
+            )
+            .hash_password(b"correct horse battery")
+            .unwrap()
+            .to_string();
+            let mut memory = vec![Block::default(); (m as usize).max(POOLED_BLOCKS)];
+            match verify_with("correct horse battery", &old, &mut memory) {
+                Verified::YesRehashed(new) => assert!(new.contains("m=7168,t=5,p=1"), "{new}"),
+                other => panic!("expected a rehash of m={m}, got {other:?}"),
+            }
+            assert_eq!(
+                verify_with("wrong horse battery", &old, &mut memory),
+                Verified::No
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_larger_stored_hash_grows_the_pooled_block_once() {
+        let limiter: &'static Limiter =
+            Box::leak(Box::new(Limiter::new(1, Duration::from_secs(5))));
+        let sizes = std::sync::Arc::new(Mutex::new(Vec::new()));
+        for blocks in [POOLED_BLOCKS, 19_456, POOLED_BLOCKS, 19_456] {
+            let sizes = sizes.clone();
+            limiter
+                .run(blocks, move |memory| {
+                    sizes.lock().unwrap().push(memory.len())
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            *sizes.lock().unwrap(),
+            [POOLED_BLOCKS, 19_456, POOLED_BLOCKS, 19_456]
+        );
+        assert_eq!(limiter.pooled(), 1);
+        let kept = limiter.pool.lock().unwrap()[0].len();
+        assert_eq!(
+            kept, 19_456,
+            "the grown block is kept, not reallocated per check"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_hash_asking_for_gigabytes_is_refused_without_allocating() {
+        let small = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
-            Params::new(8192, 1, 1, None).unwrap(),
+            Params::new(4_096, 1, 1, None).unwrap(),
         )
         .hash_password(b"correct horse battery")
         .unwrap()
         .to_string();
-        match verify_with("correct horse battery", &weak, &mut memory()) {
-            Verified::YesRehashed(new) => assert!(new.contains("m=19456,t=2,p=1")),
-            other => panic!("expected a rehash, got {other:?}"),
-        }
+        assert_eq!(memory_for(&small), Some(POOLED_BLOCKS));
+        let old = small.replace("m=4096", "m=19456");
+        assert_eq!(memory_for(&old), Some(19_456));
+        let huge = small.replace("m=4096", "m=4194304"); // 4 GiB
+        assert_eq!(memory_for(&huge), None);
+        let outcome = verify("correct horse battery".into(), huge).await.unwrap();
+        assert_eq!(outcome, Verified::No);
     }
 
     #[test]

@@ -562,3 +562,61 @@ async fn successful_sign_ins_do_not_use_up_the_address_limit() {
         app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
 }
+
+/// A hash stored with the parameters used before issue 14 (m = 19 MiB, t = 2) still signs in,
+/// and the sign-in replaces it with one of the current parameters (m = 7 MiB, t = 5).
+#[tokio::test]
+async fn a_hash_with_older_parameters_signs_in_and_is_replaced() {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+    use diesel::{QueryableByName, sql_types::Text};
+    use diesel_async::RunQueryDsl;
+
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = Text)]
+        password_hash: String,
+    }
+    async fn stored(app: &TestApp) -> String {
+        diesel::sql_query(format!(
+            "SELECT password_hash FROM users WHERE email = '{}'",
+            ADMIN_EMAIL.to_lowercase()
+        ))
+        .get_result::<Stored>(&mut app.db().await)
+        .await
+        .unwrap()
+        .password_hash
+    }
+
+    let app = spawn_app().await;
+    app.admin().await;
+    let old = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19_456, 2, 1, None).unwrap(),
+    )
+    .hash_password(ADMIN_PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    app.sql(&format!(
+        "UPDATE users SET password_hash = '{old}' WHERE email = '{}'",
+        ADMIN_EMAIL.to_lowercase()
+    ))
+    .await;
+    assert_eq!(stored(&app).await, old);
+
+    let wrong = app
+        .try_sign_in(ADMIN_EMAIL, "not-the-password-at-all")
+        .await;
+    assert_eq!(wrong.status(), 400);
+    assert_eq!(stored(&app).await, old, "a wrong password changes nothing");
+
+    let res = app.try_sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let now = stored(&app).await;
+    assert!(now.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{now}");
+    assert_eq!(
+        app.try_sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(stored(&app).await, now, "a current hash is not rewritten");
+}

@@ -122,6 +122,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    cluster_profile (id) {
+        id -> Int2,
+        legal_name -> Text,
+        short_name -> Nullable<Text>,
+        tax_id -> Text,
+        street -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Nullable<Text>,
+        province -> Nullable<Text>,
+        country_code -> Text,
+        website -> Nullable<Text>,
+        sector_description -> Nullable<Text>,
+        cnae_codes -> Array<Text>,
+        aei_register_number -> Nullable<Text>,
+        aei_registered_on -> Nullable<Date>,
+        aei_expires_on -> Nullable<Date>,
+        sector_turnover_cents -> Nullable<Int8>,
+        sector_companies -> Nullable<Int4>,
+        sector_source -> Nullable<Text>,
+        sector_year -> Nullable<Int4>,
+        management_fte_hundredths -> Nullable<Int4>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -805,6 +833,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     budget_line_totals,
     funders,
     calls,
+    cluster_profile,
     call_cost_categories,
     agreements,
     agreement_instalments,

@@ -106,11 +106,16 @@ pub enum Resource {
     /// Bodies, seats, meetings, their rolls and resolutions (representatives read the
     /// meetings whose roll lists their organisation; partners see nothing of it).
     Governance,
+    /// The cluster's own record (everyone signed in reads it; admins change it).
+    Cluster,
+    /// Accountability reports computed from the records (the AEI register dossier…): staff,
+    /// admins and auditors.
+    Reports,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
@@ -120,6 +125,8 @@ impl Resource {
         Resource::Budgets,
         Resource::Funding,
         Resource::Governance,
+        Resource::Cluster,
+        Resource::Reports,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -134,6 +141,8 @@ impl Resource {
             Resource::Budgets => "budgets",
             Resource::Funding => "funding",
             Resource::Governance => "governance",
+            Resource::Cluster => "cluster",
+            Resource::Reports => "reports",
         }
     }
 }
@@ -187,7 +196,8 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
     use Resource::{
-        ApiClients, Audit, Budgets, Funding, Governance, Members, Plans, Reference, Users,
+        ApiClients, Audit, Budgets, Cluster, Funding, Governance, Members, Plans, Reference,
+        Reports, Users,
     };
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
@@ -227,6 +237,12 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Member, Governance, Read) => true,
         (Role::Member, Governance, Write) => false,
         (Role::Partner, Governance, _) => false,
+        // The cluster's record: everyone signed in reads it; admins change it.
+        (Role::Staff | Role::Member | Role::Partner, Cluster, Read) => true,
+        (Role::Staff | Role::Member | Role::Partner, Cluster, Write) => false,
+        // Reports add up confidential figures (members' turnover): the cluster's own people.
+        (Role::Staff, Reports, _) => true,
+        (Role::Member | Role::Partner, Reports, _) => false,
     }
 }
 
@@ -318,7 +334,8 @@ mod tests {
                 "plans:read",
                 "budgets:read",
                 "funding:read",
-                "funding:write"
+                "funding:write",
+                "cluster:read"
             ]
         );
     }

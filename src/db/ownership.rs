@@ -16,6 +16,7 @@ pub const OWNERS: &[(&str, &[&str])] = &[
     ("audit", &["audit_events"]),
     ("http", &["idempotency_keys"]),
     ("reference", &["member_categories", "segments"]),
+    ("cluster", &["cluster_profile"]),
     (
         "members",
         &[

@@ -7,6 +7,7 @@
 //! [`scope`].
 
 pub mod bodies;
+pub mod composition;
 pub mod constitution;
 pub mod meetings;
 pub mod minutes;

@@ -58,6 +58,19 @@ impl Precondition {
         Self(Some(tag(version)))
     }
 
+    /// Checks the precondition of a write that creates the resource: any `If-Match` fails
+    /// (412), as there is no current version for it to match (RFC 9110 §13.1.1, `*` too).
+    pub fn check_absent(&self) -> Result<(), ApiError> {
+        match self.0 {
+            None => Ok(()),
+            Some(_) => Err(ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "The resource does not exist yet: create it without `If-Match`.",
+            )),
+        }
+    }
+
     /// Checks the precondition against the current version (call with the row locked).
     pub fn check(&self, current_version: i64, rule: IfMatch) -> Result<(), ApiError> {
         let Some(value) = &self.0 else {

@@ -790,3 +790,53 @@ pub async fn set_status_change_resolution(
         .await
         .map(|_| ())
 }
+
+/// The register's figures the AEI register weighs critical mass with: of the active members
+/// (not archived), how many there are, how many are companies (companies and self-employed
+/// professionals), how many have a turnover recorded, and the sum of those turnovers.
+pub async fn critical_mass(conn: &mut AsyncPgConnection) -> QueryResult<CriticalMass> {
+    let rows: Vec<(MemberKind, Option<Cents>)> = members::table
+        .filter(members::archived_at.is_null())
+        .filter(members::status.eq(MemberStatus::Active))
+        .select((members::kind, members::annual_turnover_cents))
+        .load(conn)
+        .await?;
+    let mut out = CriticalMass::default();
+    for (kind, turnover) in rows {
+        out.active += 1;
+        if matches!(kind, MemberKind::Company | MemberKind::Freelancer) {
+            out.companies += 1;
+        }
+        if let Some(t) = turnover {
+            out.with_turnover += 1;
+            out.turnover_cents = out.turnover_cents.saturating_add(i128::from(t.0));
+        }
+    }
+    Ok(out)
+}
+
+/// See [`critical_mass`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CriticalMass {
+    /// Active members.
+    pub active: i64,
+    /// Of them, companies and self-employed professionals.
+    pub companies: i64,
+    /// Of them, those with a yearly turnover recorded.
+    pub with_turnover: i64,
+    /// The sum of those turnovers (cents; wide, as it adds many large amounts).
+    pub turnover_cents: i128,
+}
+
+/// The legal names and kinds of members (archived ones too: history names them), by id.
+pub async fn names_and_kinds(
+    conn: &mut AsyncPgConnection,
+    ids: &[MemberId],
+) -> QueryResult<std::collections::HashMap<MemberId, (String, MemberKind)>> {
+    let rows: Vec<(MemberId, String, MemberKind)> = members::table
+        .filter(members::id.eq_any(ids))
+        .select((members::id, members::legal_name, members::kind))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n, k)| (id, (n, k))).collect())
+}

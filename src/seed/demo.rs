@@ -43,6 +43,8 @@ pub struct Seeded {
     /// Governance sets (the Assembly, the Board, the assemblies that approved the plan
     /// and the budget) added.
     pub governance: usize,
+    /// The cluster's own record (1 when it was set up).
+    pub cluster: usize,
 }
 
 impl Seeded {
@@ -936,6 +938,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         out.budgets = usize::from(super::demo_budget::seed(conn).await?);
         out.funding = usize::from(super::demo_funding::seed(conn).await?);
         out.governance = usize::from(super::demo_governance::seed(conn).await?);
+        out.cluster = usize::from(super::demo_cluster::seed(conn).await?);
         Ok(out)
     })
     .await

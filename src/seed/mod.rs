@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod demo_budget;
+pub mod demo_cluster;
 pub mod demo_funding;
 pub mod demo_governance;
 pub mod demo_plan;

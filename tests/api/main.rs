@@ -19,6 +19,7 @@ mod openapi;
 mod plans;
 mod process;
 mod replicas;
+mod reports;
 mod roles;
 mod seed;
 mod sign_out;

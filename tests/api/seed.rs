@@ -16,6 +16,7 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert_eq!(first.budgets, 1);
     assert_eq!(first.funding, 1);
     assert_eq!(first.governance, 1);
+    assert_eq!(first.cluster, 1);
     let again = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert!(again.is_empty(), "idempotent: {again:?}");
 
@@ -44,6 +45,27 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert!(stats.in_good_standing < stats.total, "some owe dues");
     let q = app.list_members(t, "q=animacion").await;
     assert!(q.items.len() >= 2, "{q:?}");
+    // The AEI register dossier of the demo, on a day inside its inscription and its plan.
+    let report: serde_json::Value = app
+        .get_ok(t, "/api/v1/reports/aei-register?as_of=2024-06-01")
+        .await;
+    let statuses: Vec<(&str, &str)> = report["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("strategic_plan", "pass"),
+            ("critical_mass", "pass"),
+            ("knowledge_provider", "pass"),
+            ("registration", "pass")
+        ],
+        "{report}"
+    );
+    assert_eq!(report["eligible_for_calls"], true);
     // The plan and the 2025 budget show the resolutions that approved them.
     let plans: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/plans").await;
     let budgets: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/budgets").await;

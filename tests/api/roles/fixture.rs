@@ -508,10 +508,16 @@ impl Fixture<'_> {
             "PATCH /api/v1/members/{id}/contacts/{contact_id}" => json!({"position": "Gerente"}),
             "PATCH /api/v1/members/{id}/dues/{year}" => json!({"status": "paid"}),
             "POST /api/v1/dues-issuances" => dues_of_2025(),
+            "PUT /api/v1/cluster" => cluster(),
             _ => json!({}),
         };
         (path, body)
     }
+}
+
+/// The cluster's record, as the fixture sets it up and `PUT` replaces it.
+fn cluster() -> Value {
+    json!({"legal_name": "Clúster de pruebas", "tax_id": agrupa::domain::tax_id::make_cif('G', 7_654_321)})
 }
 
 fn dues_of_2025() -> Value {
@@ -543,6 +549,15 @@ pub(super) async fn fixture<'a>(
         n: std::cell::Cell::new(0),
         years: std::cell::Cell::new(0),
     };
+    let res = app
+        .client
+        .put(app.url("/api/v1/cluster"))
+        .bearer_auth(t)
+        .json(&cluster())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "the cluster's record");
     let approved = app.import_plan_doc(t, &plan_doc("")).await.id;
     app.approve_plan(admin, &approved.to_string()).await;
     let draft = app.import_plan_doc(t, &plan_doc("")).await.id;

@@ -100,6 +100,17 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         // Governance: partners (and API clients, which act as partners) see nothing of it;
         // the representative here belongs to no organisation: it sees the Assembly, not
         // the board, and is on no roll.
+        // The cluster's record: everyone signed in reads it (the API client here holds no
+        // `cluster:read` scope); admins replace it. Reports: the cluster's own people.
+        ("GET /api/v1/cluster", Some(R200)),
+        (
+            "PUT /api/v1/cluster",
+            Some("admin:200 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "GET /api/v1/reports/aei-register",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
         ("GET /api/v1/bodies", Some(GOV_LIST)),
         ("POST /api/v1/bodies", Some(W201)),
         ("GET /api/v1/bodies/{id}", Some(GOV_PUBLIC)),

@@ -119,6 +119,22 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// Gives the memory freed during start-up back to the system. Building the OpenAPI document
+/// takes a tree of structs many times the size of its JSON, which is kept only serialised;
+/// glibc keeps freed heap pages for reuse unless asked, so the idle process carried them.
+/// Measured with `bench/signin_memory.sh` (docs/BENCHMARKS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "malloc_trim(3) has no safe wrapper")]
+fn release_freed_memory() {
+    // SAFETY: malloc_trim only returns free pages to the kernel; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed_memory() {}
+
 /// CORS for the configured frontend origins: bearer tokens, no cookies, so no credentials
 /// (and never a wildcard).
 fn cors(origins: &[String]) -> actix_cors::Cors {
@@ -297,6 +313,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("hashing the dummy password: {}", e.code()))?
             .into();
+        release_freed_memory();
         let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = web::Data::new(AppState {
             pool: pool.clone(),

@@ -18,7 +18,11 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 Conventions: JSON bodies with snake_case fields; ids are UUIDs; money is integer cents \
 (`*_cents`); dates `YYYY-MM-DD`, timestamps RFC 3339 UTC. Every error is \
 `application/problem+json` (RFC 9457) with a stable `code` and the `request_id` \
-that is also in the `X-Request-Id` header.",
+that is also in the `X-Request-Id` header.\n\n\
+Languages: a problem's `title`, `detail` and each field error's `message` are in Spanish \
+when the request's `Accept-Language` prefers Spanish (`es`, `es-ES`, `es;q=0.9, en;q=0.8`), \
+and in English otherwise; the `Content-Language` response header says which. `type`, \
+`code` and field names never change with the language, so programs branch on `code`.",
         contact(name = "agrupa maintainers", email = "agrupa@example.org"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
@@ -148,8 +152,67 @@ fn add_retry_after(response: &mut utoipa::openapi::Response) {
         });
 }
 
+/// `Content-Language` on every error answer: the language of its `title`, `detail` and
+/// field messages (see [`crate::i18n`]).
+fn add_content_language(response: &mut utoipa::openapi::Response) {
+    response
+        .headers
+        .entry("Content-Language".to_owned())
+        .or_insert_with(|| {
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Ref::from_schema_name("ContentLanguage"))
+                .build()
+        });
+}
+
+/// The schemas the language headers refer to, so that each operation names them in one line.
+fn add_language_schemas(api: &mut openapi::OpenApi) {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let components = api.components.get_or_insert_with(Default::default);
+    components.schemas.insert(
+        "ContentLanguage".to_owned(),
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["en", "es"]))
+                .description(Some(
+                    "The language of a problem's `title`, `detail` and field messages, as \
+                     `Accept-Language` chose it (English unless Spanish is preferred).",
+                ))
+                .into(),
+        ),
+    );
+    components.schemas.insert(
+        "AcceptLanguage".to_owned(),
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(crate::i18n::MAX_HEADER_LEN))
+                .description(Some(
+                    "The languages the caller reads (RFC 9110 §12.5.4): error texts are in \
+                     Spanish when `es` is preferred, in English otherwise (also when the value \
+                     is longer than allowed: it is not read).",
+                ))
+                .examples(["es-ES,es;q=0.9,en;q=0.8"])
+                .into(),
+        ),
+    );
+}
+
+/// The optional `Accept-Language` request header every operation honours for its errors.
+fn accept_language() -> openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    ParameterBuilder::new()
+        .name("Accept-Language")
+        .parameter_in(ParameterIn::Header)
+        .required(openapi::Required::False)
+        .schema(Some(Ref::from_schema_name("AcceptLanguage")))
+        .build()
+}
+
 /// Final touches once every route is registered.
 pub fn finish(api: &mut openapi::OpenApi) {
+    add_language_schemas(api);
     add_common_responses(api);
     add_links(api);
 }
@@ -352,6 +415,20 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
                         .responses
                         .entry(status.to_owned())
                         .or_insert_with(|| problem(description));
+                }
+            }
+            let parameters = op.parameters.get_or_insert_with(Vec::new);
+            if !parameters
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case("Accept-Language"))
+            {
+                parameters.push(accept_language());
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && (status.starts_with('4') || status.starts_with('5'))
+                {
+                    add_content_language(response);
                 }
             }
             if under_api {

@@ -1799,7 +1799,7 @@ export interface components {
              * @description Responsible staff user.
              */
             responsible_id?: string | null;
-            /** @description Member organisations taking part. */
+            /** @description Member organisations taking part (at most 500). */
             participant_ids?: string[];
             /**
              * Format: date
@@ -2087,10 +2087,9 @@ export interface components {
         };
         /** @description Changes to an API client. */
         ApiClientPatch: {
-            /** @description New name. */
+            /** @description New name (1–200 characters). */
             name?: string | null;
-            /** @description New scopes (replace the old ones). */
-            scopes?: string[] | null;
+            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write")[];
             /**
              * Format: uuid
              * @description Funder; `null` clears.
@@ -2886,7 +2885,7 @@ export interface components {
             name?: string | null;
             /** @description E-mail. */
             email?: string | null;
-            /** @description Phone. */
+            /** @description Phone (6–20 digits, spaces, `()-`, a leading `+`). */
             phone?: string | null;
             /** @description Position. */
             position?: string | null;
@@ -3371,9 +3370,9 @@ export interface components {
              * @description Baseline.
              */
             baseline: number;
-            /** @description Targets per year. */
+            /** @description Targets per year (at most 50). */
             targets?: components["schemas"]["Target"][];
-            /** @description Measurements. */
+            /** @description Measurements (at most 1000). */
             measurements?: components["schemas"]["MeasurementDocument"][];
         };
         /** @description Changes to an indicator (draft plans). Needs `If-Match`. */
@@ -3947,7 +3946,7 @@ export interface components {
             legal_name?: string | null;
             /** @description Trade name. */
             trade_name?: string | null;
-            /** @description Tax id. */
+            /** @description Tax id (NIF, NIE or CIF). */
             tax_id?: string | null;
             kind?: null | components["schemas"]["MemberKind"];
             size?: null | components["schemas"]["MemberSize"];
@@ -3966,7 +3965,7 @@ export interface components {
             municipality?: string | null;
             /** @description Province. */
             province?: string | null;
-            /** @description Country. */
+            /** @description Country (ISO 3166-1 alpha-2). */
             country?: string | null;
             /** @description Website. */
             website?: string | null;
@@ -4132,8 +4131,7 @@ export interface components {
         NewApiClient: {
             /** @description Name (1–200 characters). */
             name: string;
-            /** @description Scopes (partner scopes only). */
-            scopes?: string[];
+            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write")[];
             /**
              * Format: uuid
              * @description The funder it belongs to.
@@ -4333,7 +4331,7 @@ export interface components {
             name: string;
             /** @description E-mail. */
             email?: string | null;
-            /** @description Phone. */
+            /** @description Phone (6–20 digits, spaces, `()-`, a leading `+`). */
             phone?: string | null;
             /** @description Position. */
             position?: string | null;
@@ -4640,7 +4638,7 @@ export interface components {
         /** @description The vote of an item: `totals` or `votes`, one of them. */
         NewResolution: {
             totals?: null | components["schemas"]["VoteTotals"];
-            /** @description Named votes per roll entry. */
+            /** @description Named votes per roll entry (at most 10000, as many as a roll has entries). */
             votes?: components["schemas"]["NamedVote"][] | null;
         };
         /** @description A new seat (staff, admins). */
@@ -4815,9 +4813,9 @@ export interface components {
              */
             weight?: number | null;
             action?: null | components["schemas"]["ActionDocument"];
-            /** @description Indicators (objectives and actions). */
+            /** @description Indicators (objectives and actions), at most 100. */
             indicators?: components["schemas"]["IndicatorDocument"][];
-            /** @description Children. */
+            /** @description Children (a plan has at most 5000 nodes). */
             children?: components["schemas"]["NodeDocument"][];
         };
         /**
@@ -6465,7 +6463,7 @@ export interface components {
             depth?: number;
             /** @description Level names. */
             labels?: components["schemas"]["Labels"];
-            /** @description The axes. */
+            /** @description The axes (a plan has at most 5000 nodes). */
             axes?: components["schemas"]["NodeDocument"][];
         };
         /** @description Changes to a draft plan. Needs `If-Match`. */
@@ -32658,6 +32656,8 @@ export interface operations {
             /** @description The process is alive. */
             200: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32667,6 +32667,8 @@ export interface operations {
             /** @description Unexpected error; the body's request_id finds the logged cause. */
             500: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32690,6 +32692,8 @@ export interface operations {
             /** @description Prometheus text format. */
             200: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32699,6 +32703,8 @@ export interface operations {
             /** @description No valid access token. */
             401: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32709,6 +32715,8 @@ export interface operations {
             /** @description Your role or token scopes do not allow this. */
             403: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32719,6 +32727,8 @@ export interface operations {
             /** @description Served on `AGRUPA_METRICS_ADDR` instead. */
             404: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32729,6 +32739,8 @@ export interface operations {
             /** @description Unexpected error; the body's request_id finds the logged cause. */
             500: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32739,6 +32751,8 @@ export interface operations {
             /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32762,6 +32776,8 @@ export interface operations {
             /** @description Ready to serve. */
             200: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32771,6 +32787,8 @@ export interface operations {
             /** @description Unexpected error; the body's request_id finds the logged cause. */
             500: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };
@@ -32781,6 +32799,8 @@ export interface operations {
             /** @description Database unreachable or migrations pending. */
             503: {
                 headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
                     [name: string]: unknown;
                 };

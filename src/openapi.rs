@@ -240,31 +240,32 @@ fn accept_language() -> openapi::path::Parameter {
 
 /// States the range of every integer that has no narrower one documented: the range of its
 /// format (`int32`, `int64`), which the server enforces while parsing (a value outside it
-/// is a 400), and, for money (`*_cents`, [`crate::domain::Cents`]), ±10^15 cents, the
-/// amounts the register stores. Fields with a narrower rule document it themselves.
+/// is a 400), and, for money sent in requests (`*_cents`, [`crate::domain::Cents`]), ±10^15
+/// cents, the amounts every input is checked against (totals in answers may add up to more).
+/// Fields with a narrower rule document it themselves.
 fn bound_integers(api: &mut openapi::OpenApi) {
     use utoipa::openapi::schema::{ArrayItems, Schema};
-    fn walk(schema: &mut RefOr<Schema>, name: &str) {
+    fn walk(schema: &mut RefOr<Schema>, name: &str, request: bool) {
         let RefOr::T(schema) = schema else { return };
         match schema {
             Schema::Object(o) => {
-                bound(o, name);
+                bound(o, name, request);
                 for (field, s) in &mut o.properties {
-                    walk(s, field);
+                    walk(s, field, request);
                 }
             }
             Schema::Array(a) => {
                 if let ArrayItems::RefOrSchema(items) = &mut a.items {
-                    walk(items, name);
+                    walk(items, name, request);
                 }
             }
-            Schema::OneOf(c) => c.items.iter_mut().for_each(|s| walk(s, name)),
-            Schema::AllOf(c) => c.items.iter_mut().for_each(|s| walk(s, name)),
-            Schema::AnyOf(c) => c.items.iter_mut().for_each(|s| walk(s, name)),
+            Schema::OneOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
+            Schema::AllOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
+            Schema::AnyOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
             _ => {}
         }
     }
-    fn bound(o: &mut utoipa::openapi::schema::Object, name: &str) {
+    fn bound(o: &mut utoipa::openapi::schema::Object, name: &str, request: bool) {
         use utoipa::{
             Number,
             openapi::{KnownFormat, SchemaFormat, Type, schema::SchemaType},
@@ -278,7 +279,7 @@ fn bound_integers(api: &mut openapi::OpenApi) {
             return;
         }
         let (min, max) = match &o.format {
-            _ if name.ends_with("_cents") => (
+            _ if request && name.ends_with("_cents") => (
                 -crate::domain::Cents::MAX.get(),
                 crate::domain::Cents::MAX.get(),
             ),
@@ -295,27 +296,70 @@ fn bound_integers(api: &mut openapi::OpenApi) {
             o.maximum = Some(as_number(max));
         }
     }
+    let request = request_schemas(api);
     if let Some(components) = api.components.as_mut() {
         for (name, schema) in &mut components.schemas {
-            walk(schema, name);
+            walk(schema, name, request.contains(name));
         }
     }
     for item in api.paths.paths.values_mut() {
         for op in operations_mut(item) {
             for p in op.parameters.iter_mut().flatten() {
                 if let Some(schema) = p.schema.as_mut() {
-                    walk(schema, &p.name);
+                    walk(schema, &p.name, true);
                 }
             }
             if let Some(body) = op.request_body.as_mut() {
                 for content in body.content.values_mut() {
                     if let Some(schema) = content.schema.as_mut() {
-                        walk(schema, "");
+                        walk(schema, "", true);
                     }
                 }
             }
         }
     }
+}
+
+/// The names of the component schemas that request bodies use, directly or through others.
+fn request_schemas(api: &openapi::OpenApi) -> std::collections::BTreeSet<String> {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    for item in api.paths.paths.values() {
+        for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(body) = serde_json::to_value(&op.request_body) {
+                refs(&body, &mut todo);
+            }
+        }
+    }
+    let schemas = api.components.as_ref().map(|c| &c.schemas);
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if let Some(schema) = schemas.and_then(|s| s.get(&name))
+            && seen.insert(name)
+            && let Ok(value) = serde_json::to_value(schema)
+        {
+            refs(&value, &mut todo);
+        }
+    }
+    seen
 }
 
 /// The operations of a path item (the methods the API uses).

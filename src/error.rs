@@ -17,6 +17,8 @@ use actix_web::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::{self, Lang};
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -168,6 +170,8 @@ struct Inner {
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
     allow: Option<String>,
+    /// Values the Spanish detail of the code quotes (`{limit}`, `{seconds}` …).
+    params: Vec<(&'static str, String)>,
     /// For the OAuth endpoints: the RFC 6749 §5.2 `error` code.
     oauth_error: Option<&'static str>,
     /// The internal cause, logged once and never sent to clients.
@@ -200,6 +204,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            params: Vec::new(),
             oauth_error: None,
             source: None,
         }))
@@ -241,6 +246,7 @@ impl ApiError {
             "method_not_allowed",
             format!("This resource accepts: {allow}."),
         );
+        e.0.params.push(("allow", allow.clone()));
         e.0.allow = Some(allow);
         e
     }
@@ -257,6 +263,7 @@ impl ApiError {
             "payload_too_large",
             format!("The request body is larger than the limit of {limit} bytes."),
         )
+        .with_param("limit", limit.to_string())
     }
 
     /// 415: the request body is not in a media type this endpoint reads.
@@ -266,6 +273,7 @@ impl ApiError {
             "unsupported_media_type",
             format!("The request body must be sent as `{expected}`."),
         )
+        .with_param("media_type", expected.to_owned())
     }
 
     /// 422: well-formed but invalid values.
@@ -280,6 +288,7 @@ impl ApiError {
             "too_many_requests",
             format!("Too many requests; retry in {retry_after_secs} s."),
         )
+        .with_param("seconds", retry_after_secs.to_string())
         .with_retry_after(retry_after_secs)
     }
 
@@ -329,6 +338,13 @@ impl ApiError {
         self
     }
 
+    /// Adds a value the Spanish detail of the code quotes as `{name}` (see [`crate::i18n`]).
+    #[must_use]
+    pub fn with_param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.0.params.push((name, value.into()));
+        self
+    }
+
     /// Sets the `Retry-After` header (seconds).
     #[must_use]
     pub fn with_retry_after(mut self, secs: u64) -> Self {
@@ -353,6 +369,7 @@ impl ApiError {
             errors: i.errors.clone(),
             retry_after: i.retry_after,
             allow: i.allow.clone(),
+            params: i.params.clone(),
             oauth_error: i.oauth_error,
             source: None,
         }))
@@ -368,29 +385,70 @@ impl ApiError {
         self.0.source.as_ref()
     }
 
-    /// The problem document for this error.
+    /// The problem document for this error, in English.
     pub fn problem(&self, request_id: Option<&str>) -> Problem {
+        self.problem_in(request_id, Lang::En)
+    }
+
+    /// The problem document for this error, its `title`, `detail` and field messages in
+    /// `lang` (the `code`, `type`, field names and the OAuth members never change).
+    pub fn problem_in(&self, request_id: Option<&str>, lang: Lang) -> Problem {
+        let i = &self.0;
+        let (detail, errors) = match lang {
+            Lang::En => (i.detail.clone(), i.errors.clone()),
+            Lang::Es => (Some(self.detail_es()), self.field_errors_es()),
+        };
         Problem {
-            type_: format!("/problems/{}", self.0.code),
-            title: self
-                .0
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
-            status: self.0.status.as_u16(),
-            detail: self.0.detail.clone(),
-            code: self.0.code.to_string(),
+            type_: format!("/problems/{}", i.code),
+            title: i18n::title(i.status.as_u16(), lang).to_owned(),
+            status: i.status.as_u16(),
+            detail,
+            code: i.code.to_string(),
             request_id: request_id.map(str::to_owned),
-            errors: self.0.errors.clone(),
-            error: self.0.oauth_error.map(str::to_owned),
-            error_description: self.0.oauth_error.and(self.0.detail.clone()),
+            errors,
+            error: i.oauth_error.map(str::to_owned),
+            // RFC 6749 §5.2 allows only ASCII here: always the English text.
+            error_description: i.oauth_error.and(i.detail.clone()),
         }
     }
 
-    /// The full HTTP response, with the request id in the body.
+    /// The code's Spanish detail with this error's parameters; a code missing from the
+    /// catalogue (a unit test of [`crate::i18n`] prevents it) falls back to its title's.
+    fn detail_es(&self) -> String {
+        let i = &self.0;
+        let fields: Vec<&str> = i.errors.iter().map(|e| e.field.as_str()).collect();
+        let mut params = i.params.clone();
+        params.push(("fields", fields.join(", ")));
+        i18n::detail_es(&i.code).map_or_else(
+            || format!("{}.", i18n::title(i.status.as_u16(), Lang::Es)),
+            |template| i18n::fill(template, &params),
+        )
+    }
+
+    fn field_errors_es(&self) -> Vec<FieldError> {
+        self.0
+            .errors
+            .iter()
+            .map(|e| FieldError {
+                message: i18n::field_message_es(&e.code)
+                    .unwrap_or("El valor no es válido.")
+                    .to_owned(),
+                ..e.clone()
+            })
+            .collect()
+    }
+
+    /// The full HTTP response in English, with the request id in the body.
     pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
+        self.to_response_in(request_id, Lang::En)
+    }
+
+    /// The full HTTP response in `lang` (with `Content-Language`), with the request id in
+    /// the body.
+    pub fn to_response_in(&self, request_id: Option<&str>, lang: Lang) -> HttpResponse {
         let mut builder = HttpResponse::build(self.0.status);
+        builder.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        builder.insert_header((header::VARY, "Accept-Language"));
         if self.0.oauth_error.is_some() {
             builder.content_type("application/json");
             builder.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -411,7 +469,7 @@ impl ApiError {
             };
             builder.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        let body = serde_json::to_vec(&self.problem(request_id))
+        let body = serde_json::to_vec(&self.problem_in(request_id, lang))
             .unwrap_or_else(|_| b"{\"status\":500,\"code\":\"internal_error\"}".to_vec());
         builder.body(body)
     }

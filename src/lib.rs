@@ -16,6 +16,7 @@ pub mod funding;
 pub mod governance;
 pub mod health;
 pub mod http;
+pub mod i18n;
 pub mod members;
 pub mod openapi;
 pub mod plans;

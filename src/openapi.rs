@@ -18,7 +18,11 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 Conventions: JSON bodies with snake_case fields; ids are UUIDs; money is integer cents \
 (`*_cents`); dates `YYYY-MM-DD`, timestamps RFC 3339 UTC. Every error is \
 `application/problem+json` (RFC 9457) with a stable `code` and the `request_id` \
-that is also in the `X-Request-Id` header.",
+that is also in the `X-Request-Id` header.\n\n\
+Languages: a problem's `title`, `detail` and each field error's `message` are in Spanish \
+when the request's `Accept-Language` prefers Spanish (`es`, `es-ES`, `es;q=0.9, en;q=0.8`), \
+and in English otherwise; the `Content-Language` response header says which. `type`, \
+`code` and field names never change with the language, so programs branch on `code`.",
         contact(name = "agrupa maintainers", email = "agrupa@example.org"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
@@ -37,7 +41,8 @@ that is also in the `X-Request-Id` header.",
         (name = "audit", description = "The append-only audit log of every change."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
-    servers((url = "/", description = "The service that serves this document (paths are relative to it)")),
+    servers((url = "/", description = "The service that serves this document, in production or local \
+development alike (paths are relative to it)")),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
     security(("oauth2" = []), ("bearer" = [])),
@@ -46,6 +51,18 @@ pub struct ApiDoc;
 
 /// The token endpoint, as the security schemes name it.
 pub const TOKEN_URL: &str = "/api/v1/auth/token";
+
+/// What the access tokens follow of RFC 8725 (JWT Best Current Practices), as
+/// `auth::tokens` implements it.
+const JWT_PRACTICES: &str = "Access tokens are JWTs that follow RFC8725 (JSON Web Token Best \
+Current Practices): the server pins the algorithm (HS256 only; `none` and any other `alg` are \
+refused before the signature is checked, so there is no algorithm confusion), signs with keys of \
+at least 256 bits named by `kid` (rotated without downtime), types its tokens explicitly \
+(`typ: at+jwt`, RFC 9068) and refuses other types, and requires and checks `iss`, `aud`, `sub`, \
+`exp`, `nbf` and `iat` (30 s of clock tolerance; a token issued in the future is refused). \
+Access tokens are short-lived (`expires_in`, 900 s by default), carry a `jti` that revocation \
+(RFC 7009) and sign-out make fail at once, and are renewed with single-use refresh tokens, which \
+are opaque random secrets, not JWTs.";
 
 /// OAuth 2.0 (password and client-credentials flows, for Swagger UI's *Authorize*) and
 /// plain bearer tokens.
@@ -57,6 +74,13 @@ impl utoipa::Modify for SecuritySchemes {
             ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
             SecurityScheme,
         };
+        // The one server is the public API itself (OWASP API9: declare each server's audience).
+        for server in api.servers.iter_mut().flatten() {
+            server
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-internal".to_owned(), serde_json::Value::Bool(false));
+        }
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "oauth2",
@@ -69,8 +93,10 @@ impl utoipa::Modify for SecuritySchemes {
                     )),
                     Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, Scopes::new())),
                 ],
-                "Sign in with e-mail and password (people) or client credentials (partner \
-                 systems). Leave scopes empty to get all your role allows.",
+                format!(
+                    "Sign in with e-mail and password (people) or client credentials (partner \
+                     systems). Leave scopes empty to get all your role allows. {JWT_PRACTICES}"
+                ),
             )),
         );
         components.add_security_scheme(
@@ -79,7 +105,9 @@ impl utoipa::Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from the token endpoint."))
+                    .description(Some(format!(
+                        "An access token from the token endpoint. {JWT_PRACTICES}"
+                    )))
                     .build(),
             ),
         );
@@ -99,10 +127,11 @@ fn string_header(description: &str, max_length: usize) -> utoipa::openapi::heade
         .build()
 }
 
-/// The header fields every answer under `/api/` may carry: the rate-limit fields while limits
-/// are on (`http::rate_limit`, named as the IETF draft names them), and
-/// `Access-Control-Allow-Origin` for a browser origin listed in `AGRUPA_CORS_ORIGINS`.
-fn add_common_headers(response: &mut utoipa::openapi::Response) {
+/// The header fields an answer may carry: under `/api/`, the rate-limit fields while limits
+/// are on (`http::rate_limit`, named as the IETF draft names them); everywhere (CORS wraps the
+/// whole service), `Access-Control-Allow-Origin` for a browser origin listed in
+/// `AGRUPA_CORS_ORIGINS`.
+fn add_common_headers(response: &mut utoipa::openapi::Response, under_api: bool) {
     let fields = [
         (
             "RateLimit-Policy",
@@ -123,6 +152,9 @@ fn add_common_headers(response: &mut utoipa::openapi::Response) {
         ),
     ];
     for (name, description, max_length) in fields {
+        if !under_api && name.starts_with("RateLimit") {
+            continue;
+        }
         response
             .headers
             .entry(name.to_owned())
@@ -150,8 +182,207 @@ fn add_retry_after(response: &mut utoipa::openapi::Response) {
         });
 }
 
+/// `Content-Language` on every error answer: the language of its `title`, `detail` and
+/// field messages (see [`crate::i18n`]).
+fn add_content_language(response: &mut utoipa::openapi::Response) {
+    response
+        .headers
+        .entry("Content-Language".to_owned())
+        .or_insert_with(|| {
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Ref::from_schema_name("ContentLanguage"))
+                .build()
+        });
+}
+
+/// The schemas the language headers refer to, so that each operation names them in one line.
+fn add_language_schemas(api: &mut openapi::OpenApi) {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let components = api.components.get_or_insert_with(Default::default);
+    components.schemas.insert(
+        "ContentLanguage".to_owned(),
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["en", "es"]))
+                .description(Some(
+                    "The language of a problem's `title`, `detail` and field messages, as \
+                     `Accept-Language` chose it (English unless Spanish is preferred).",
+                ))
+                .into(),
+        ),
+    );
+    components.schemas.insert(
+        "AcceptLanguage".to_owned(),
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(crate::i18n::MAX_HEADER_LEN))
+                .description(Some(
+                    "The languages the caller reads (RFC 9110 §12.5.4): error texts are in \
+                     Spanish when `es` is preferred, in English otherwise (also when the value \
+                     is longer than allowed: it is not read).",
+                ))
+                .examples(["es-ES,es;q=0.9,en;q=0.8"])
+                .into(),
+        ),
+    );
+}
+
+/// The optional `Accept-Language` request header every operation honours for its errors.
+fn accept_language() -> openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    ParameterBuilder::new()
+        .name("Accept-Language")
+        .parameter_in(ParameterIn::Header)
+        .required(openapi::Required::False)
+        .schema(Some(Ref::from_schema_name("AcceptLanguage")))
+        .build()
+}
+
+/// States the range of every integer that has no narrower one documented: the range of its
+/// format (`int32`, `int64`), which the server enforces while parsing (a value outside it
+/// is a 400), and, for money sent in requests (`*_cents`, [`crate::domain::Cents`]), ±10^15
+/// cents, the amounts every input is checked against (totals in answers may add up to more).
+/// Fields with a narrower rule document it themselves.
+fn bound_integers(api: &mut openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    fn walk(schema: &mut RefOr<Schema>, name: &str, request: bool) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(o) => {
+                bound(o, name, request);
+                for (field, s) in &mut o.properties {
+                    walk(s, field, request);
+                }
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items, name, request);
+                }
+            }
+            Schema::OneOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
+            Schema::AllOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
+            Schema::AnyOf(c) => c.items.iter_mut().for_each(|s| walk(s, name, request)),
+            _ => {}
+        }
+    }
+    fn bound(o: &mut utoipa::openapi::schema::Object, name: &str, request: bool) {
+        use utoipa::{
+            Number,
+            openapi::{KnownFormat, SchemaFormat, Type, schema::SchemaType},
+        };
+        let is_integer = match &o.schema_type {
+            SchemaType::Type(t) => *t == Type::Integer,
+            SchemaType::Array(ts) => ts.contains(&Type::Integer),
+            SchemaType::AnyValue => false,
+        };
+        if !is_integer {
+            return;
+        }
+        let (min, max) = match &o.format {
+            _ if request && name.ends_with("_cents") => (
+                -crate::domain::Cents::MAX.get(),
+                crate::domain::Cents::MAX.get(),
+            ),
+            Some(SchemaFormat::KnownFormat(KnownFormat::Int32)) => {
+                (i64::from(i32::MIN), i64::from(i32::MAX))
+            }
+            _ => (i64::MIN, i64::MAX),
+        };
+        let as_number = |v: i64| Number::Int(isize::try_from(v).unwrap_or(isize::MAX));
+        if o.minimum.is_none() && o.exclusive_minimum.is_none() {
+            o.minimum = Some(as_number(min));
+        }
+        if o.maximum.is_none() && o.exclusive_maximum.is_none() {
+            o.maximum = Some(as_number(max));
+        }
+    }
+    let request = request_schemas(api);
+    if let Some(components) = api.components.as_mut() {
+        for (name, schema) in &mut components.schemas {
+            walk(schema, name, request.contains(name));
+        }
+    }
+    for item in api.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            for p in op.parameters.iter_mut().flatten() {
+                if let Some(schema) = p.schema.as_mut() {
+                    walk(schema, &p.name, true);
+                }
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let Some(schema) = content.schema.as_mut() {
+                        walk(schema, "", true);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The names of the component schemas that request bodies use, directly or through others.
+fn request_schemas(api: &openapi::OpenApi) -> std::collections::BTreeSet<String> {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    for item in api.paths.paths.values() {
+        for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(body) = serde_json::to_value(&op.request_body) {
+                refs(&body, &mut todo);
+            }
+        }
+    }
+    let schemas = api.components.as_ref().map(|c| &c.schemas);
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if let Some(schema) = schemas.and_then(|s| s.get(&name))
+            && seen.insert(name)
+            && let Ok(value) = serde_json::to_value(schema)
+        {
+            refs(&value, &mut todo);
+        }
+    }
+    seen
+}
+
+/// The operations of a path item (the methods the API uses).
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Final touches once every route is registered.
 pub fn finish(api: &mut openapi::OpenApi) {
+    add_language_schemas(api);
+    bound_integers(api);
     add_common_responses(api);
     add_links(api);
 }
@@ -313,16 +544,7 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
     ];
     for (path, item) in api.paths.paths.iter_mut() {
         let under_api = path.starts_with("/api/");
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             let has_body = op.request_body.is_some();
             let names_resource = path.contains('{');
             let if_match = op
@@ -356,13 +578,25 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
                         .or_insert_with(|| problem(description));
                 }
             }
-            if under_api {
-                for (status, response) in op.responses.responses.iter_mut() {
-                    if let RefOr::T(response) = response {
-                        add_common_headers(response);
-                        if status == "429" || status == "503" {
-                            add_retry_after(response);
-                        }
+            let parameters = op.parameters.get_or_insert_with(Vec::new);
+            if !parameters
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case("Accept-Language"))
+            {
+                parameters.push(accept_language());
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && (status.starts_with('4') || status.starts_with('5'))
+                {
+                    add_content_language(response);
+                }
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response {
+                    add_common_headers(response, under_api);
+                    if under_api && (status == "429" || status == "503") {
+                        add_retry_after(response);
                     }
                 }
             }

@@ -124,6 +124,7 @@ pub struct NewApiClient {
     pub name: String,
     /// Scopes (partner scopes only).
     #[serde(default)]
+    #[schema(schema_with = super::model::scopes_schema)]
     pub scopes: Vec<String>,
     /// The funder it belongs to.
     pub funder_id: Option<FunderId>,
@@ -133,9 +134,11 @@ pub struct NewApiClient {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiClientPatch {
-    /// New name.
+    /// New name (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New scopes (replace the old ones).
+    #[schema(schema_with = super::model::scopes_schema, nullable)]
     pub scopes: Option<Vec<String>>,
     /// Funder; `null` clears.
     #[serde(default, deserialize_with = "nullable")]

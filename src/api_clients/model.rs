@@ -69,8 +69,30 @@ pub struct ApiClientChanges {
     pub funder_id: Option<Option<FunderId>>,
 }
 
-/// Scopes must be ones a partner may hold; duplicates are dropped, order kept.
+/// The most scopes a request may list (duplicates included), as the OpenAPI document says.
+pub const MAX_SCOPES: usize = 50;
+
+/// The scopes of a request as the OpenAPI document describes them: partner scopes, at most
+/// [`MAX_SCOPES`].
+pub fn scopes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(policy::scopes_for(Role::Partner).iter().cloned())),
+        )
+        .max_items(Some(MAX_SCOPES))
+        .build()
+}
+
+/// Scopes must be ones a partner may hold, at most [`MAX_SCOPES`]; duplicates are dropped,
+/// order kept.
 pub fn check_scopes(errors: &mut FieldErrors, requested: &[String]) -> Vec<String> {
+    if requested.len() > MAX_SCOPES {
+        errors.add("scopes", "too_many", format!("at most {MAX_SCOPES} scopes"));
+        return Vec::new();
+    }
     let allowed = policy::scopes_for(Role::Partner);
     let mut scopes: Vec<String> = Vec::new();
     for s in requested {

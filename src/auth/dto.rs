@@ -8,21 +8,41 @@ use utoipa::ToSchema;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// `password`, `client_credentials` or `refresh_token`.
-    #[schema(example = "password")]
+    #[schema(example = "password", max_length = 64)]
     pub grant_type: String,
     /// `password` grant: the user's e-mail.
-    #[schema(example = "admin@agrupa.local")]
+    #[schema(example = "admin@agrupa.local", max_length = 254)]
     pub username: Option<String>,
     /// `password` grant: the password.
+    #[schema(max_length = 1024)]
     pub password: Option<String>,
     /// `refresh_token` grant: the refresh token.
+    #[schema(max_length = 512)]
     pub refresh_token: Option<String>,
     /// `client_credentials` grant (when not sent with HTTP Basic): the client id.
+    #[schema(max_length = 512)]
     pub client_id: Option<String>,
     /// `client_credentials` grant (when not sent with HTTP Basic): the client secret.
+    #[schema(max_length = 512)]
     pub client_secret: Option<String>,
     /// Space-separated scopes to narrow the token to (default: all the caller may hold).
+    #[schema(max_length = 2000)]
     pub scope: Option<String>,
+}
+
+impl TokenRequest {
+    /// The first parameter longer than the OpenAPI document allows, with its limit.
+    pub fn too_long(&self) -> Option<(&'static str, usize)> {
+        first_too_long([
+            ("grant_type", Some(&self.grant_type), 64),
+            ("username", self.username.as_ref(), 254),
+            ("password", self.password.as_ref(), 1024),
+            ("refresh_token", self.refresh_token.as_ref(), 512),
+            ("client_id", self.client_id.as_ref(), 512),
+            ("client_secret", self.client_secret.as_ref(), 512),
+            ("scope", self.scope.as_ref(), 2000),
+        ])
+    }
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -47,8 +67,29 @@ pub struct TokenResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeRequest {
     /// The access or refresh token to revoke.
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 4096)]
     pub token: String,
     /// `access_token` or `refresh_token` (a hint; both kinds are recognised anyway).
+    #[schema(max_length = 64)]
     pub token_type_hint: Option<String>,
+}
+
+impl RevokeRequest {
+    /// The first parameter longer than the OpenAPI document allows, with its limit.
+    pub fn too_long(&self) -> Option<(&'static str, usize)> {
+        first_too_long([
+            ("token", Some(&self.token), 4096),
+            ("token_type_hint", self.token_type_hint.as_ref(), 64),
+        ])
+    }
+}
+
+/// The first `(name, value, max)` whose value has more than `max` characters.
+fn first_too_long<const N: usize>(
+    fields: [(&'static str, Option<&String>, usize); N],
+) -> Option<(&'static str, usize)> {
+    fields
+        .into_iter()
+        .find(|(_, value, max)| value.is_some_and(|v| v.chars().count() > *max))
+        .map(|(name, _, max)| (name, max))
 }

@@ -35,6 +35,12 @@ fn parse_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, 
     }
 }
 
+/// 400 `invalid_request` for a parameter past its documented length (RFC 6749 §5.2 has no
+/// 422: a malformed token request is an `invalid_request`).
+fn too_long(name: &str, max: usize) -> ApiError {
+    grants::invalid_request(&format!("`{name}` is longer than {max} characters."))
+}
+
 /// HTTP Basic client credentials (RFC 6749 §2.3.1), when present and non-empty.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -86,6 +92,9 @@ pub async fn token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let form: TokenRequest = parse_body(&req, &body)?;
+    if let Some((name, max)) = form.too_long() {
+        return Err(too_long(name, max));
+    }
     let address = crate::http::client_addr::client_address(&req, &state.config.trusted_proxies);
     let issued = match form.grant_type.as_str() {
         "password" => {
@@ -141,6 +150,9 @@ pub async fn revoke(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let form: RevokeRequest = parse_body(&req, &body)?;
+    if let Some((name, max)) = form.too_long() {
+        return Err(too_long(name, max));
+    }
     if form.token.is_empty() {
         return Err(grants::invalid_request("`token` is required."));
     }

@@ -14,6 +14,9 @@ use diesel::{
 
 const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 const CIF_LETTERS: &[u8; 10] = b"JABCDEFGHI";
+/// The longest tax id read, separators (spaces, dots, hyphens) and an `ES` prefix included
+/// (as the OpenAPI document says).
+pub const MAX_RAW_LEN: usize = 20;
 
 /// What kind of identifier it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +41,10 @@ pub struct TaxId {
 impl TaxId {
     /// Normalises and validates.
     pub fn parse(raw: &str) -> Result<Self, String> {
+        // Separators make room for a few more characters, not for any number of them.
+        if raw.chars().count() > MAX_RAW_LEN {
+            return Err(format!("must be at most {MAX_RAW_LEN} characters"));
+        }
         let value: String = raw
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{a0}'))

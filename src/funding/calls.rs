@@ -163,7 +163,7 @@ pub struct NewCall {
     #[schema(min_length = 1, max_length = 300)]
     pub programme: Option<String>,
     /// BDNS code (digits), unique.
-    #[schema(pattern = "^[0-9]{1,10}$", example = "812345")]
+    #[schema(pattern = "^[0-9]{1,10}$", max_length = 10, example = "812345")]
     pub bdns_code: Option<String>,
     /// Official journal reference.
     #[schema(min_length = 1, max_length = 300)]
@@ -205,7 +205,7 @@ pub struct CallPatch {
     pub programme: Option<Option<String>>,
     /// BDNS code; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable, pattern = "^[0-9]{1,10}$")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^[0-9]{1,10}$", max_length = 10)]
     pub bdns_code: Option<Option<String>>,
     /// Journal reference; `null` clears.
     #[serde(default, deserialize_with = "nullable")]

@@ -218,6 +218,7 @@ pub struct NewMeeting {
     pub online_url: Option<String>,
     /// The agenda, in order (at most 100 items).
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub agenda: Vec<NewItem>,
 }
 

@@ -117,7 +117,8 @@ pub struct NamedVote {
 pub struct NewResolution {
     /// Recorded totals.
     pub totals: Option<VoteTotals>,
-    /// Named votes per roll entry.
+    /// Named votes per roll entry (at most 10000, as many as a roll has entries).
+    #[schema(max_items = 10000)]
     pub votes: Option<Vec<NamedVote>>,
 }
 
@@ -211,6 +212,9 @@ pub async fn resolve(
             "one_of",
             "send either `totals` or `votes`",
         ));
+    }
+    if input.votes.as_ref().is_some_and(|v| v.len() > 10_000) {
+        return Err(FieldErrors::one("votes", "too_many", "at most 10000 votes"));
     }
     conn.transaction(async |conn| {
         meetings::visible(conn, caller, id).await?;

@@ -131,6 +131,7 @@ pub struct AttendanceEntry {
 #[serde(deny_unknown_fields)]
 pub struct AttendanceInput {
     /// The entries to set (1–10000).
+    #[schema(min_items = 1, max_items = 10000)]
     pub entries: Vec<AttendanceEntry>,
 }
 

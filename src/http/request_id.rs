@@ -13,7 +13,19 @@ use actix_web::{
     middleware::Next,
 };
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::{
+    error::{ApiError, PROBLEM_JSON},
+    i18n::Lang,
+};
+
+/// The language the request's `Accept-Language` prefers for error messages.
+pub fn language(headers: &header::HeaderMap) -> Lang {
+    Lang::negotiate(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
 
 /// The header carrying the request id.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -52,6 +64,7 @@ pub async fn finalize(
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId::from_header(req.headers().get(&REQUEST_ID_HEADER)));
+    let lang = language(req.headers());
     let mut res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         // No request left to build a response with (an inner middleware failed): hand
@@ -60,7 +73,7 @@ pub async fn finalize(
             let api = err
                 .as_error::<ApiError>()
                 .map_or_else(|| to_api_error(&err), ApiError::clone_public);
-            return Err(IdentifiedError { api, id }.into());
+            return Err(IdentifiedError { api, id, lang }.into());
         }
     };
     if let Some(err) = res.response().error() {
@@ -77,15 +90,15 @@ pub async fn finalize(
                         );
                     }
                 }
-                api.to_response(Some(id.as_str()))
+                api.to_response_in(Some(id.as_str()), lang)
             }
-            None => to_api_error(err).to_response(Some(id.as_str())),
+            None => to_api_error(err).to_response_in(Some(id.as_str()), lang),
         };
         res = res.into_response(rendered);
     } else if is_unexplained_error(&res) {
         // A bare error status from a component that does not use ApiError (e.g. a static
         // file service): give it the same problem shape.
-        let rendered = ApiError::from_status(res.status()).to_response(Some(id.as_str()));
+        let rendered = ApiError::from_status(res.status()).to_response_in(Some(id.as_str()), lang);
         res = res.into_response(rendered);
     }
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
@@ -101,7 +114,7 @@ pub fn render(err: &ApiError, req: &actix_web::HttpRequest) -> actix_web::HttpRe
         .extensions()
         .get::<RequestId>()
         .map(|r| r.as_str().to_owned());
-    let mut res = err.to_response(id.as_deref());
+    let mut res = err.to_response_in(id.as_deref(), language(req.headers()));
     if let Some(v) = id.and_then(|i| HeaderValue::from_str(&i).ok()) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
@@ -122,6 +135,7 @@ fn to_api_error(err: &Error) -> ApiError {
 struct IdentifiedError {
     api: ApiError,
     id: RequestId,
+    lang: Lang,
 }
 
 impl std::fmt::Display for IdentifiedError {
@@ -136,7 +150,7 @@ impl actix_web::ResponseError for IdentifiedError {
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        let mut res = self.api.to_response(Some(self.id.as_str()));
+        let mut res = self.api.to_response_in(Some(self.id.as_str()), self.lang);
         if let Ok(value) = HeaderValue::from_str(self.id.as_str()) {
             res.headers_mut().insert(REQUEST_ID_HEADER, value);
         }

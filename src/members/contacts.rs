@@ -112,8 +112,10 @@ pub struct NewContact {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// E-mail.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// Phone.
+    /// Phone (6–20 digits, spaces, `()-`, a leading `+`).
+    #[schema(max_length = 20)]
     pub phone: Option<String>,
     /// Position.
     #[schema(max_length = 200)]
@@ -133,15 +135,15 @@ pub struct ContactPatch {
     pub name: Option<String>,
     /// E-mail.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 254)]
     pub email: Option<Option<String>>,
-    /// Phone.
+    /// Phone (6–20 digits, spaces, `()-`, a leading `+`).
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 20)]
     pub phone: Option<Option<String>>,
     /// Position.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 200)]
     pub position: Option<Option<String>>,
     /// `true` makes it the primary contact.
     pub is_primary: Option<bool>,

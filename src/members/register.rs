@@ -43,7 +43,7 @@ pub struct NewMember {
     #[schema(max_length = 300)]
     pub trade_name: Option<String>,
     /// NIF, NIE or CIF (validated with its control character).
-    #[schema(example = "B12345674")]
+    #[schema(example = "B12345674", max_length = 20)]
     pub tax_id: String,
     /// Kind.
     pub kind: MemberKind,
@@ -61,7 +61,7 @@ pub struct NewMember {
     #[schema(max_length = 300)]
     pub address: Option<String>,
     /// Postcode.
-    #[schema(example = "28004")]
+    #[schema(example = "28004", max_length = 10)]
     pub postcode: Option<String>,
     /// Municipality.
     #[schema(max_length = 100, example = "Madrid")]
@@ -70,10 +70,10 @@ pub struct NewMember {
     #[schema(max_length = 100, example = "Madrid")]
     pub province: Option<String>,
     /// Country (ISO 3166-1 alpha-2, default `ES`).
-    #[schema(example = "ES")]
+    #[schema(example = "ES", max_length = 2)]
     pub country: Option<String>,
     /// Website.
-    #[schema(example = "https://nandu.es")]
+    #[schema(example = "https://nandu.es", max_length = 300)]
     pub website: Option<String>,
     /// Employees.
     #[schema(minimum = 0)]
@@ -99,9 +99,10 @@ pub struct MemberPatch {
     pub legal_name: Option<String>,
     /// Trade name.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 300)]
     pub trade_name: Option<Option<String>>,
-    /// Tax id.
+    /// Tax id (NIF, NIE or CIF).
+    #[schema(max_length = 20)]
     pub tax_id: Option<String>,
     /// Kind.
     pub kind: Option<MemberKind>,
@@ -116,25 +117,26 @@ pub struct MemberPatch {
     pub segment_ids: Option<Vec<SegmentId>>,
     /// Address.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 300)]
     pub address: Option<Option<String>>,
     /// Postcode.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 10)]
     pub postcode: Option<Option<String>>,
     /// Municipality.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub municipality: Option<Option<String>>,
     /// Province.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub province: Option<Option<String>>,
-    /// Country.
+    /// Country (ISO 3166-1 alpha-2).
+    #[schema(max_length = 2)]
     pub country: Option<String>,
     /// Website.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 300)]
     pub website: Option<Option<String>>,
     /// Employees.
     #[serde(default, deserialize_with = "nullable")]
@@ -146,7 +148,7 @@ pub struct MemberPatch {
     pub annual_turnover_cents: Option<Option<Cents>>,
     /// Description.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 10000)]
     pub description: Option<Option<String>>,
     /// Joined on.
     #[serde(default, deserialize_with = "nullable")]

@@ -86,7 +86,7 @@ impl CsvRow for SegmentRow {
 #[serde(deny_unknown_fields)]
 pub struct NewSegment {
     /// Stable code (a-z 0-9 _ -).
-    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,49}$")]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,49}$", max_length = 50)]
     pub code: String,
     /// Name (1–100 characters, unique).
     #[schema(min_length = 1, max_length = 100)]

@@ -113,7 +113,7 @@ impl From<UserRow> for User {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// E-mail; unique, case-insensitive.
-    #[schema(example = "lucia.fernandez@clusteraudiovisual.es")]
+    #[schema(example = "lucia.fernandez@clusteraudiovisual.es", max_length = 254)]
     pub email: String,
     /// Display name (1–200 characters).
     #[schema(example = "Lucía Fernández", min_length = 1, max_length = 200)]
@@ -141,8 +141,10 @@ pub struct NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// New e-mail.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// New display name.
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// New role.
     pub role: Option<Role>,

@@ -5,6 +5,7 @@
 
 mod auth;
 mod backup;
+mod bounds;
 mod budgets;
 mod contract;
 mod errors;

@@ -194,7 +194,7 @@ pub struct IndicatorQuery {
 }
 
 /// The most targets an indicator has (as the OpenAPI document says).
-const MAX_TARGETS: usize = 50;
+pub(crate) const MAX_TARGETS: usize = 50;
 
 /// Checks the number of targets, which needs no database: before any lock or precondition.
 fn check_target_count(problems: &mut FieldErrors, targets: Option<&[Target]>) {

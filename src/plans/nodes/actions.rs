@@ -262,13 +262,13 @@ pub fn check_progress(problems: &mut FieldErrors, prefix: &str, progress: Option
     }
 }
 
-/// Checks a planned cost (0 or more), when there is one.
+/// Checks a planned cost (0 to 10^15 cents), when there is one.
 pub fn check_budget(problems: &mut FieldErrors, prefix: &str, budget: Option<Cents>) {
-    if budget.is_some_and(|b| b < Cents::ZERO) {
+    if budget.is_some_and(|b| !b.in_range(Cents::ZERO)) {
         problems.add(
             &format!("{prefix}planned_budget_cents"),
             "out_of_range",
-            "must be 0 or more",
+            Cents::range_message(Cents::ZERO),
         );
     }
 }
@@ -281,6 +281,9 @@ pub struct Named<T> {
     /// Who.
     pub id: T,
 }
+
+/// Most participants of one action (as the OpenAPI document says).
+pub const MAX_PARTICIPANTS: usize = 500;
 
 /// The people actions name: responsible staff users and participating members.
 #[derive(Debug, Default)]
@@ -302,6 +305,11 @@ impl People {
         if let Some(id) = responsible {
             let path = format!("{prefix}responsible_id");
             self.staff.push(Named { path, id });
+        }
+        if participants.len() > MAX_PARTICIPANTS {
+            let message = format!("at most {MAX_PARTICIPANTS} participants");
+            problems.add(&format!("{prefix}participant_ids"), "too_many", message);
+            return Vec::new();
         }
         let mut seen = HashSet::new();
         let mut once = Vec::new();

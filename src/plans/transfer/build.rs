@@ -7,12 +7,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
-use super::{IndicatorDocument, MAX_NODES, NodeDocument, PlanDocument};
+use super::{
+    IndicatorDocument, MAX_INDICATORS, MAX_MEASUREMENTS, MAX_NODES, NodeDocument, PlanDocument,
+};
 use crate::{
     domain::{IndicatorId, PlanId, text},
     error::{ApiError, FieldErrors},
     plans::{
-        indicators::check_targets,
+        indicators::{MAX_TARGETS, check_targets},
         model::{
             IndicatorRow, MeasurementRow, NodeKind, NodeRow, ParticipantRow, PlanRow, PlanStatus,
             TargetRow, check_code, check_value,
@@ -135,6 +137,10 @@ impl Builder<'_> {
                 "indicators belong to objectives and actions",
             );
         }
+        if doc.indicators.len() > MAX_INDICATORS {
+            let message = format!("at most {MAX_INDICATORS} indicators");
+            self.problems.add(&p("indicators"), "too_many", message);
+        }
         let mut names = HashSet::new();
         for (i, ind) in doc.indicators.iter().enumerate() {
             let ip = format!("{path}.indicators[{i}].");
@@ -183,6 +189,16 @@ impl Builder<'_> {
             .check(&format!("{ip}unit"), text::name(&doc.unit, 50));
         self.problems
             .check(&format!("{ip}baseline"), check_value(doc.baseline));
+        for (field, count, max) in [
+            ("targets", doc.targets.len(), MAX_TARGETS),
+            ("measurements", doc.measurements.len(), MAX_MEASUREMENTS),
+        ] {
+            if count > max {
+                let message = format!("at most {max} {field}");
+                self.problems
+                    .add(&format!("{ip}{field}"), "too_many", message);
+            }
+        }
         check_targets(&mut self.problems, ip, self.plan, &doc.targets);
         for (j, m) in doc.measurements.iter().enumerate() {
             let mp = format!("{ip}measurements[{j}].");

@@ -32,8 +32,12 @@ use crate::{
     http::{etag, json::Json},
 };
 
-/// Most nodes in one plan.
+/// Most nodes in one plan (so also in one list of axes or children of a document).
 pub const MAX_NODES: usize = 5000;
+/// Most indicators of one node in a document.
+pub const MAX_INDICATORS: usize = 100;
+/// Most measurements of one indicator in a document.
+pub const MAX_MEASUREMENTS: usize = 1000;
 
 fn default_depth() -> i16 {
     4
@@ -48,6 +52,7 @@ pub struct PlanDocument {
     pub title: String,
     /// Description.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// First year.
     #[schema(minimum = 1900, maximum = 2200)]
@@ -62,8 +67,9 @@ pub struct PlanDocument {
     /// Level names.
     #[serde(default)]
     pub labels: Labels,
-    /// The axes.
+    /// The axes (a plan has at most 5000 nodes).
     #[serde(default)]
+    #[schema(max_items = 5000)]
     pub axes: Vec<NodeDocument>,
 }
 
@@ -92,12 +98,13 @@ pub struct NodeDocument {
     /// Action fields (leaves only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionDocument>,
-    /// Indicators (objectives and actions).
+    /// Indicators (objectives and actions), at most 100.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub indicators: Vec<IndicatorDocument>,
-    /// Children.
+    /// Children (a plan has at most 5000 nodes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(no_recursion)]
+    #[schema(no_recursion, max_items = 5000)]
     pub children: Vec<NodeDocument>,
 }
 
@@ -108,8 +115,9 @@ pub struct ActionDocument {
     /// Responsible staff user.
     #[serde(default)]
     pub responsible_id: Option<UserId>,
-    /// Member organisations taking part.
+    /// Member organisations taking part (at most 500).
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub participant_ids: Vec<MemberId>,
     /// Start.
     #[serde(default)]
@@ -145,11 +153,13 @@ pub struct IndicatorDocument {
     pub higher_is_better: bool,
     /// Baseline.
     pub baseline: f64,
-    /// Targets per year.
+    /// Targets per year (at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub targets: Vec<Target>,
-    /// Measurements.
+    /// Measurements (at most 1000).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub measurements: Vec<MeasurementDocument>,
 }
 

@@ -134,6 +134,10 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("internal_error", "Se ha producido un error inesperado. Indique el identificador de la solicitud al comunicarlo."),
     ("validation_failed", "Algunos valores no son válidos: {fields}."),
     ("conflict", "Ya existe un recurso con estos valores."),
+    (
+        "cluster_exists",
+        "Otra persona acaba de crear la ficha de la agrupación; léala de nuevo y reintente con If-Match.",
+    ),
     ("constraint_violated", "Un valor incumple una regla del registro."),
     ("unknown_reference", "Un recurso referido no existe o todavía está en uso."),
     ("concurrent_update", "Otra solicitud ha modificado el recurso al mismo tiempo; vuelva a intentarlo."),

@@ -164,7 +164,7 @@ pub struct ClusterInput {
     #[schema(max_length = 200)]
     pub street: Option<String>,
     /// Postal code (five digits).
-    #[schema(pattern = "^[0-9]{5}$")]
+    #[schema(pattern = "^[0-9]{5}$", max_length = 5)]
     pub postal_code: Option<String>,
     /// City (up to 100 characters).
     #[schema(max_length = 100)]
@@ -173,7 +173,7 @@ pub struct ClusterInput {
     #[schema(max_length = 100)]
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2 country code (default `ES`).
-    #[schema(pattern = "^[A-Z]{2}$")]
+    #[schema(pattern = "^[A-Z]{2}$", max_length = 2)]
     pub country_code: Option<String>,
     /// Website (`http://` or `https://`, up to 300 characters).
     #[schema(max_length = 300, pattern = "^https?://")]
@@ -182,7 +182,7 @@ pub struct ClusterInput {
     #[schema(max_length = 2000)]
     pub sector_description: Option<String>,
     /// CNAE-2009 codes (up to 20, each a division `59`, group `59.1` or class `59.11`).
-    #[schema(max_items = 20, value_type = Option<Vec<String>>, pattern = "^[0-9]{2}(\\.[0-9]{1,2})?$")]
+    #[schema(schema_with = cnae_schema, nullable)]
     pub cnae_codes: Option<Vec<String>>,
     /// The AEI register inscription.
     pub aei_registration: Option<AeiRegistration>,
@@ -191,6 +191,20 @@ pub struct ClusterInput {
     /// Management staff in full-time equivalents (0–10,000, at most two decimals).
     #[schema(minimum = 0, maximum = 10000, multiple_of = 0.01)]
     pub management_fte: Option<f64>,
+}
+
+/// CNAE codes as the OpenAPI document describes them (what [`check_cnae`] accepts).
+fn cnae_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]{2}(\\.[0-9]{1,2})?$"))
+                .max_length(Some(5)),
+        )
+        .max_items(Some(20))
+        .build()
 }
 
 fn check_registration(r: &AeiRegistration) -> Result<(String, NaiveDate, NaiveDate), String> {

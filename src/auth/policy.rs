@@ -106,11 +106,16 @@ pub enum Resource {
     /// Bodies, seats, meetings, their rolls and resolutions (representatives read the
     /// meetings whose roll lists their organisation; partners see nothing of it).
     Governance,
+    /// The event feed (partners read the events about what they may read).
+    Events,
+    /// Webhook endpoints and their deliveries (admins keep the cluster's, partners' API
+    /// clients their own).
+    Webhooks,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
@@ -120,6 +125,8 @@ impl Resource {
         Resource::Budgets,
         Resource::Funding,
         Resource::Governance,
+        Resource::Events,
+        Resource::Webhooks,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -134,6 +141,8 @@ impl Resource {
             Resource::Budgets => "budgets",
             Resource::Funding => "funding",
             Resource::Governance => "governance",
+            Resource::Events => "events",
+            Resource::Webhooks => "webhooks",
         }
     }
 }
@@ -187,7 +196,8 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
     use Resource::{
-        ApiClients, Audit, Budgets, Funding, Governance, Members, Plans, Reference, Users,
+        ApiClients, Audit, Budgets, Events, Funding, Governance, Members, Plans, Reference, Users,
+        Webhooks,
     };
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
@@ -227,6 +237,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         (Role::Member, Governance, Read) => true,
         (Role::Member, Governance, Write) => false,
         (Role::Partner, Governance, _) => false,
+        // Events: staff and partners read the feed (partners what concerns them; object
+        // level in `events`); representatives do not.
+        (Role::Staff | Role::Partner, Events, Read) => true,
+        (Role::Staff | Role::Member | Role::Partner, Events, _) => false,
+        // Webhooks: admins keep the cluster's endpoints, partners' API clients their own
+        // (object level in `webhooks`); staff and representatives have none.
+        (Role::Partner, Webhooks, _) => true,
+        (Role::Staff | Role::Member, Webhooks, _) => false,
     }
 }
 
@@ -318,7 +336,10 @@ mod tests {
                 "plans:read",
                 "budgets:read",
                 "funding:read",
-                "funding:write"
+                "funding:write",
+                "events:read",
+                "webhooks:read",
+                "webhooks:write"
             ]
         );
     }

@@ -13,6 +13,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use futures_util::StreamExt;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -29,6 +30,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 const LEASE_SECS: i32 = 60;
 /// Deliveries claimed at once.
 const BATCH: i64 = 32;
+/// Attempts of a batch in flight at once.
+const PARALLEL: usize = 8;
 /// How long deliveries are kept.
 const RETENTION: TimeDelta = TimeDelta::days(30);
 /// Bytes of a receiver's answer kept.
@@ -91,6 +94,7 @@ async fn run(
     let scan_every = settings.poll * 30;
     let mut last_scan: Option<tokio::time::Instant> = None;
     let mut last_sweep: Option<tokio::time::Instant> = None;
+    let mut failures: u32 = 0;
     loop {
         if *stopped.borrow() {
             break;
@@ -107,16 +111,26 @@ async fn run(
                 tracing::warn!(error = %e, "the webhooks sweep failed");
             }
         }
-        let claimed = match deliver_batch(&pool, &client, settings).await {
-            Ok(n) => n,
+        let (claimed, wait) = match deliver_batch(&pool, &client, settings).await {
+            Ok(n) => {
+                failures = 0;
+                (n, settings.poll)
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "claiming webhook deliveries failed");
-                0
+                // The database is down or going away: back off (up to a minute) rather than
+                // open a connection every poll against it.
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %e, failures, "claiming webhook deliveries failed");
+                let backoff = settings.poll.saturating_mul(1 << failures.min(16));
+                (
+                    0,
+                    backoff.clamp(Duration::from_secs(2), Duration::from_secs(60)),
+                )
             }
         };
         if claimed < usize::try_from(BATCH).unwrap_or(usize::MAX) {
             tokio::select! {
-                _ = tokio::time::sleep(settings.poll) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => {}
             }
         }
@@ -173,20 +187,25 @@ async fn deliver_batch(
         (claimed, endpoints)
     };
     let n = claimed.len();
+    // Each attempt records its result on a connection of its own as soon as it is answered,
+    // at most PARALLEL at a time (the pool serves the API too).
     let attempts = claimed.into_iter().filter_map(|d| {
         let endpoint = endpoints.get(&d.endpoint_id)?.clone();
         Some(async move {
             let answer = attempt(client, &endpoint, &d, settings.allow_loopback).await;
-            (d, endpoint, answer)
+            let recorded = match crate::db::conn(pool).await {
+                Ok(mut conn) => record(&mut conn, &d, &endpoint, answer).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(delivery = %d.id, error = %e, "recording a webhook attempt failed");
+            }
         })
     });
-    let results = futures_util::future::join_all(attempts).await;
-    let mut conn = crate::db::conn(pool).await?;
-    for (delivery, endpoint, answer) in results {
-        if let Err(e) = record(&mut conn, &delivery, &endpoint, answer).await {
-            tracing::warn!(delivery = %delivery.id, error = %e, "recording a webhook attempt failed");
-        }
-    }
+    futures_util::stream::iter(attempts)
+        .buffer_unordered(PARALLEL)
+        .collect::<()>()
+        .await;
     Ok(n)
 }
 

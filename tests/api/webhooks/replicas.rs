@@ -83,3 +83,41 @@ async fn two_replicas_deliver_a_thousand_events_each_once_and_in_order_per_objec
     assert_eq!(attempts, i64::try_from(total).unwrap(), "one attempt each");
     let _ = endpoint;
 }
+
+#[tokio::test]
+async fn deliveries_older_than_thirty_days_are_swept() {
+    let app = spawn_fast_app().await;
+    let admin = app.admin().await;
+    let endpoint = app
+        .create_endpoint(&admin.token, "https://receptor.example.org/h", &[])
+        .await;
+    for (age, kind) in [("31 days", "viejo"), ("29 days", "reciente")] {
+        app.sql(&format!(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event_seq, msg_id, event_type, \
+             payload, status, attempts, created_at) VALUES (gen_random_uuid(), '{}', 0, \
+             'msg_{kind}', 'ping', '{{}}', 'succeeded', 1, now() - interval '{age}')",
+            endpoint.id
+        ))
+        .await;
+    }
+    // A replica started now sweeps at once (then hourly).
+    let mut config = test_config();
+    config.database_url = Some(app.db_url.clone());
+    let replica = Application::build(
+        config,
+        Database {
+            url: app.db_url.clone(),
+            embedded: None,
+        },
+    )
+    .await
+    .unwrap();
+    tokio::spawn(replica.run_until_stopped());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.count_rows("webhook_deliveries").await > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let kept = app.deliveries(&admin.token, endpoint.id).await;
+    let ids: Vec<&str> = kept.iter().map(|d| d.msg_id.as_str()).collect();
+    assert_eq!(ids, ["msg_reciente"]);
+}

@@ -36,6 +36,8 @@
 //! | `AGRUPA_METRICS_TOKEN` | unset | a bearer token (≥ 16 characters) that may read `/metrics` on the API's address; without it only an admin's access token may |
 //! | `AGRUPA_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from a browser (e.g. `https://app.example.org`); unset = same origin only |
 //! | `AGRUPA_PASSWORD_HASH_WAIT_MS` | `2000` | how long a password check (sign-in, password change, new user) waits for one of the per-core hashing slots before answering 503 with `Retry-After` |
+//! | `AGRUPA_WEBHOOKS_POLL_MS` | `1000` | how often each replica's webhook worker looks for due deliveries (when the last batch was not full) |
+//! | `AGRUPA_WEBHOOKS_ALLOW_LOOPBACK` | `true` in development, `false` in production | allow `http` URLs and loopback addresses (`http://127.0.0.1:9000/hook`) for webhook receivers; private, link-local and metadata addresses are refused regardless |
 //! | `AGRUPA_ADMIN_PASSWORD` | unset | password for `agrupa admin create` (prompted when unset on a terminal) |
 //!
 //! Secrets (the database password, the signing keys) are never printed: `Debug` redacts them.
@@ -132,6 +134,10 @@ pub struct Config {
     pub metrics_addr: Option<String>,
     /// `AGRUPA_METRICS_TOKEN` (secret).
     pub metrics_token: Option<String>,
+    /// `AGRUPA_WEBHOOKS_POLL_MS`.
+    pub webhooks_poll: Duration,
+    /// `AGRUPA_WEBHOOKS_ALLOW_LOOPBACK`.
+    pub webhooks_allow_loopback: bool,
 }
 
 impl fmt::Debug for Config {
@@ -161,6 +167,8 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_addr", &self.metrics_addr)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("webhooks_poll", &self.webhooks_poll)
+            .field("webhooks_allow_loopback", &self.webhooks_allow_loopback)
             .finish_non_exhaustive()
     }
 }
@@ -200,6 +208,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             metrics_addr: None,
             metrics_token: None,
+            webhooks_poll: Duration::from_secs(1),
+            webhooks_allow_loopback: true,
         }
     }
 }
@@ -295,6 +305,18 @@ impl Config {
                 .unwrap_or_default(),
             metrics_addr: get("AGRUPA_METRICS_ADDR"),
             metrics_token: get("AGRUPA_METRICS_TOKEN"),
+            webhooks_poll: parse_opt(&get, "AGRUPA_WEBHOOKS_POLL_MS", 10, 60_000)?
+                .map_or(d.webhooks_poll, |ms| Duration::from_millis(ms as u64)),
+            webhooks_allow_loopback: match get("AGRUPA_WEBHOOKS_ALLOW_LOOPBACK").as_deref() {
+                None => env == Environment::Development,
+                Some("true" | "1") => true,
+                Some("false" | "0") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "AGRUPA_WEBHOOKS_ALLOW_LOOPBACK must be `true` or `false`, not `{other}`"
+                    )));
+                }
+            },
         };
         config.check()?;
         Ok(config)

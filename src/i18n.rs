@@ -241,6 +241,11 @@ pub const FIELD_MESSAGES: &[(&str, &str)] = &[
     ("duplicate", "Está repetido."),
     ("out_of_range", "El valor está fuera del intervalo permitido."),
     ("too_many", "Hay demasiados elementos."),
+    ("too_long", "El valor es demasiado largo."),
+    (
+        "forbidden_url",
+        "La dirección no está permitida: debe ser https y no apuntar a una red privada, local ni de metadatos.",
+    ),
     ("length", "El número de elementos no es válido."),
     ("not_allowed", "Este valor no está permitido aquí."),
     ("inconsistent", "No es coherente con los demás valores."),

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod funding;
 pub mod governance;
 pub mod health;
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod seed;
 pub mod telemetry;
 pub mod users;
+pub mod webhooks;
 
 use std::{net::TcpListener, sync::Arc};
 
@@ -107,6 +109,8 @@ pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     governance::configure(cfg);
     cluster::configure(cfg);
     reports::configure(cfg);
+    events::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// The complete OpenAPI document of this build.
@@ -287,6 +291,8 @@ pub struct Application {
     lockout: std::time::Duration,
     stopping: Arc<std::sync::atomic::AtomicBool>,
     drain: std::time::Duration,
+    webhooks: webhooks::worker::Settings,
+    shutdown_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -404,6 +410,11 @@ impl Application {
             lockout: config.login_lockout,
             stopping,
             drain: config.shutdown_drain,
+            webhooks: webhooks::worker::Settings {
+                poll: config.webhooks_poll,
+                allow_loopback: config.webhooks_allow_loopback,
+            },
+            shutdown_timeout: config.shutdown_timeout,
         })
     }
 
@@ -427,6 +438,8 @@ impl Application {
     /// database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let chores = tokio::spawn(housekeeping(self.pool.clone(), self.lockout));
+        // Every replica delivers webhooks; the claims keep them from sending one twice.
+        let worker = webhooks::worker::Worker::start(self.pool.clone(), self.webhooks)?;
         let signals = tokio::spawn(stop_on_signal(
             self.server.handle(),
             self.stopping,
@@ -443,6 +456,10 @@ impl Application {
         }
         chores.abort();
         signals.abort();
+        // The attempts in flight finish (each at most 15 s); the rest stay queued.
+        worker
+            .stop(self.shutdown_timeout.max(webhooks::worker::TIMEOUT))
+            .await;
         tracing::info!("HTTP server stopped; closing the database pool");
         self.pool.close();
         if let Some(embedded) = self.embedded {

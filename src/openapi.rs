@@ -39,6 +39,8 @@ and in English otherwise; the `Content-Language` response header says which. `ty
         (name = "cluster", description = "The cluster's own record: legal identity, sector, its inscription in the AEI register, the sector's size, management staff."),
         (name = "reports", description = "Accountability reports computed from the records, never typed twice: the AEI register readiness dossier."),
         (name = "audit", description = "The append-only audit log of every change."),
+        (name = "events", description = "Domain events (member admitted, plan approved, application submitted …), written in the transaction of the change: a feed for pollers, the same events as the webhooks."),
+        (name = "webhooks", description = "Signed webhooks (Standard Webhooks v1): endpoints, secret rotation, the delivery log, redelivery and pings. Deliveries are at least once and in order per object; receivers dedupe on `webhook-id`."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     servers((url = "/", description = "The service that serves this document, in production or local \

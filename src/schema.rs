@@ -803,6 +803,77 @@ diesel::joinable!(resolutions -> agenda_items (item_id));
 diesel::joinable!(votes -> resolutions (resolution_id));
 diesel::joinable!(votes -> roll_entries (roll_entry_id));
 
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        seq -> Int8,
+        txid -> Int8,
+        #[sql_name = "type"]
+        type_ -> Text,
+        object_type -> Text,
+        object_id -> Uuid,
+        audience -> Text,
+        funder_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        owner_user_id -> Nullable<Uuid>,
+        owner_client_id -> Nullable<Uuid>,
+        funder_id -> Nullable<Uuid>,
+        url -> Text,
+        event_types -> Array<Text>,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Nullable<Uuid>,
+        event_seq -> Int8,
+        msg_id -> Text,
+        event_type -> Text,
+        object_id -> Nullable<Uuid>,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Uuid,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        response_status -> Nullable<Int4>,
+        duration_ms -> Int4,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
@@ -853,4 +924,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     resolutions,
     votes,
     minutes,
+    events,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
 );

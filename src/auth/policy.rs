@@ -111,11 +111,16 @@ pub enum Resource {
     /// Accountability reports computed from the records (the AEI register dossier…): staff,
     /// admins and auditors.
     Reports,
+    /// The event feed (partners read the events about what they may read).
+    Events,
+    /// Webhook endpoints and their deliveries (admins keep the cluster's, partners' API
+    /// clients their own).
+    Webhooks,
 }
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 13] = [
         Resource::Users,
         Resource::ApiClients,
         Resource::Audit,
@@ -127,6 +132,8 @@ impl Resource {
         Resource::Governance,
         Resource::Cluster,
         Resource::Reports,
+        Resource::Events,
+        Resource::Webhooks,
     ];
 
     /// The scope prefix (`users` in `users:read`).
@@ -143,6 +150,8 @@ impl Resource {
             Resource::Governance => "governance",
             Resource::Cluster => "cluster",
             Resource::Reports => "reports",
+            Resource::Events => "events",
+            Resource::Webhooks => "webhooks",
         }
     }
 }
@@ -196,8 +205,8 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Access::{Read, Write};
     use Resource::{
-        ApiClients, Audit, Budgets, Cluster, Funding, Governance, Members, Plans, Reference,
-        Reports, Users,
+        ApiClients, Audit, Budgets, Cluster, Events, Funding, Governance, Members, Plans,
+        Reference, Reports, Users, Webhooks,
     };
     match (role, action.resource, action.access) {
         // The audit log is append-only: nobody writes it through the API.
@@ -243,6 +252,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         // Reports add up confidential figures (members' turnover): the cluster's own people.
         (Role::Staff, Reports, _) => true,
         (Role::Member | Role::Partner, Reports, _) => false,
+        // Events: staff and partners read the feed (partners what concerns them; object
+        // level in `events`); representatives do not.
+        (Role::Staff | Role::Partner, Events, Read) => true,
+        (Role::Staff | Role::Member | Role::Partner, Events, _) => false,
+        // Webhooks: admins keep the cluster's endpoints, partners' API clients their own
+        // (object level in `webhooks`); staff and representatives have none.
+        (Role::Partner, Webhooks, _) => true,
+        (Role::Staff | Role::Member, Webhooks, _) => false,
     }
 }
 
@@ -335,7 +352,10 @@ mod tests {
                 "budgets:read",
                 "funding:read",
                 "funding:write",
-                "cluster:read"
+                "cluster:read",
+                "events:read",
+                "webhooks:read",
+                "webhooks:write"
             ]
         );
     }

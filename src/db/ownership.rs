@@ -81,6 +81,15 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "minutes",
         ],
     ),
+    ("events", &["events"]),
+    (
+        "webhooks",
+        &[
+            "webhook_endpoints",
+            "webhook_deliveries",
+            "webhook_attempts",
+        ],
+    ),
 ];
 
 /// Places allowed to name a table they do not own: `(path prefix under src/, table, why)`.

@@ -120,6 +120,18 @@ pub async fn find_call(
     }
 }
 
+/// The calls open at `at` (for the `call.opened` scan; a handful at any time).
+pub async fn open_calls(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+) -> QueryResult<Vec<CallRow>> {
+    calls::table
+        .filter(calls::opens_at.le(at).and(calls::closes_at.gt(at)))
+        .select(CallRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// Filters of the call list.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CallFilter {

@@ -29,6 +29,7 @@ use crate::{
         AgendaItemId, BodyId, BudgetId, MeetingId, MemberId, PlanId, RollEntryId, calendar, text,
     },
     error::{ApiError, FieldErrors},
+    events,
     http::{
         csv::CsvRow,
         etag::{self, tag},
@@ -589,6 +590,7 @@ pub async fn convene(
             &Meeting::from(row.clone()),
         )
         .await?;
+        events::record(conn, events::kinds::meeting_convened(&row)).await?;
         Ok(row)
     })
     .await

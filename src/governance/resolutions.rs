@@ -34,6 +34,7 @@ use crate::{
         AgendaItemId, BudgetId, MeetingId, MemberId, PlanId, ResolutionId, RollEntryId, calendar,
     },
     error::{ApiError, FieldErrors},
+    events,
     http::{etag::Precondition, json::Json},
     members::{lifecycle::NewStatusChange, model::MemberStatus},
 };
@@ -299,6 +300,7 @@ pub async fn resolve(
         let row = repo::insert_resolution(conn, &row, &votes).await?;
         if adopted {
             enact(conn, caller, &meeting, &body.name, &item, resolution_id).await?;
+            events::record(conn, events::kinds::resolution_adopted(&row, &item)).await?;
         }
         repo::touch_meeting(conn, id).await?;
         audit::record(

@@ -21,6 +21,7 @@ use crate::{
     auth::{Action, Caller, Principal, Resource},
     domain::{MemberId, StatusChangeId, calendar::today, text},
     error::{ApiError, FieldErrors},
+    events,
     http::{
         csv::CsvRow,
         etag::{IfMatch, Precondition},
@@ -167,6 +168,9 @@ pub async fn change_status(
             resolution_id: None,
         };
         repo::insert_status_change(conn, &row).await?;
+        let events =
+            events::kinds::member_status(&current, member_id, current.status, to, effective_on);
+        events::record_all(conn, events).await?;
         let change = StatusChange::from(row.clone());
         audit::record(
             conn,

@@ -27,3 +27,4 @@ mod sign_out;
 mod signin_limits;
 mod support;
 mod users;
+mod webhooks;

@@ -69,6 +69,7 @@ export const POST_ACTIONS_WITH_IF_MATCH = [
   "/api/v1/budgets/{id}/approval",
   "/api/v1/budgets/{id}/lines",
   "/api/v1/plans/{id}/approval",
+  "/api/v1/webhook-endpoints/{id}/secret-rotations",
 ] as const satisfies readonly PostsWithIfMatch[];
 type MissingPostActions = Exclude<PostsWithIfMatch, (typeof POST_ACTIONS_WITH_IF_MATCH)[number]>;
 const _allPostActionsListed: [MissingPostActions] extends [never] ? true : MissingPostActions = true;

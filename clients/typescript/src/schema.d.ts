@@ -868,6 +868,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event feed, oldest first, for systems that poll.
+         * @description Visibility-filtered: staff, admins and auditors read every event; a partner (user or API
+         *     client) those about every partner's business (the register, approved plans and budgets)
+         *     and about its own funder's calls and applications.
+         *     An event appears once the transaction that wrote it has committed and every older
+         *     transaction has finished, so a cursor never skips an event that commits late. Webhooks
+         *     carry the same events.
+         */
+        get: operations["list_event_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funders": {
         parameters: {
             query?: never;
@@ -1716,6 +1741,137 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's webhook endpoints, oldest first.
+         * @description Admins: the cluster's; a partner's API client: its own; auditors: every endpoint.
+         */
+        get: operations["list_webhook_endpoints"];
+        put?: never;
+        /**
+         * Creates a webhook endpoint; its signing secret is shown only now.
+         * @description Admins create the cluster's endpoints (every event); a partner's API client its own (the
+         *     events about what its funder may read). Send a `ping` to test it.
+         */
+        post: operations["create_webhook_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (never its secret). */
+        get: operations["get_webhook_endpoint"];
+        put?: never;
+        post?: never;
+        /** Deletes a webhook endpoint and its delivery log (`If-Match` honoured). */
+        delete: operations["delete_webhook_endpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a webhook endpoint (`If-Match` honoured).
+         * @description `enabled: true` resumes a disabled one, clearing why it was disabled.
+         */
+        patch: operations["update_webhook_endpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries, newest first, each with its attempts.
+         * @description Each attempt has its time, the receiver's status code, its duration and the first KiB
+         *     of its answer. Deliveries are kept 30 days.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delivers a message again.
+         * @description A new attempt, due now, with the same `webhook-id` (receivers that dedupe on it see it
+         *     once).
+         */
+        post: operations["redeliver_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/pings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a `ping` event to an endpoint, to test it.
+         * @description The answer is in the endpoint's delivery log.
+         */
+        post: operations["ping_webhook_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/secret-rotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotates an endpoint's signing secret; the new one is shown only now.
+         * @description The previous secret keeps signing for 24 hours: each message then carries both
+         *     signatures, space-separated in `webhook-signature`, so receivers switch without losing
+         *     one.
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2169,7 +2325,7 @@ export interface components {
         ApiClientPatch: {
             /** @description New name (1–200 characters). */
             name?: string | null;
-            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read")[];
+            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read" | "events:read" | "webhooks:read" | "webhooks:write")[];
             /**
              * Format: uuid
              * @description Funder; `null` clears.
@@ -3147,6 +3303,68 @@ export interface components {
             /** @description The deadlines, by date. */
             items: components["schemas"]["Deadline"][];
         };
+        /** @description One message to an endpoint, with its attempts. */
+        Delivery: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description The message's `webhook-id` (the same on every attempt). */
+            msg_id: string;
+            /**
+             * Format: uuid
+             * @description The event (`null` for a ping).
+             */
+            event_id?: string | null;
+            /**
+             * @description The event type.
+             * @example application.submitted
+             */
+            event_type: string;
+            /**
+             * @description `pending` (queued or being retried), `succeeded` (a 2xx), `failed` (retries
+             *     exhausted, or the endpoint answered 410).
+             * @example succeeded
+             */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending deliveries).
+             */
+            next_attempt_at?: string | null;
+            /** @description The body sent. */
+            payload: Record<string, never>;
+            /** @description Every attempt, oldest first. */
+            attempts: components["schemas"]["DeliveryAttempt"][];
+            /**
+             * Format: date-time
+             * @description When it was queued.
+             */
+            created_at: string;
+        };
+        /** @description One attempt of a delivery. */
+        DeliveryAttempt: {
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            attempted_at: string;
+            /**
+             * Format: int32
+             * @description The receiver's status code (`null`: no answer: see `error`).
+             */
+            response_status?: number | null;
+            /**
+             * Format: int32
+             * @description How long it took, in milliseconds.
+             */
+            duration_ms: number;
+            /** @description The first KiB of the receiver's answer. */
+            response_body?: string | null;
+            /** @description What went wrong without an answer (timeout, refused connection, forbidden address). */
+            error?: string | null;
+        };
         /** @description A document of an application (its bytes at `content_url`). */
         Document: {
             /**
@@ -3372,6 +3590,36 @@ export interface components {
          * @enum {string}
          */
         EntryKind: "commitment" | "actual";
+        /** @description One event, as in a webhook's body (plus its id). */
+        EventItem: {
+            /**
+             * Format: uuid
+             * @description The event's id; a webhook carries it as `webhook-id` (`msg_` + the id without dashes).
+             */
+            id: string;
+            /**
+             * @description What happened (`application.status_changed`).
+             * @example application.status_changed
+             */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            /** @description The object's `id`, its `url` in the API, and the fields a receiver needs. */
+            data: Record<string, never>;
+        };
+        /** @description A page of the feed. */
+        EventPage: {
+            /** @description Events, oldest first. */
+            items: components["schemas"]["EventItem"][];
+            /**
+             * @description Pass as `after` to read on. Never `null`: at the end of the feed it is where the next
+             *     events will start, so a poller keeps it and asks again later.
+             */
+            next_cursor: string;
+        };
         /** @description A fact a criterion rests on: a record (by id) or a figure. */
         Evidence: {
             /** @description What it is: `plan`, `body`, `member`, `registration`, or a figure's name. */
@@ -4333,7 +4581,7 @@ export interface components {
         NewApiClient: {
             /** @description Name (1–200 characters). */
             name: string;
-            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read")[];
+            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read" | "events:read" | "webhooks:read" | "webhooks:write")[];
             /**
              * Format: uuid
              * @description The funder it belongs to.
@@ -4925,6 +5173,19 @@ export interface components {
             funder_id?: string | null;
             /** @description Defaults to `true`. */
             active?: boolean | null;
+        };
+        /** @description A new endpoint. */
+        NewWebhookEndpoint: {
+            /**
+             * @description Where to POST events: `https` (in development also `http://127.0.0.1`), never a
+             *     private, loopback, link-local or metadata address.
+             */
+            url: string;
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[];
+            /** @description What it is for. */
+            description?: string | null;
+            /** @description Default `true`. */
+            enabled?: boolean | null;
         };
         /**
          * @description A node of a plan: an axis, area, objective or action. `action` is present on actions
@@ -5580,6 +5841,51 @@ export interface components {
                  * @description Last change.
                  */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_Delivery: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
+                /** @description The message's `webhook-id` (the same on every attempt). */
+                msg_id: string;
+                /**
+                 * Format: uuid
+                 * @description The event (`null` for a ping).
+                 */
+                event_id?: string | null;
+                /**
+                 * @description The event type.
+                 * @example application.submitted
+                 */
+                event_type: string;
+                /**
+                 * @description `pending` (queued or being retried), `succeeded` (a 2xx), `failed` (retries
+                 *     exhausted, or the endpoint answered 410).
+                 * @example succeeded
+                 */
+                status: string;
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due (pending deliveries).
+                 */
+                next_attempt_at?: string | null;
+                /** @description The body sent. */
+                payload: Record<string, never>;
+                /** @description Every attempt, oldest first. */
+                attempts: components["schemas"]["DeliveryAttempt"][];
+                /**
+                 * Format: date-time
+                 * @description When it was queued.
+                 */
+                created_at: string;
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -6498,6 +6804,66 @@ export interface components {
                 /**
                  * Format: date-time
                  * @description Creation time.
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change.
+                 */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_WebhookEndpoint: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
+                /**
+                 * @description Where events are POSTed.
+                 * @example https://partner.example.org/agrupa/webhooks
+                 */
+                url: string;
+                /** @description The event types sent (empty: every type the owner may receive). `ping` is always sent. */
+                event_types: string[];
+                /** @description What it is for. */
+                description?: string | null;
+                /**
+                 * @description Whether events are sent. An endpoint that answers `410 Gone`, or fails every
+                 *     delivery for 5 days, is disabled by the service (see `disabled_reason`); enabling it
+                 *     again resumes its pending deliveries.
+                 */
+                enabled: boolean;
+                /** @description Why the service disabled it. */
+                disabled_reason?: string | null;
+                /**
+                 * Format: date-time
+                 * @description Failing since (every delivery since then failed; cleared by a success).
+                 */
+                failing_since?: string | null;
+                /**
+                 * @description `cluster` (an admin's) or `api_client` (a partner's).
+                 * @example cluster
+                 */
+                owner: string;
+                /**
+                 * Format: uuid
+                 * @description The funder whose events a partner's endpoint receives.
+                 */
+                funder_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description While a rotated-out secret still signs (24 hours after a rotation): until when.
+                 */
+                previous_secret_expires_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description Creation.
                  */
                 created_at: string;
                 /**
@@ -7466,6 +7832,80 @@ export interface components {
              * @description Abstentions.
              */
             abstain: number;
+        };
+        /** @description An endpoint (never its secret). */
+        WebhookEndpoint: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /**
+             * @description Where events are POSTed.
+             * @example https://partner.example.org/agrupa/webhooks
+             */
+            url: string;
+            /** @description The event types sent (empty: every type the owner may receive). `ping` is always sent. */
+            event_types: string[];
+            /** @description What it is for. */
+            description?: string | null;
+            /**
+             * @description Whether events are sent. An endpoint that answers `410 Gone`, or fails every
+             *     delivery for 5 days, is disabled by the service (see `disabled_reason`); enabling it
+             *     again resumes its pending deliveries.
+             */
+            enabled: boolean;
+            /** @description Why the service disabled it. */
+            disabled_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Failing since (every delivery since then failed; cleared by a success).
+             */
+            failing_since?: string | null;
+            /**
+             * @description `cluster` (an admin's) or `api_client` (a partner's).
+             * @example cluster
+             */
+            owner: string;
+            /**
+             * Format: uuid
+             * @description The funder whose events a partner's endpoint receives.
+             */
+            funder_id?: string | null;
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret still signs (24 hours after a rotation): until when.
+             */
+            previous_secret_expires_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+        };
+        /** @description Changes to an endpoint. */
+        WebhookEndpointPatch: {
+            /** @description Where to POST events. */
+            url?: string | null;
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[];
+            /** @description What it is for. */
+            description?: string | null;
+            /** @description `true` enables it again (clearing `disabled_reason`); `false` pauses it. */
+            enabled?: boolean | null;
+        };
+        /** @description An endpoint with its signing secret: shown only on creation and rotation. */
+        WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
+            /**
+             * @description The signing secret (`whsec_` + base64 of 32 bytes), for Standard Webhooks libraries.
+             *     Shown only now: keep it.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
         };
         /**
          * @description How votes are weighted.
@@ -20673,6 +21113,139 @@ export interface operations {
             };
         };
     };
+    list_event_feed: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page (absent: from the oldest event kept). */
+                after?: string;
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_funders: {
         parameters: {
             query?: {
@@ -33337,6 +33910,1476 @@ export interface operations {
             };
             /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
             422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_endpoints: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookEndpoint"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown only now. */
+            201: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description URL of the new endpoint */
+                    Location?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: `forbidden_url` (not https, or a private address), an unknown event type. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with its `ETag`. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Not modified (`If-None-Match` matched). */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: ETag from a GET */
+                "If-Match"?: string | null;
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: ETag from a GET */
+                "If-Match"?: string | null;
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Delivery"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+                /** @description Delivery id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ping_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: ETag from a GET */
+                "If-Match"?: string | null;
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated; `secret` is shown only now. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;

@@ -19,6 +19,7 @@ use crate::{
     },
     domain::{BudgetId, BudgetLineId, UserId, calendar, text},
     error::{ApiError, FieldErrors, on_unique},
+    events,
     http::etag::{IfMatch, Precondition},
 };
 
@@ -70,6 +71,7 @@ pub async fn approve(
             },
         )
         .await?;
+        events::record(conn, events::kinds::budget_approved(&approved)).await?;
         Ok(approved)
     })
     .await

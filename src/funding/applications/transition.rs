@@ -18,6 +18,7 @@ use crate::{
     auth::{Action, Caller, Principal, Resource, policy},
     domain::{ApplicationId, Cents, calendar, text},
     error::{ApiError, FieldErrors},
+    events,
     funding::{
         funders::opt,
         model::{ApplicationChanges, ApplicationStatus, CallStatus, Side, TransitionRow},
@@ -415,6 +416,8 @@ pub async fn transition(
             },
         )
         .await?;
+        let moved = events::kinds::application_moved(&updated, call.funder_id, from, to);
+        events::record_all(conn, moved).await?;
         let before = ApplicationSummary::from(app);
         let after = ApplicationSummary::from(updated.clone());
         audit::updated(conn, caller, "application", id.into(), &before, &after).await?;

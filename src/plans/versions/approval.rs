@@ -16,6 +16,7 @@ use crate::{
     auth::{Action, Caller, Resource, Role},
     domain::{PlanId, UserId, calendar::today, text},
     error::{ApiError, FieldErrors, on_unique},
+    events,
     http::{
         etag::{self, IfMatch, Precondition},
         json::Json,
@@ -153,6 +154,7 @@ pub async fn approve(
             after: Some(&Plan::from(approved.clone())),
         };
         audit::record(conn, caller, change).await?;
+        events::record(conn, events::kinds::plan_approved(&approved)).await?;
         Ok(approved)
     })
     .await

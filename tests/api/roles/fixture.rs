@@ -408,7 +408,57 @@ impl Fixture<'_> {
         })
     }
 
+    /// The path and body of an events or webhooks route: the admin's endpoint (a fresh one
+    /// to delete) and a ping delivered to it.
+    async fn webhook_path(&self, key: &str) -> Option<(String, Value)> {
+        let (_, template) = key.split_once(' ').unwrap();
+        if !template.starts_with("/api/v1/webhook-endpoints") && template != "/api/v1/events" {
+            return None;
+        }
+        if template == "/api/v1/events" {
+            return Some((template.to_owned(), json!({})));
+        }
+        let t = self.token();
+        let body = json!({"url": "https://receptor.example.org/agrupa", "event_types": []});
+        let new_endpoint = || async {
+            let res = self
+                .app
+                .post_json(t, "/api/v1/webhook-endpoints", &body)
+                .await;
+            crate::support::expect_json::<crate::support::Created>(res, 201)
+                .await
+                .id
+        };
+        let endpoint = if key.starts_with("DELETE ") {
+            new_endpoint().await
+        } else {
+            match self.ids.get("w:endpoint") {
+                Some(id) => *id,
+                None => new_endpoint().await,
+            }
+        };
+        let ping = format!("/api/v1/webhook-endpoints/{endpoint}/pings");
+        let delivery = crate::support::expect_json::<crate::support::Created>(
+            self.app.post_json(t, &ping, &json!({})).await,
+            202,
+        )
+        .await
+        .id;
+        let path = template
+            .replace("{id}", &endpoint.to_string())
+            .replace("{delivery_id}", &delivery.to_string());
+        let body = if key == "POST /api/v1/webhook-endpoints" {
+            body
+        } else {
+            json!({})
+        };
+        Some((path, body))
+    }
+
     pub(super) async fn path_and_body(&self, key: &str, password: &str) -> (String, Value) {
+        if let Some(found) = self.webhook_path(key).await {
+            return found;
+        }
         if let Some(found) = self.governance_path(key).await {
             return found;
         }
@@ -558,6 +608,17 @@ pub(super) async fn fixture<'a>(
         .await
         .unwrap();
     assert_eq!(res.status(), 201, "the cluster's record");
+    let endpoint = app
+        .post_json(
+            t,
+            "/api/v1/webhook-endpoints",
+            &json!({"url": "https://receptor.example.org/agrupa"}),
+        )
+        .await;
+    let endpoint = crate::support::expect_json::<crate::support::Created>(endpoint, 201)
+        .await
+        .id;
+    fixture.ids.insert("w:endpoint".into(), endpoint);
     let approved = app.import_plan_doc(t, &plan_doc("")).await.id;
     app.approve_plan(admin, &approved.to_string()).await;
     let draft = app.import_plan_doc(t, &plan_doc("")).await.id;

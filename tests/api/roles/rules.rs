@@ -14,6 +14,9 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
     const GOV_LIST: &str = "admin:200 staff:200 member:200 partner:403 auditor:200 client:403";
     const GOV_PUBLIC: &str = "admin:200 staff:200 member:200 partner:404 auditor:200 client:404";
     const GOV_ONE: &str = "admin:200 staff:200 member:404 partner:404 auditor:200 client:404";
+    const WH_READ: &str = "admin:200 staff:403 member:403 partner:403 auditor:200 client:403";
+    const WH_WRITE_200: &str = "admin:200 staff:403 member:403 partner:403 auditor:403 client:403";
+    const WH_WRITE_202: &str = "admin:202 staff:403 member:403 partner:403 auditor:403 client:403";
     const W204: &str = "admin:204 staff:204 member:403 partner:403 auditor:403 client:403";
     BTreeMap::from([
         ("GET /api/v1/budget-categories", Some(ALL_200)),
@@ -235,6 +238,41 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         (
             "GET /api/v1/audit-events",
             Some("admin:200 staff:403 member:403 partner:403 auditor:200 client:403"),
+        ),
+        // The event feed: partners read what concerns them; the test's client has no
+        // `events:read` scope.
+        (
+            "GET /api/v1/events",
+            Some("admin:200 staff:200 member:403 partner:200 auditor:200 client:403"),
+        ),
+        // Webhook endpoints: the admin's own (partners' API clients keep theirs; tested in
+        // tests/api/webhooks), auditors read every one.
+        ("GET /api/v1/webhook-endpoints", Some(WH_READ)),
+        (
+            "POST /api/v1/webhook-endpoints",
+            Some("admin:201 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/webhook-endpoints/{id}", Some(WH_READ)),
+        ("PATCH /api/v1/webhook-endpoints/{id}", Some(WH_WRITE_200)),
+        (
+            "DELETE /api/v1/webhook-endpoints/{id}",
+            Some("admin:204 staff:403 member:403 partner:403 auditor:403 client:403"),
+        ),
+        (
+            "POST /api/v1/webhook-endpoints/{id}/secret-rotations",
+            Some(WH_WRITE_200),
+        ),
+        (
+            "GET /api/v1/webhook-endpoints/{id}/deliveries",
+            Some(WH_READ),
+        ),
+        (
+            "POST /api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/attempts",
+            Some(WH_WRITE_202),
+        ),
+        (
+            "POST /api/v1/webhook-endpoints/{id}/pings",
+            Some(WH_WRITE_202),
         ),
         ("GET /api/v1/member-categories", Some(ALL_200)),
         (

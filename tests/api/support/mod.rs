@@ -21,6 +21,7 @@ pub mod funding;
 pub mod governance;
 pub mod members;
 pub mod plans;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -648,6 +648,9 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        request_share_num -> Int4,
+        request_share_den -> Int4,
+        extraordinary_matters -> Array<Text>,
     }
 }
 
@@ -702,6 +705,7 @@ diesel::table! {
         target_id -> Nullable<Uuid>,
         tabled_etag -> Nullable<Text>,
         created_at -> Timestamptz,
+        matter -> Text,
     }
 }
 
@@ -765,6 +769,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dissents (id) {
+        id -> Uuid,
+        resolution_id -> Uuid,
+        roll_entry_id -> Uuid,
+        kind -> Text,
+        text -> Text,
+        submitted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Uuid,
+        resolution_id -> Uuid,
+        issued_on -> Date,
+        secretary_seat_id -> Uuid,
+        secretary_name -> Text,
+        president_seat_id -> Uuid,
+        president_name -> Text,
+        minutes_pending -> Bool,
+        purpose -> Nullable<Text>,
+        content -> Text,
+        content_sha256 -> Text,
+        issued_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    meeting_requests (meeting_id, member_id) {
+        meeting_id -> Uuid,
+        member_id -> Uuid,
+        member_name -> Text,
+    }
+}
+
+diesel::joinable!(dissents -> resolutions (resolution_id));
+diesel::joinable!(dissents -> roll_entries (roll_entry_id));
+diesel::joinable!(certificates -> resolutions (resolution_id));
+diesel::joinable!(meeting_requests -> meetings (meeting_id));
+diesel::joinable!(meeting_requests -> members (member_id));
 diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(seats -> bodies (body_id));
 diesel::joinable!(seats -> members (member_id));
@@ -824,4 +871,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     resolutions,
     votes,
     minutes,
+    dissents,
+    certificates,
+    meeting_requests,
 );

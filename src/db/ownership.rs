@@ -78,6 +78,9 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "resolutions",
             "votes",
             "minutes",
+            "dissents",
+            "certificates",
+            "meeting_requests",
         ],
     ),
 ];

@@ -7,7 +7,11 @@
 //! [`scope`].
 
 pub mod bodies;
+pub mod certificates;
 pub mod constitution;
+pub mod convening;
+pub mod dissents;
+pub mod ical;
 pub mod meetings;
 pub mod minutes;
 pub mod model;
@@ -26,8 +30,9 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(bodies::update_body)
         .service(seats::list_seats)
         .service(seats::create_seat)
+        .service(meetings::list_body_meetings)
         .service(meetings::list_meetings)
-        .service(meetings::create_meeting)
+        .service(convening::create_meeting)
         .service(meetings::get_meeting)
         .service(roll::list_roll)
         .service(roll::record_attendance)
@@ -35,5 +40,9 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(minutes::get_minutes)
         .service(minutes::write_minutes)
         .service(minutes::approve_minutes)
-        .service(resolutions::create_resolution);
+        .service(resolutions::create_resolution)
+        .service(dissents::create_dissent)
+        .service(certificates::list_certificates)
+        .service(certificates::create_certificate)
+        .service(certificates::get_certificate);
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
+    dissents::{self, Dissent, NewDissent},
     meetings,
     model::{
         AgendaItemRow, Choice, Effect, ItemKind, MajorityKind, MeetingRow, MeetingStatus,
@@ -65,6 +66,9 @@ pub struct Resolution {
     pub named: bool,
     /// When adopted.
     pub adopted_at: Option<DateTime<Utc>>,
+    /// Dissents: recorded at the vote on request, and written ones (votos particulares)
+    /// attached within 48 hours; oldest first.
+    pub dissents: Vec<Dissent>,
     /// Recorded at.
     pub created_at: DateTime<Utc>,
 }
@@ -84,6 +88,7 @@ impl From<ResolutionRow> for Resolution {
             majority_rule: r.majority_rule,
             named: r.named,
             adopted_at: r.adopted_at,
+            dissents: Vec::new(),
             created_at: r.created_at,
         }
     }
@@ -119,6 +124,10 @@ pub struct NewResolution {
     pub totals: Option<VoteTotals>,
     /// Named votes per roll entry.
     pub votes: Option<Vec<NamedVote>>,
+    /// Dissents to record on request: entries that counted and (with named votes) did not
+    /// vote for the outcome, with their reasons (at most 1000).
+    #[serde(default)]
+    pub dissents: Vec<NewDissent>,
 }
 
 /// Records the vote of an agenda item (staff, admins); adopting it enacts its effect in
@@ -128,7 +137,7 @@ pub struct NewResolution {
     request_body = NewResolution, responses(
     (status = 201, description = "Recorded (adopted or rejected).", body = Resolution),
     (status = 409, description = "`meeting_not_constituted`, `meeting_failed`, `item_informative`, `resolution_exists`, `tabled_version_changed` (nothing adopted), or the effect's own conflict (nothing adopted).", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`votes_exceed_present`, a vote of an entry not present.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 422, description = "`votes_exceed_present`, a vote of an entry not present, `cannot_dissent` (a dissent of an entry that did not count or voted for the outcome).", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/meetings/{id}/items/{item_id}/resolution")]
 pub async fn create_resolution(
     caller: Caller,
@@ -138,10 +147,10 @@ pub async fn create_resolution(
 ) -> Result<HttpResponse, ApiError> {
     let (id, item) = path.into_inner();
     let mut conn = state.conn().await?;
-    let row = resolve(&mut conn, &caller, id, item, body.into_inner()).await?;
+    let resolution = resolve(&mut conn, &caller, id, item, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/meetings/{id}")))
-        .json(Resolution::from(row)))
+        .json(resolution))
 }
 
 /// The tally of named votes: each entry once, counted (present or validly represented).
@@ -203,7 +212,7 @@ pub async fn resolve(
     id: MeetingId,
     item_id: AgendaItemId,
     input: NewResolution,
-) -> Result<ResolutionRow, ApiError> {
+) -> Result<Resolution, ApiError> {
     caller.require(Action::write(Resource::Governance))?;
     if input.totals.is_some() == input.votes.is_some() {
         return Err(FieldErrors::one(
@@ -292,11 +301,28 @@ pub async fn resolve(
                 weight,
             })
             .collect();
+        let mut errors = FieldErrors::default();
+        let dissents = dissents::recorded(&mut errors, &roll, &votes, &row, &input.dissents);
+        errors.finish()?;
         let row = repo::insert_resolution(conn, &row, &votes).await?;
+        let names: std::collections::HashMap<RollEntryId, String> =
+            roll.iter().map(|r| (r.id, r.member_name.clone())).collect();
+        let dissents: Vec<Dissent> = repo::insert_dissents(conn, &dissents)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let name = names.get(&d.roll_entry_id).cloned().unwrap_or_default();
+                Dissent::new(d, name)
+            })
+            .collect();
         if adopted {
             enact(conn, caller, &meeting, &body.name, &item, resolution_id).await?;
         }
         repo::touch_meeting(conn, id).await?;
+        let resolution = Resolution {
+            dissents,
+            ..Resolution::from(row)
+        };
         audit::record(
             conn,
             caller,
@@ -305,11 +331,11 @@ pub async fn resolve(
                 resource_type: "resolution",
                 resource_id: resolution_id.uuid(),
                 before: None,
-                after: Some(&Resolution::from(row.clone())),
+                after: Some(&resolution),
             },
         )
         .await?;
-        Ok(row)
+        Ok(resolution)
     })
     .await
 }

@@ -706,6 +706,7 @@ diesel::table! {
         tabled_etag -> Nullable<Text>,
         created_at -> Timestamptz,
         matter -> Text,
+        fiscal_year -> Nullable<Int4>,
     }
 }
 
@@ -807,6 +808,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    approved_accounts (fiscal_year) {
+        fiscal_year -> Int4,
+        resolution_id -> Uuid,
+        approved_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(approved_accounts -> resolutions (resolution_id));
 diesel::joinable!(dissents -> resolutions (resolution_id));
 diesel::joinable!(dissents -> roll_entries (roll_entry_id));
 diesel::joinable!(certificates -> resolutions (resolution_id));
@@ -874,4 +885,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dissents,
     certificates,
     meeting_requests,
+    approved_accounts,
 );

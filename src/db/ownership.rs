@@ -81,6 +81,7 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "dissents",
             "certificates",
             "meeting_requests",
+            "approved_accounts",
         ],
     ),
 ];

@@ -57,6 +57,10 @@ pub struct NewItem {
     pub matter: Option<Matter>,
     /// The plan, budget or member the effect acts on; its current version is tabled.
     pub target_id: Option<Uuid>,
+    /// With `approve_accounts` (and only then): the year whose accounts it approves,
+    /// 2000–2100.
+    #[schema(minimum = 2000, maximum = 2100, example = 2025)]
+    pub fiscal_year: Option<i32>,
 }
 
 /// Convening a meeting (staff, admins).
@@ -129,13 +133,30 @@ fn check_agenda(errors: &mut FieldErrors, agenda: &[NewItem]) -> Vec<(String, Ne
                 "only an item for a resolution has an effect",
             );
         }
+        let accounts = effect == Effect::ApproveAccounts;
+        match (accounts, item.fiscal_year) {
+            (true, None) => errors.add(
+                &field("fiscal_year"),
+                "required",
+                "approving accounts names their year",
+            ),
+            (false, Some(_)) => errors.add(
+                &field("fiscal_year"),
+                "unexpected",
+                "only an item approving accounts names a year",
+            ),
+            (true, Some(y)) if !(2000..=2100).contains(&y) => {
+                errors.add(&field("fiscal_year"), "out_of_range", "must be 2000–2100");
+            }
+            _ => {}
+        }
         match (effect, item.target_id) {
-            (Effect::None, Some(_)) => errors.add(
+            (Effect::None | Effect::ApproveAccounts, Some(_)) => errors.add(
                 &field("target_id"),
                 "unexpected",
-                "an item without effect has no target",
+                "an item without effect, or approving accounts, has no target",
             ),
-            (e, None) if e != Effect::None => errors.add(
+            (e, None) if e != Effect::None && e != Effect::ApproveAccounts => errors.add(
                 &field("target_id"),
                 "required",
                 "the effect needs the plan, budget or member it acts on",
@@ -151,6 +172,7 @@ fn check_agenda(errors: &mut FieldErrors, agenda: &[NewItem]) -> Vec<(String, Ne
                     majority: item.majority.unwrap_or(MajorityKind::Simple),
                     matter: item.matter.unwrap_or(Matter::General),
                     target_id: item.target_id,
+                    fiscal_year: item.fiscal_year,
                 },
             ));
         }
@@ -165,6 +187,7 @@ struct NewItemChecked {
     majority: MajorityKind,
     matter: Matter,
     target_id: Option<Uuid>,
+    fiscal_year: Option<i32>,
 }
 
 /// The ETag of what an item tables, as its owner's GET answers it (422 when it does not
@@ -177,7 +200,7 @@ async fn tabled_etag(
 ) -> Result<Option<String>, ApiError> {
     use diesel::OptionalExtension;
     let version = match effect {
-        Effect::None => return Ok(None),
+        Effect::None | Effect::ApproveAccounts => return Ok(None),
         Effect::ApprovePlan => crate::plans::repo::find_plan(conn, PlanId(target), false)
             .await
             .optional()?
@@ -208,6 +231,7 @@ impl Effect {
     pub fn target_noun(self) -> &'static str {
         match self {
             Effect::None => "target",
+            Effect::ApproveAccounts => "accounts",
             Effect::ApprovePlan => "plan",
             Effect::ApproveBudget => "budget",
             Effect::AdmitMember | Effect::ExpelMember => "member",
@@ -434,6 +458,7 @@ pub async fn convene(
                 tabled_etag: tabled,
                 created_at: now,
                 matter: item.matter,
+                fiscal_year: item.fiscal_year,
             });
         }
         let roll = frozen_roll(conn, &body, id, now).await?;

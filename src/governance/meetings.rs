@@ -153,6 +153,8 @@ pub struct AgendaItem {
     pub matter: Matter,
     /// What the effect acts on (a plan, a budget, a member).
     pub target_id: Option<Uuid>,
+    /// The year whose accounts the item approves (`approve_accounts`).
+    pub fiscal_year: Option<i32>,
     /// The target's ETag when the meeting was convened: the version tabled. If it changes
     /// before the vote, adoption is a 409 and nothing is adopted.
     pub tabled_etag: Option<String>,
@@ -384,6 +386,7 @@ pub async fn detail(
             majority: i.majority,
             matter: i.matter,
             target_id: i.target_id,
+            fiscal_year: i.fiscal_year,
             tabled_etag: i.tabled_etag,
         })
         .collect();

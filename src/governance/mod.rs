@@ -6,6 +6,7 @@
 //! The rules of the law and the statutes are pure functions in [`rules`]; who sees what is
 //! [`scope`].
 
+pub mod accounts;
 pub mod bodies;
 pub mod certificates;
 pub mod constitution;
@@ -44,5 +45,6 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(dissents::create_dissent)
         .service(certificates::list_certificates)
         .service(certificates::create_certificate)
-        .service(certificates::get_certificate);
+        .service(certificates::get_certificate)
+        .service(accounts::list_approved_accounts);
 }

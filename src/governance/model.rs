@@ -9,8 +9,8 @@ use crate::{
     domain::{AgendaItemId, BodyId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId},
     domain::{CertificateId, DissentId},
     schema::{
-        agenda_items, bodies, certificates, dissents, meeting_requests, meetings, minutes,
-        resolutions, roll_entries, seats, votes,
+        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
+        meetings, minutes, resolutions, roll_entries, seats, votes,
     },
 };
 
@@ -136,6 +136,8 @@ crate::text_enum!(
         AdmitMember => "admit_member",
         /// Expels a member (`target_id`).
         ExpelMember => "expel_member",
+        /// Approves the accounts of a year (`fiscal_year`), once per year.
+        ApproveAccounts => "approve_accounts",
     }
 );
 
@@ -378,6 +380,7 @@ pub struct AgendaItemRow {
     pub tabled_etag: Option<String>,
     pub created_at: DateTime<Utc>,
     pub matter: Matter,
+    pub fiscal_year: Option<i32>,
 }
 
 /// An entry of a meeting's roll.
@@ -521,4 +524,18 @@ pub struct MeetingRequestRow {
     pub meeting_id: MeetingId,
     pub member_id: MemberId,
     pub member_name: String,
+}
+
+/// The accounts of a year, approved by a resolution.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = approved_accounts, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `accounts_approval` and the DTOs"
+)]
+pub struct ApprovedAccountsRow {
+    pub fiscal_year: i32,
+    pub resolution_id: ResolutionId,
+    pub approved_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
 }

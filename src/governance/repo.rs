@@ -10,15 +10,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::model::{
-    AgendaItemRow, Attendance, BodyChanges, BodyKind, BodyRow, CertificateRow, DissentRow,
-    MeetingRequestRow, MeetingRow, MeetingStatus, MinutesRow, MinutesStatus, Position,
+    AgendaItemRow, ApprovedAccountsRow, Attendance, BodyChanges, BodyKind, BodyRow, CertificateRow,
+    DissentRow, MeetingRequestRow, MeetingRow, MeetingStatus, MinutesRow, MinutesStatus, Position,
     ResolutionRow, RollEntryRow, SeatRow, VoteRow,
 };
 use crate::{
     domain::{AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId},
     schema::{
-        agenda_items, bodies, certificates, dissents, meeting_requests, meetings, minutes,
-        resolutions, roll_entries, seats, votes,
+        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
+        meetings, minutes, resolutions, roll_entries, seats, votes,
     },
 };
 
@@ -659,6 +659,39 @@ pub async fn requests_of(
         .filter(meeting_requests::meeting_id.eq(meeting))
         .select(MeetingRequestRow::as_select())
         .order((meeting_requests::member_name, meeting_requests::member_id))
+        .load(conn)
+        .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Approved accounts
+
+/// Records the approval of a year's accounts.
+pub async fn insert_approved_accounts(
+    conn: &mut AsyncPgConnection,
+    row: &ApprovedAccountsRow,
+) -> QueryResult<ApprovedAccountsRow> {
+    diesel::insert_into(approved_accounts::table)
+        .values(row)
+        .returning(ApprovedAccountsRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Approved accounts, latest year first, after the key `fiscal_year`.
+pub async fn list_approved_accounts(
+    conn: &mut AsyncPgConnection,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<ApprovedAccountsRow>> {
+    let mut q = approved_accounts::table
+        .select(ApprovedAccountsRow::as_select())
+        .into_boxed();
+    if let Some(year) = after {
+        q = q.filter(approved_accounts::fiscal_year.lt(year));
+    }
+    q.order(approved_accounts::fiscal_year.desc())
+        .limit(limit)
         .load(conn)
         .await
 }

@@ -351,6 +351,9 @@ async fn enact(
     item: &AgendaItemRow,
     resolution: ResolutionId,
 ) -> Result<(), ApiError> {
+    if let (Effect::ApproveAccounts, Some(year)) = (item.effect, item.fiscal_year) {
+        return super::accounts::approve(conn, year, resolution, calendar::today()).await;
+    }
     let (Some(target), Some(tabled)) = (item.target_id, item.tabled_etag.clone()) else {
         return Ok(());
     };
@@ -378,7 +381,7 @@ async fn enact(
         }
     };
     match item.effect {
-        Effect::None => {}
+        Effect::None | Effect::ApproveAccounts => {}
         Effect::ApprovePlan => {
             let id = PlanId(target);
             let approval = crate::plans::Approval {

@@ -169,6 +169,7 @@ async fn held(
             tabled_etag: target.map(|t| tag(t.1)),
             created_at: convened,
             matter: Matter::General,
+            fiscal_year: None,
         })
         .collect();
     repo::insert_meeting(conn, &meeting, &agenda, &roll).await?;

@@ -212,3 +212,32 @@ async fn certificates_name_the_officers_of_the_day_and_say_when_the_minutes_are_
     let outsider = a.app.user(&a.admin, "member").await;
     assert_eq!(a.app.get_as(&outsider.token, &path).await.status(), 404);
 }
+
+#[tokio::test]
+async fn adopting_an_accounts_item_records_the_year_once() {
+    let a = assembly(3, json!({})).await;
+    let t = &a.admin.token;
+    let accounts = |year: Value| {
+        json!([{"title": "Aprobación de las cuentas anuales", "kind": "resolution",
+            "effect": "approve_accounts", "fiscal_year": year}])
+    };
+    // The year is required with this effect.
+    let req = json!({"body_id": a.body, "kind": "ordinary", "convened_by": "board",
+        "first_call_at": crate::support::governance::in_days(16), "agenda": accounts(Value::Null)});
+    let problem = assert_problem(a.app.try_convene(t, &req).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "agenda[0].fiscal_year");
+    let yes = json!({"totals": {"yes": 3, "no": 0, "abstain": 0}});
+    let (meeting, _, items) = constituted(&a, accounts(json!(2025)), 3).await;
+    let adopted: Value =
+        expect_json(a.app.try_resolve(t, meeting, items[0], &yes).await, 201).await;
+    let list: Value = a.app.get_ok(t, "/api/v1/approved-accounts").await;
+    assert_eq!(list["items"][0]["fiscal_year"], 2025);
+    assert_eq!(list["items"][0]["resolution_id"], adopted["id"]);
+    // A second approval of 2025 is refused, and that resolution is not recorded.
+    let (again, _, items) = constituted(&a, accounts(json!(2025)), 3).await;
+    let res = a.app.try_resolve(t, again, items[0], &yes).await;
+    assert_problem(res, 409, "accounts_approved").await;
+    let m = a.app.meeting(t, again).await;
+    assert!(m["agenda"][0]["resolution"].is_null());
+    assert_eq!(m["agenda"][0]["fiscal_year"], 2025);
+}

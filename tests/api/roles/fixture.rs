@@ -366,7 +366,9 @@ impl Fixture<'_> {
         let at = |id: Uuid| template.replace("{id}", &id.to_string());
         let empty = json!({});
         Some(match key {
-            "GET /api/v1/bodies" | "GET /api/v1/meetings" => (template.to_owned(), empty),
+            "GET /api/v1/bodies" | "GET /api/v1/meetings" | "GET /api/v1/approved-accounts" => {
+                (template.to_owned(), empty)
+            }
             "POST /api/v1/bodies" => (
                 template.to_owned(),
                 json!({"kind": "committee", "name": format!("Comisión {n}")}),

@@ -109,6 +109,7 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         // The Assembly's meetings: the representative here (no organisation) sees the body
         // and an empty list.
         ("GET /api/v1/bodies/{id}/meetings", Some(GOV_PUBLIC)),
+        ("GET /api/v1/approved-accounts", Some(GOV_LIST)),
         // Written dissents: staff, admins, and a representative for its own entry (the one
         // here is on no roll: 404).
         (

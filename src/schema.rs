@@ -665,6 +665,7 @@ diesel::table! {
         ends_on -> Nullable<Date>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int8,
     }
 }
 

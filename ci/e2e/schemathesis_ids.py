@@ -96,6 +96,14 @@ if resolutions:
     certificates = call("GET", f"/api/v1/resolutions/{resolutions[-1]}/certificates")["items"]
     certificate = certificates[0]["id"] if certificates else None
 
+# A body with seats (the Board) and one of its seats; the Assembly has none.
+seat = None
+for body in call("GET", "/api/v1/bodies")["items"]:
+    seats = call("GET", f"/api/v1/bodies/{body['id']}/seats")["items"]
+    if seats:
+        ids["bodies"], seat = body["id"], seats[0]["id"]
+        break
+
 # Revocation is final: it gets a client of its own, so the others stay usable.
 revoked_client = call(
     "POST",
@@ -105,7 +113,8 @@ revoked_client = call(
 
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
-          "item_id": item, "certificate_id": certificate}
+          "item_id": item, "certificate_id": certificate,
+          "seat_id": seat}
 
 spec = call("GET", "/api-docs/openapi.json")
 for path in sorted(spec["paths"]):

@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(bodies::update_body)
         .service(seats::list_seats)
         .service(seats::create_seat)
+        .service(seats::get_seat)
+        .service(seats::update_seat)
         .service(meetings::list_body_meetings)
         .service(meetings::list_meetings)
         .service(convening::create_meeting)

@@ -329,6 +329,7 @@ pub struct SeatRow {
     pub ends_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub version: i64,
 }
 
 /// A meeting.

@@ -15,7 +15,9 @@ use super::model::{
     ResolutionRow, RollEntryRow, SeatRow, VoteRow,
 };
 use crate::{
-    domain::{AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId},
+    domain::{
+        AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId,
+    },
     schema::{
         agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
         meetings, minutes, resolutions, roll_entries, seats, votes,
@@ -108,6 +110,42 @@ pub async fn has_seat(
 pub async fn insert_seat(conn: &mut AsyncPgConnection, row: &SeatRow) -> QueryResult<SeatRow> {
     diesel::insert_into(seats::table)
         .values(row)
+        .returning(SeatRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One seat of a body (`lock`: `FOR UPDATE`).
+pub async fn find_seat(
+    conn: &mut AsyncPgConnection,
+    body: BodyId,
+    id: SeatId,
+    lock: bool,
+) -> QueryResult<SeatRow> {
+    let q = seats::table
+        .filter(seats::body_id.eq(body))
+        .filter(seats::id.eq(id))
+        .select(SeatRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// Changes a seat's person and end, bumping its version.
+pub async fn update_seat(
+    conn: &mut AsyncPgConnection,
+    id: SeatId,
+    person_name: &str,
+    ends_on: Option<NaiveDate>,
+) -> QueryResult<SeatRow> {
+    diesel::update(seats::table.find(id))
+        .set((
+            seats::person_name.eq(person_name),
+            seats::ends_on.eq(ends_on),
+            seats::version.eq(seats::version + 1),
+        ))
         .returning(SeatRow::as_returning())
         .get_result(conn)
         .await

@@ -283,6 +283,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             ends_on: None,
             created_at: now,
             updated_at: now,
+            version: 1,
         };
         officers.push(repo::insert_seat(conn, &row).await?);
     }

@@ -579,6 +579,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bodies/{id}/seats/{seat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One seat of a body. */
+        get: operations["get_seat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a seat (staff, admins): the person, or the end of the term. Needs `If-Match`.
+         * @description Meetings convened before keep the roll they froze.
+         */
+        patch: operations["update_seat"];
+        trace?: never;
+    };
     "/api/v1/budget-categories": {
         parameters: {
             query?: never;
@@ -7168,6 +7189,19 @@ export interface components {
              * @description Last change.
              */
             updated_at: string;
+        };
+        /**
+         * @description Changes to a seat: the person representing the organisation, or the end of the term.
+         *     The organisation and the position do not change (end the seat and add another).
+         */
+        SeatPatch: {
+            /** @description The person holding it, 1–300 characters. */
+            person_name?: string | null;
+            /**
+             * Format: date
+             * @description The last day; `null` reopens it (409 `position_taken` if another holds it).
+             */
+            ends_on?: string | null;
         };
         /** @description A segment of the value chain (desarrollo, producción, posproducción y VFX …). */
         Segment: {
@@ -15521,6 +15555,396 @@ export interface operations {
             };
             /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
             422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Body id */
+                id: string;
+                /** @description Seat id */
+                seat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seat. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_seat: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from a GET */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Body id */
+                id: string;
+                /** @description Seat id */
+                seat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `position_taken` (reopening a position another holds). */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_required`: send `If-Match` with the `ETag` of your last read. */
+            428: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;

@@ -241,3 +241,63 @@ async fn adopting_an_accounts_item_records_the_year_once() {
     assert!(m["agenda"][0]["resolution"].is_null());
     assert_eq!(m["agenda"][0]["fiscal_year"], 2025);
 }
+
+#[tokio::test]
+async fn a_seat_changes_with_if_match_and_an_ended_seat_leaves_later_rolls() {
+    let a = assembly(3, json!({})).await;
+    let t = &a.admin.token;
+    let board = board_with_officers(&a).await;
+    let seats: Value = a
+        .app
+        .get_ok(t, &format!("/api/v1/bodies/{board}/seats"))
+        .await;
+    let secretary = seats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["position"] == "secretary")
+        .unwrap();
+    let path = format!("/api/v1/bodies/{board}/seats/{}", id(secretary));
+    let res = a.app.get_as(t, &path).await;
+    assert_eq!(res.status(), 200);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let change = json!({"person_name": "Marta Secretaria"});
+    // If-Match is required, and must be current.
+    let res = a.app.send_as("PATCH", t, &path, None, Some(&change)).await;
+    assert_eq!(res.status(), 428);
+    let changed: Value = expect_json(
+        a.app
+            .send_as("PATCH", t, &path, Some(&etag), Some(&change))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["person_name"], "Marta Secretaria");
+    let res = a
+        .app
+        .send_as("PATCH", t, &path, Some(&etag), Some(&change))
+        .await;
+    assert_eq!(res.status(), 412);
+    // Ended before it started: 422. Ended yesterday: the next meeting's roll leaves it out.
+    let etag = a.app.get_as(t, &path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let early = json!({"ends_on": "2023-12-31"});
+    let res = a
+        .app
+        .send_as("PATCH", t, &path, Some(&etag), Some(&early))
+        .await;
+    assert_eq!(res.status(), 422);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    let end = json!({"ends_on": yesterday});
+    let res = a
+        .app
+        .send_as("PATCH", t, &path, Some(&etag), Some(&end))
+        .await;
+    assert_eq!(res.status(), 200);
+    let meeting = id(&a.app.convene(t, board, json!([])).await);
+    let roll = a.app.roll(t, meeting).await;
+    assert_eq!(roll.len(), 1);
+    assert_eq!(roll[0]["person_name"], "Ana Presidenta");
+}

@@ -380,6 +380,11 @@ impl Fixture<'_> {
             ),
             "GET /api/v1/bodies/{id}/seats" => (at(g("board")), empty),
             "GET /api/v1/bodies/{id}/meetings" => (at(g("assembly")), empty),
+            "GET /api/v1/bodies/{id}/seats/{seat_id}"
+            | "PATCH /api/v1/bodies/{id}/seats/{seat_id}" => (
+                at(g("board")).replace("{seat_id}", &g("seat").to_string()),
+                json!({"person_name": format!("Presidenta {n}")}),
+            ),
             "POST /api/v1/resolutions/{id}/dissents" => {
                 let (resolution, entry) = self.board_resolution().await;
                 (
@@ -647,6 +652,7 @@ async fn governance(app: &TestApp, t: &str, fixture: &mut Fixture<'_>) {
         .create_body(t, &json!({"kind": "board", "name": "Junta Directiva"}))
         .await;
     let board: Uuid = board["id"].as_str().unwrap().parse().unwrap();
+    let mut seat_id = None;
     for (person, position) in [("Presidenta", "president"), ("Secretario", "secretary")] {
         let seat = json!({"member_id": fixture.member, "person_name": person,
             "position": position, "starts_on": "2024-01-01"});
@@ -654,7 +660,10 @@ async fn governance(app: &TestApp, t: &str, fixture: &mut Fixture<'_>) {
             .post_json(t, &format!("/api/v1/bodies/{board}/seats"), &seat)
             .await;
         assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        seat_id.get_or_insert(created["id"].as_str().unwrap().parse::<Uuid>().unwrap());
     }
+    fixture.ids.insert("g:seat".to_owned(), seat_id.unwrap());
     let meeting = app.convene(t, assembly, json!([])).await;
     let meeting: Uuid = meeting["id"].as_str().unwrap().parse().unwrap();
     let entry: Uuid = app.roll(t, meeting).await[0]["id"]

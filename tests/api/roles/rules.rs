@@ -106,6 +106,8 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("PATCH /api/v1/bodies/{id}", Some(W200)),
         ("GET /api/v1/bodies/{id}/seats", Some(GOV_ONE)),
         ("POST /api/v1/bodies/{id}/seats", Some(W201)),
+        ("GET /api/v1/bodies/{id}/seats/{seat_id}", Some(GOV_ONE)),
+        ("PATCH /api/v1/bodies/{id}/seats/{seat_id}", Some(W200)),
         // The Assembly's meetings: the representative here (no organisation) sees the body
         // and an empty list.
         ("GET /api/v1/bodies/{id}/meetings", Some(GOV_PUBLIC)),

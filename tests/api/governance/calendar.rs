@@ -151,6 +151,29 @@ async fn an_extraordinary_meeting_needs_a_tenth_of_the_roll_and_reserved_matters
     assert_eq!(m["kind"], "extraordinary");
     assert_eq!(m["requested_by"].as_array().unwrap().len(), 2);
     assert_eq!(m["agenda"][0]["matter"], "statutes");
+    // The requesters are the convening reason the minutes state.
+    let meeting = id(&m);
+    let roll = roll_ids(&a, meeting).await;
+    let res = a
+        .app
+        .try_attendance(t, meeting, json!(present(&roll[..10])))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        a.app.try_constitute(t, meeting, "first").await.status(),
+        200
+    );
+    let path = format!("/api/v1/meetings/{meeting}/minutes");
+    let summary = json!({"debate_summary": "Debate de la reforma."});
+    let draft: Value = expect_json(
+        a.app.send_as("PUT", t, &path, None, Some(&summary)).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        draft["content"]["requested_by"].as_array().unwrap().len(),
+        2
+    );
     // The share is a rule: a quarter of the roll needs 5.
     let patch = json!({"rules": {"members_request_share": {"num": 1, "den": 4}}});
     let res = a

@@ -196,6 +196,22 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("indicator_name_taken", "Ya existe un indicador con este nombre en el nodo."),
     ("invalid_plan_document", "El documento del plan tiene errores; no se ha creado nada. Consulte `errors`."),
     // Budgets.
+    (
+        "accounts_approved",
+        "Las cuentas de ese ejercicio ya están aprobadas por otro acuerdo.",
+    ),
+    (
+        "dissent_deadline_passed",
+        "El plazo de dos días para presentar un voto particular ha terminado.",
+    ),
+    (
+        "dissent_exists",
+        "Ese miembro ya ha presentado un voto particular a este acuerdo.",
+    ),
+    (
+        "resolution_not_adopted",
+        "Solo se certifican los acuerdos adoptados.",
+    ),
     ("budget_frozen", "Lo que aprobó la asamblea no se modifica: cambie una revisión."),
     ("budget_not_draft", "Solo se modifican o aprueban los presupuestos en borrador."),
     ("budget_not_approved", "El presupuesto no está aprobado."),
@@ -242,6 +258,23 @@ pub const FIELD_MESSAGES: &[(&str, &str)] = &[
     ("out_of_range", "El valor está fuera del intervalo permitido."),
     ("too_many", "Hay demasiados elementos."),
     ("too_long", "El valor es demasiado largo."),
+    (
+        "cannot_dissent",
+        "Esta entrada de la lista no puede formular un voto particular sobre el acuerdo.",
+    ),
+    (
+        "must_be_extraordinary",
+        "Una reunión convocada a petición de los socios ha de ser extraordinaria.",
+    ),
+    (
+        "needs_extraordinary_meeting",
+        "Este asunto solo puede tratarse en una reunión extraordinaria.",
+    ),
+    ("not_on_roll", "No figura en la lista de asistentes con derecho a voto."),
+    (
+        "request_too_small",
+        "La petición no reúne la proporción de socios que exigen los estatutos.",
+    ),
     (
         "forbidden_url",
         "La dirección no está permitida: debe ser https y no apuntar a una red privada, local ni de metadatos.",

@@ -676,6 +676,9 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        request_share_num -> Int4,
+        request_share_den -> Int4,
+        extraordinary_matters -> Array<Text>,
     }
 }
 
@@ -690,6 +693,7 @@ diesel::table! {
         ends_on -> Nullable<Date>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int8,
     }
 }
 
@@ -730,6 +734,8 @@ diesel::table! {
         target_id -> Nullable<Uuid>,
         tabled_etag -> Nullable<Text>,
         created_at -> Timestamptz,
+        matter -> Text,
+        fiscal_year -> Nullable<Int4>,
     }
 }
 
@@ -793,6 +799,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dissents (id) {
+        id -> Uuid,
+        resolution_id -> Uuid,
+        roll_entry_id -> Uuid,
+        kind -> Text,
+        text -> Text,
+        submitted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Uuid,
+        resolution_id -> Uuid,
+        issued_on -> Date,
+        secretary_seat_id -> Uuid,
+        secretary_name -> Text,
+        president_seat_id -> Uuid,
+        president_name -> Text,
+        minutes_pending -> Bool,
+        purpose -> Nullable<Text>,
+        content -> Text,
+        content_sha256 -> Text,
+        issued_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    meeting_requests (meeting_id, member_id) {
+        meeting_id -> Uuid,
+        member_id -> Uuid,
+        member_name -> Text,
+    }
+}
+
+diesel::table! {
+    approved_accounts (fiscal_year) {
+        fiscal_year -> Int4,
+        resolution_id -> Uuid,
+        approved_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(approved_accounts -> resolutions (resolution_id));
+diesel::joinable!(dissents -> resolutions (resolution_id));
+diesel::joinable!(dissents -> roll_entries (roll_entry_id));
+diesel::joinable!(certificates -> resolutions (resolution_id));
+diesel::joinable!(meeting_requests -> meetings (meeting_id));
+diesel::joinable!(meeting_requests -> members (member_id));
 diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(seats -> bodies (body_id));
 diesel::joinable!(seats -> members (member_id));
@@ -928,4 +987,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    dissents,
+    certificates,
+    meeting_requests,
+    approved_accounts,
 );

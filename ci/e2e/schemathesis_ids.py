@@ -88,6 +88,22 @@ ids["api-clients"] = call(
 ids["meetings"] = first("/api/v1/meetings")
 agenda = call("GET", f"/api/v1/meetings/{ids['meetings']}")["agenda"]
 item = agenda[0]["id"] if agenda else None
+# A resolution of its agenda (the demo's budget approval, with a voto particular and a
+# certificate) and that certificate.
+certificate = None
+resolutions = [i["resolution"]["id"] for i in agenda if i.get("resolution")]
+if resolutions:
+    ids["resolutions"] = resolutions[-1]
+    certificates = call("GET", f"/api/v1/resolutions/{resolutions[-1]}/certificates")["items"]
+    certificate = certificates[0]["id"] if certificates else None
+
+# A body with seats (the Board) and one of its seats; the Assembly has none.
+seat = None
+for body in call("GET", "/api/v1/bodies")["items"]:
+    seats = call("GET", f"/api/v1/bodies/{body['id']}/seats")["items"]
+    if seats:
+        ids["bodies"], seat = body["id"], seats[0]["id"]
+        break
 
 # Revocation is final: it gets a client of its own, so the others stay usable.
 revoked_client = call(
@@ -98,7 +114,8 @@ revoked_client = call(
 
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
-          "item_id": item}
+          "item_id": item, "certificate_id": certificate,
+          "seat_id": seat}
 
 spec = call("GET", "/api-docs/openapi.json")
 for path in sorted(spec["paths"]):

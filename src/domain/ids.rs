@@ -139,6 +139,10 @@ id_type! {
     RollEntryId;
     /// A resolution of a meeting (one agenda item's decision).
     ResolutionId;
+    /// A dissent from a resolution (recorded at the vote, or a written voto particular).
+    DissentId;
+    /// A certificate of a resolution.
+    CertificateId;
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Weighting},
+    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, Weighting},
     repo, scope,
 };
 use crate::{
@@ -79,6 +79,12 @@ pub struct BodyRules {
     pub simple_majority: MajorityRule,
     /// The majority of resolutions that need a qualified one.
     pub qualified_majority: MajorityRule,
+    /// The share of the roll whose request convenes an extraordinary meeting (1/10 by
+    /// default), rounded up.
+    pub members_request_share: Share,
+    /// The matters only an extraordinary meeting may resolve (by default `statutes` and
+    /// `dissolution`): an item on them is refused at an ordinary one.
+    pub extraordinary_matters: Vec<Matter>,
 }
 
 /// A governing body.
@@ -110,6 +116,7 @@ fn share(num: Option<i32>, den: Option<i32>) -> Option<Share> {
 
 impl From<BodyRow> for Body {
     fn from(r: BodyRow) -> Self {
+        let extraordinary_matters = r.extraordinary();
         Self {
             id: r.id,
             kind: r.kind,
@@ -133,6 +140,11 @@ impl From<BodyRow> for Body {
                     den: r.qualified_den,
                     base: r.qualified_base,
                 },
+                members_request_share: Share {
+                    num: r.request_share_num,
+                    den: r.request_share_den,
+                },
+                extraordinary_matters,
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -184,6 +196,11 @@ pub struct RulesInput {
     pub simple_majority: Option<MajorityRule>,
     /// The qualified majority.
     pub qualified_majority: Option<MajorityRule>,
+    /// The share of the roll whose request convenes an extraordinary meeting.
+    pub members_request_share: Option<Share>,
+    /// The matters only an extraordinary meeting may resolve (each once; at most 5).
+    #[schema(max_items = 5)]
+    pub extraordinary_matters: Option<Vec<Matter>>,
 }
 
 /// A new body (staff, admins).
@@ -253,6 +270,21 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
             check_share(errors, field, q.num, q.den);
         }
     }
+    if let Some(q) = r.members_request_share {
+        check_share(errors, "rules.members_request_share", q.num, q.den);
+    }
+    let matters = r.extraordinary_matters.map(|list| {
+        let unique: std::collections::BTreeSet<String> =
+            list.iter().map(ToString::to_string).collect();
+        if unique.len() != list.len() || list.len() > 5 {
+            errors.add(
+                "rules.extraordinary_matters",
+                "invalid",
+                "each matter once, at most 5",
+            );
+        }
+        unique.into_iter().collect::<Vec<_>>()
+    });
     for (field, m) in [
         ("rules.simple_majority", r.simple_majority),
         ("rules.qualified_majority", r.qualified_majority),
@@ -277,6 +309,9 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
         qualified_num: r.qualified_majority.map(|m| m.num),
         qualified_den: r.qualified_majority.map(|m| m.den),
         qualified_base: r.qualified_majority.map(|m| m.base),
+        request_share_num: r.members_request_share.map(|q| q.num),
+        request_share_den: r.members_request_share.map(|q| q.den),
+        extraordinary_matters: matters,
         ..BodyChanges::default()
     }
 }
@@ -445,6 +480,13 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        request_share_num: c.request_share_num.unwrap_or(1),
+        request_share_den: c.request_share_den.unwrap_or(10),
+        extraordinary_matters: c.extraordinary_matters.unwrap_or_else(|| {
+            [Matter::Statutes, Matter::Dissolution]
+                .map(|m| m.to_string())
+                .to_vec()
+        }),
     };
     conn.transaction(async |conn| {
         let row = repo::insert_body(conn, &row).await.map_err(body_unique)?;

@@ -1,6 +1,7 @@
 //! The minutes of a meeting (libro de actas): generated from the data (the body, place and
-//! time, attendance with proxies, the quorum, the agenda, the resolutions with their
-//! tallies) plus the secretary's summary of the debate. A draft changes; approving it
+//! time, the members whose request convened it, attendance with proxies, the quorum, the
+//! agenda, the resolutions with their tallies and dissents) plus the secretary's summary of
+//! the debate. A draft changes; approving it
 //! freezes the content with its SHA-256, and a trigger refuses any later change.
 //!
 //! Staff, admins and auditors read drafts; representatives read approved minutes of the
@@ -168,6 +169,7 @@ async fn generate(
         "meeting": detail.meeting,
         "attendance": attendance,
         "agenda": detail.agenda,
+        "requested_by": detail.requested_by,
         "debate_summary": summary,
     }))
 }

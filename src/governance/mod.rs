@@ -6,9 +6,14 @@
 //! The rules of the law and the statutes are pure functions in [`rules`]; who sees what is
 //! [`scope`].
 
+pub mod accounts;
 pub mod bodies;
+pub mod certificates;
 pub mod composition;
 pub mod constitution;
+pub mod convening;
+pub mod dissents;
+pub mod ical;
 pub mod meetings;
 pub mod minutes;
 pub mod model;
@@ -27,8 +32,11 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(bodies::update_body)
         .service(seats::list_seats)
         .service(seats::create_seat)
+        .service(seats::get_seat)
+        .service(seats::update_seat)
+        .service(meetings::list_body_meetings)
         .service(meetings::list_meetings)
-        .service(meetings::create_meeting)
+        .service(convening::create_meeting)
         .service(meetings::get_meeting)
         .service(roll::list_roll)
         .service(roll::record_attendance)
@@ -36,5 +44,10 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(minutes::get_minutes)
         .service(minutes::write_minutes)
         .service(minutes::approve_minutes)
-        .service(resolutions::create_resolution);
+        .service(resolutions::create_resolution)
+        .service(dissents::create_dissent)
+        .service(certificates::list_certificates)
+        .service(certificates::create_certificate)
+        .service(certificates::get_certificate)
+        .service(accounts::list_approved_accounts);
 }

@@ -7,7 +7,11 @@ use uuid::Uuid;
 use super::rules::{Fraction, Majority};
 use crate::{
     domain::{AgendaItemId, BodyId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId},
-    schema::{agenda_items, bodies, meetings, minutes, resolutions, roll_entries, seats, votes},
+    domain::{CertificateId, DissentId},
+    schema::{
+        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
+        meetings, minutes, resolutions, roll_entries, seats, votes,
+    },
 };
 
 crate::text_enum!(
@@ -132,6 +136,8 @@ crate::text_enum!(
         AdmitMember => "admit_member",
         /// Expels a member (`target_id`).
         ExpelMember => "expel_member",
+        /// Approves the accounts of a year (`fiscal_year`), once per year.
+        ApproveAccounts => "approve_accounts",
     }
 );
 
@@ -155,6 +161,33 @@ impl Attendance {
         matches!(self, Attendance::Present | Attendance::Remote)
     }
 }
+
+crate::text_enum!(
+    /// What a resolution is about, for the rule on which matters only an extraordinary
+    /// meeting may resolve.
+    Matter {
+        /// Anything else (the default).
+        General => "general",
+        /// Changing the statutes.
+        Statutes => "statutes",
+        /// Dissolving the association.
+        Dissolution => "dissolution",
+        /// Disposing of assets.
+        AssetDisposal => "asset_disposal",
+        /// Paying the members of the board.
+        BoardRemuneration => "board_remuneration",
+    }
+);
+
+crate::text_enum!(
+    /// How a dissent was recorded.
+    DissentKind {
+        /// At the vote, on the member's request, with its reasons.
+        Recorded => "recorded",
+        /// In writing after the meeting (voto particular), within 48 hours.
+        Written => "written",
+    }
+);
 
 crate::text_enum!(
     /// A named vote.
@@ -198,6 +231,9 @@ pub struct BodyRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub request_share_num: i32,
+    pub request_share_den: i32,
+    pub extraordinary_matters: Vec<String>,
 }
 
 fn fraction(num: Option<i32>, den: Option<i32>) -> Option<Fraction> {
@@ -213,6 +249,20 @@ impl BodyRow {
     /// The quorum at second call (`None`: any number).
     pub fn quorum_second(&self) -> Option<Fraction> {
         fraction(self.quorum_second_num, self.quorum_second_den)
+    }
+
+    /// The share of the roll whose request convenes an extraordinary meeting.
+    pub fn request_share(&self) -> Fraction {
+        fraction(Some(self.request_share_num), Some(self.request_share_den))
+            .unwrap_or(Fraction { num: 1, den: 10 })
+    }
+
+    /// The matters only an extraordinary meeting may resolve.
+    pub fn extraordinary(&self) -> Vec<Matter> {
+        self.extraordinary_matters
+            .iter()
+            .filter_map(|m| m.parse().ok())
+            .collect()
     }
 
     /// The majority an item of `kind` needs.
@@ -257,6 +307,9 @@ pub struct BodyChanges {
     pub qualified_num: Option<i32>,
     pub qualified_den: Option<i32>,
     pub qualified_base: Option<MajorityBase>,
+    pub request_share_num: Option<i32>,
+    pub request_share_den: Option<i32>,
+    pub extraordinary_matters: Option<Vec<String>>,
 }
 
 /// A seat.
@@ -276,6 +329,7 @@ pub struct SeatRow {
     pub ends_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub version: i64,
 }
 
 /// A meeting.
@@ -326,6 +380,8 @@ pub struct AgendaItemRow {
     pub target_id: Option<Uuid>,
     pub tabled_etag: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub matter: Matter,
+    pub fiscal_year: Option<i32>,
 }
 
 /// An entry of a meeting's roll.
@@ -416,4 +472,71 @@ pub struct VoteRow {
     pub roll_entry_id: RollEntryId,
     pub choice: Choice,
     pub weight: i32,
+}
+
+/// A dissent from a resolution.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dissents, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `dissents_certificates` and the DTOs"
+)]
+pub struct DissentRow {
+    pub id: DissentId,
+    pub resolution_id: ResolutionId,
+    pub roll_entry_id: RollEntryId,
+    pub kind: DissentKind,
+    pub text: String,
+    pub submitted_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A certificate of a resolution.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = certificates, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `dissents_certificates` and the DTOs"
+)]
+pub struct CertificateRow {
+    pub id: CertificateId,
+    pub resolution_id: ResolutionId,
+    pub issued_on: NaiveDate,
+    pub secretary_seat_id: SeatId,
+    pub secretary_name: String,
+    pub president_seat_id: SeatId,
+    pub president_name: String,
+    pub minutes_pending: bool,
+    pub purpose: Option<String>,
+    pub content: String,
+    pub content_sha256: String,
+    pub issued_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member whose request convened a meeting.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = meeting_requests, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `extraordinary` and the DTOs"
+)]
+pub struct MeetingRequestRow {
+    pub meeting_id: MeetingId,
+    pub member_id: MemberId,
+    pub member_name: String,
+}
+
+/// The accounts of a year, approved by a resolution.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = approved_accounts, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `accounts_approval` and the DTOs"
+)]
+pub struct ApprovedAccountsRow {
+    pub fiscal_year: i32,
+    pub resolution_id: ResolutionId,
+    pub approved_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
 }

@@ -1,18 +1,27 @@
 //! Queries of governance: every query on its tables (bodies, seats, meetings, agenda items,
-//! roll entries, resolutions, votes), and nothing else (members, plans and budgets are read
-//! through their repos).
+//! roll entries, resolutions, votes, minutes, dissents, certificates, meeting requests), and
+//! nothing else (members, plans and budgets are read through their repos).
+//!
+//! Past 600 lines because the ownership rule gives these eleven tables one home: each
+//! function is a single short query, grouped by sub-resource below.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::model::{
-    AgendaItemRow, Attendance, BodyChanges, BodyRow, MeetingRow, MeetingStatus, MinutesRow,
-    MinutesStatus, ResolutionRow, RollEntryRow, SeatRow, VoteRow,
+    AgendaItemRow, ApprovedAccountsRow, Attendance, BodyChanges, BodyKind, BodyRow, CertificateRow,
+    DissentRow, MeetingRequestRow, MeetingRow, MeetingStatus, MinutesRow, MinutesStatus, Position,
+    ResolutionRow, RollEntryRow, SeatRow, VoteRow,
 };
 use crate::{
-    domain::{AgendaItemId, BodyId, MeetingId, MemberId, RollEntryId},
-    schema::{agenda_items, bodies, meetings, minutes, resolutions, roll_entries, seats, votes},
+    domain::{
+        AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId,
+    },
+    schema::{
+        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
+        meetings, minutes, resolutions, roll_entries, seats, votes,
+    },
 };
 
 // ---------------------------------------------------------------------------------------
@@ -106,6 +115,42 @@ pub async fn insert_seat(conn: &mut AsyncPgConnection, row: &SeatRow) -> QueryRe
         .await
 }
 
+/// One seat of a body (`lock`: `FOR UPDATE`).
+pub async fn find_seat(
+    conn: &mut AsyncPgConnection,
+    body: BodyId,
+    id: SeatId,
+    lock: bool,
+) -> QueryResult<SeatRow> {
+    let q = seats::table
+        .filter(seats::body_id.eq(body))
+        .filter(seats::id.eq(id))
+        .select(SeatRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
+/// Changes a seat's person and end, bumping its version.
+pub async fn update_seat(
+    conn: &mut AsyncPgConnection,
+    id: SeatId,
+    person_name: &str,
+    ends_on: Option<NaiveDate>,
+) -> QueryResult<SeatRow> {
+    diesel::update(seats::table.find(id))
+        .set((
+            seats::person_name.eq(person_name),
+            seats::ends_on.eq(ends_on),
+            seats::version.eq(seats::version + 1),
+        ))
+        .returning(SeatRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
 /// A body's seats by start date, after the key `(starts_on, id)`.
 pub async fn list_seats(
     conn: &mut AsyncPgConnection,
@@ -190,20 +235,37 @@ pub async fn find_meeting(
     }
 }
 
-/// Meetings, latest first call first, after the key `(first_call_at, id)`; `member`: only
-/// the meetings whose roll lists that member.
+/// Meetings, latest first call first, after the key `(first_call_at, id)`; `body`: only
+/// that body's; `member`: only those a representative sees (see [`MemberView`]).
 pub async fn list_meetings(
     conn: &mut AsyncPgConnection,
-    member: Option<MemberId>,
+    member: Option<MemberView>,
+    body: Option<BodyId>,
     after: Option<(DateTime<Utc>, MeetingId)>,
     limit: i64,
 ) -> QueryResult<Vec<MeetingRow>> {
     let mut q = meetings::table.select(MeetingRow::as_select()).into_boxed();
-    if let Some(m) = member {
+    if let Some(b) = body {
+        q = q.filter(meetings::body_id.eq(b));
+    }
+    if let Some(v) = member {
         let listed = roll_entries::table
-            .filter(roll_entries::member_id.eq(m))
+            .filter(roll_entries::member_id.eq(v.member))
             .select(roll_entries::meeting_id);
-        q = q.filter(meetings::id.eq_any(listed));
+        let seated = seats::table
+            .filter(seats::member_id.eq(v.member))
+            .select(seats::body_id);
+        let seen = meetings::id
+            .eq_any(listed)
+            .or(meetings::body_id.eq_any(seated));
+        q = if v.assembly {
+            let assembly = bodies::table
+                .filter(bodies::kind.eq(BodyKind::Assembly))
+                .select(bodies::id);
+            q.filter(seen.or(meetings::body_id.eq_any(assembly)))
+        } else {
+            q.filter(seen)
+        };
     }
     if let Some((at, id)) = after {
         q = q.filter(
@@ -216,6 +278,17 @@ pub async fn list_meetings(
         .limit(limit)
         .load(conn)
         .await
+}
+
+/// What a representative sees of meetings: those of the bodies its organisation belongs
+/// to (the Assembly while it is an active member, a board where it holds or held a seat)
+/// and those whose roll lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberView {
+    /// The organisation.
+    pub member: MemberId,
+    /// Whether it belongs to the Assembly (an active member).
+    pub assembly: bool,
 }
 
 /// Records the constitution (or failure) of a meeting and bumps its version.
@@ -289,10 +362,12 @@ pub async fn roll(
         .await
 }
 
-/// A page of a meeting's roll, by member name, after the key `(member_name, id)`.
+/// A page of a meeting's roll, by member name, after the key `(member_name, id)`;
+/// `member`: only that member's entry.
 pub async fn roll_page(
     conn: &mut AsyncPgConnection,
     meeting: MeetingId,
+    member: Option<MemberId>,
     after: Option<(String, RollEntryId)>,
     limit: i64,
 ) -> QueryResult<Vec<RollEntryRow>> {
@@ -300,6 +375,9 @@ pub async fn roll_page(
         .filter(roll_entries::meeting_id.eq(meeting))
         .select(RollEntryRow::as_select())
         .into_boxed();
+    if let Some(m) = member {
+        q = q.filter(roll_entries::member_id.eq(m));
+    }
     if let Some((name, id)) = after {
         q = q.filter(
             roll_entries::member_name
@@ -444,5 +522,214 @@ pub async fn approve_minutes(
         ))
         .returning(MinutesRow::as_returning())
         .get_result(conn)
+        .await
+}
+
+/// One resolution.
+pub async fn find_resolution(
+    conn: &mut AsyncPgConnection,
+    id: ResolutionId,
+) -> QueryResult<ResolutionRow> {
+    resolutions::table
+        .find(id)
+        .select(ResolutionRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// One agenda item, whatever its meeting.
+pub async fn find_item_by_id(
+    conn: &mut AsyncPgConnection,
+    id: AgendaItemId,
+) -> QueryResult<AgendaItemRow> {
+    agenda_items::table
+        .find(id)
+        .select(AgendaItemRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// A resolution's named votes.
+pub async fn votes_of(
+    conn: &mut AsyncPgConnection,
+    resolution: ResolutionId,
+) -> QueryResult<Vec<VoteRow>> {
+    votes::table
+        .filter(votes::resolution_id.eq(resolution))
+        .select(VoteRow::as_select())
+        .load(conn)
+        .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Dissents and certificates
+
+/// Inserts dissents.
+pub async fn insert_dissents(
+    conn: &mut AsyncPgConnection,
+    rows: &[DissentRow],
+) -> QueryResult<Vec<DissentRow>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::insert_into(dissents::table)
+        .values(rows)
+        .returning(DissentRow::as_returning())
+        .get_results(conn)
+        .await
+}
+
+/// The dissents from some resolutions with the dissenting member's name, oldest first.
+pub async fn dissents_of(
+    conn: &mut AsyncPgConnection,
+    resolutions: &[ResolutionId],
+) -> QueryResult<Vec<(DissentRow, String)>> {
+    dissents::table
+        .inner_join(roll_entries::table)
+        .filter(dissents::resolution_id.eq_any(resolutions))
+        .select((DissentRow::as_select(), roll_entries::member_name))
+        .order((dissents::created_at, dissents::id))
+        .load(conn)
+        .await
+}
+
+/// Inserts a certificate.
+pub async fn insert_certificate(
+    conn: &mut AsyncPgConnection,
+    row: &CertificateRow,
+) -> QueryResult<CertificateRow> {
+    diesel::insert_into(certificates::table)
+        .values(row)
+        .returning(CertificateRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A resolution's certificates, oldest first, after the key `(created_at, id)`.
+pub async fn list_certificates(
+    conn: &mut AsyncPgConnection,
+    resolution: ResolutionId,
+    after: Option<(DateTime<Utc>, CertificateId)>,
+    limit: i64,
+) -> QueryResult<Vec<CertificateRow>> {
+    let mut q = certificates::table
+        .filter(certificates::resolution_id.eq(resolution))
+        .select(CertificateRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            certificates::created_at
+                .gt(at)
+                .or(certificates::created_at.eq(at).and(certificates::id.gt(id))),
+        );
+    }
+    q.order((certificates::created_at, certificates::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// One certificate of a resolution.
+pub async fn find_certificate(
+    conn: &mut AsyncPgConnection,
+    resolution: ResolutionId,
+    id: CertificateId,
+) -> QueryResult<CertificateRow> {
+    certificates::table
+        .filter(certificates::resolution_id.eq(resolution))
+        .filter(certificates::id.eq(id))
+        .select(CertificateRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// The seat holding `position` on a day, on the first of `bodies` that has one.
+pub async fn seat_holding(
+    conn: &mut AsyncPgConnection,
+    bodies: &[BodyId],
+    position: Position,
+    on: NaiveDate,
+) -> QueryResult<Option<SeatRow>> {
+    let held = seats::table
+        .filter(seats::body_id.eq_any(bodies))
+        .filter(seats::position.eq(position))
+        .filter(seats::starts_on.le(on))
+        .filter(seats::ends_on.is_null().or(seats::ends_on.ge(on)))
+        .select(SeatRow::as_select())
+        .order((seats::starts_on.desc(), seats::id))
+        .load(conn)
+        .await?;
+    Ok(bodies
+        .iter()
+        .find_map(|b| held.iter().find(|s| s.body_id == *b).cloned()))
+}
+
+/// The boards, by name.
+pub async fn boards(conn: &mut AsyncPgConnection) -> QueryResult<Vec<BodyId>> {
+    bodies::table
+        .filter(bodies::kind.eq(BodyKind::Board))
+        .select(bodies::id)
+        .order(bodies::name)
+        .load(conn)
+        .await
+}
+
+/// Records the members whose request convened a meeting.
+pub async fn insert_requests(
+    conn: &mut AsyncPgConnection,
+    rows: &[MeetingRequestRow],
+) -> QueryResult<()> {
+    for chunk in rows.chunks(1000) {
+        diesel::insert_into(meeting_requests::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The members whose request convened a meeting, by name.
+pub async fn requests_of(
+    conn: &mut AsyncPgConnection,
+    meeting: MeetingId,
+) -> QueryResult<Vec<MeetingRequestRow>> {
+    meeting_requests::table
+        .filter(meeting_requests::meeting_id.eq(meeting))
+        .select(MeetingRequestRow::as_select())
+        .order((meeting_requests::member_name, meeting_requests::member_id))
+        .load(conn)
+        .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Approved accounts
+
+/// Records the approval of a year's accounts.
+pub async fn insert_approved_accounts(
+    conn: &mut AsyncPgConnection,
+    row: &ApprovedAccountsRow,
+) -> QueryResult<ApprovedAccountsRow> {
+    diesel::insert_into(approved_accounts::table)
+        .values(row)
+        .returning(ApprovedAccountsRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Approved accounts, latest year first, after the key `fiscal_year`.
+pub async fn list_approved_accounts(
+    conn: &mut AsyncPgConnection,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<ApprovedAccountsRow>> {
+    let mut q = approved_accounts::table
+        .select(ApprovedAccountsRow::as_select())
+        .into_boxed();
+    if let Some(year) = after {
+        q = q.filter(approved_accounts::fiscal_year.lt(year));
+    }
+    q.order(approved_accounts::fiscal_year.desc())
+        .limit(limit)
+        .load(conn)
         .await
 }

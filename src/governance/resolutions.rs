@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
+    dissents::{self, Dissent, NewDissent},
     meetings,
     model::{
         AgendaItemRow, Choice, Effect, ItemKind, MajorityKind, MeetingRow, MeetingStatus,
@@ -66,6 +67,9 @@ pub struct Resolution {
     pub named: bool,
     /// When adopted.
     pub adopted_at: Option<DateTime<Utc>>,
+    /// Dissents: recorded at the vote on request, and written ones (votos particulares)
+    /// attached within 48 hours; oldest first.
+    pub dissents: Vec<Dissent>,
     /// Recorded at.
     pub created_at: DateTime<Utc>,
 }
@@ -85,6 +89,7 @@ impl From<ResolutionRow> for Resolution {
             majority_rule: r.majority_rule,
             named: r.named,
             adopted_at: r.adopted_at,
+            dissents: Vec::new(),
             created_at: r.created_at,
         }
     }
@@ -121,6 +126,11 @@ pub struct NewResolution {
     /// Named votes per roll entry (at most 10000, as many as a roll has entries).
     #[schema(max_items = 10000)]
     pub votes: Option<Vec<NamedVote>>,
+    /// Dissents to record on request: entries that counted and (with named votes) did not
+    /// vote for the outcome, with their reasons (at most 1000).
+    #[serde(default)]
+    #[schema(max_items = 1000)]
+    pub dissents: Vec<NewDissent>,
 }
 
 /// Records the vote of an agenda item (staff, admins); adopting it enacts its effect in
@@ -130,7 +140,7 @@ pub struct NewResolution {
     request_body = NewResolution, responses(
     (status = 201, description = "Recorded (adopted or rejected).", body = Resolution),
     (status = 409, description = "`meeting_not_constituted`, `meeting_failed`, `item_informative`, `resolution_exists`, `tabled_version_changed` (nothing adopted), or the effect's own conflict (nothing adopted).", body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`votes_exceed_present`, a vote of an entry not present.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 422, description = "`votes_exceed_present`, a vote of an entry not present, `cannot_dissent` (a dissent of an entry that did not count or voted for the outcome).", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/meetings/{id}/items/{item_id}/resolution")]
 pub async fn create_resolution(
     caller: Caller,
@@ -140,10 +150,10 @@ pub async fn create_resolution(
 ) -> Result<HttpResponse, ApiError> {
     let (id, item) = path.into_inner();
     let mut conn = state.conn().await?;
-    let row = resolve(&mut conn, &caller, id, item, body.into_inner()).await?;
+    let resolution = resolve(&mut conn, &caller, id, item, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/meetings/{id}")))
-        .json(Resolution::from(row)))
+        .json(resolution))
 }
 
 /// The tally of named votes: each entry once, counted (present or validly represented).
@@ -205,7 +215,7 @@ pub async fn resolve(
     id: MeetingId,
     item_id: AgendaItemId,
     input: NewResolution,
-) -> Result<ResolutionRow, ApiError> {
+) -> Result<Resolution, ApiError> {
     caller.require(Action::write(Resource::Governance))?;
     if input.totals.is_some() == input.votes.is_some() {
         return Err(FieldErrors::one(
@@ -297,12 +307,29 @@ pub async fn resolve(
                 weight,
             })
             .collect();
+        let mut errors = FieldErrors::default();
+        let dissents = dissents::recorded(&mut errors, &roll, &votes, &row, &input.dissents);
+        errors.finish()?;
         let row = repo::insert_resolution(conn, &row, &votes).await?;
+        let names: std::collections::HashMap<RollEntryId, String> =
+            roll.iter().map(|r| (r.id, r.member_name.clone())).collect();
+        let dissents: Vec<Dissent> = repo::insert_dissents(conn, &dissents)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let name = names.get(&d.roll_entry_id).cloned().unwrap_or_default();
+                Dissent::new(d, name)
+            })
+            .collect();
         if adopted {
             enact(conn, caller, &meeting, &body.name, &item, resolution_id).await?;
             events::record(conn, events::kinds::resolution_adopted(&row, &item)).await?;
         }
         repo::touch_meeting(conn, id).await?;
+        let resolution = Resolution {
+            dissents,
+            ..Resolution::from(row)
+        };
         audit::record(
             conn,
             caller,
@@ -311,11 +338,11 @@ pub async fn resolve(
                 resource_type: "resolution",
                 resource_id: resolution_id.uuid(),
                 before: None,
-                after: Some(&Resolution::from(row.clone())),
+                after: Some(&resolution),
             },
         )
         .await?;
-        Ok(row)
+        Ok(resolution)
     })
     .await
 }
@@ -331,6 +358,9 @@ async fn enact(
     item: &AgendaItemRow,
     resolution: ResolutionId,
 ) -> Result<(), ApiError> {
+    if let (Effect::ApproveAccounts, Some(year)) = (item.effect, item.fiscal_year) {
+        return super::accounts::approve(conn, year, resolution, calendar::today()).await;
+    }
     let (Some(target), Some(tabled)) = (item.target_id, item.tabled_etag.clone()) else {
         return Ok(());
     };
@@ -358,7 +388,7 @@ async fn enact(
         }
     };
     match item.effect {
-        Effect::None => {}
+        Effect::None | Effect::ApproveAccounts => {}
         Effect::ApprovePlan => {
             let id = PlanId(target);
             let approval = crate::plans::Approval {

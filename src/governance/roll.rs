@@ -16,6 +16,7 @@ use super::{
     model::{Attendance, MeetingStatus, RollEntryRow},
     repo,
     rules::{self, Presence, Seat},
+    scope,
 };
 use crate::{
     AppState,
@@ -166,6 +167,8 @@ impl AttendanceSummary {
 }
 
 /// A meeting's roll, by member name (JSON, or CSV with `Accept: text/csv`).
+///
+/// A representative reads its own organisation's entry only.
 #[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Meeting id"), PageQuery),
     responses((status = 200, description = "A page of the roll (or CSV).",
         content((Page<RollEntry> = "application/json"), (String = "text/csv")))))]
@@ -179,6 +182,7 @@ pub async fn list_roll(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     meetings::visible(&mut *state.conn().await?, &caller, id).await?;
+    let member = scope::roll_narrowed_to(&caller);
     let list = List {
         resource: "roll",
         sort: "member_name",
@@ -190,7 +194,7 @@ pub async fn list_roll(
         list,
         query.limit,
         query.cursor.as_deref(),
-        async move |conn, after, n| Ok(repo::roll_page(conn, id, after, n).await?),
+        async move |conn, after, n| Ok(repo::roll_page(conn, id, member, after, n).await?),
         |r: &RollEntryRow| (r.member_name.clone(), r.id),
         RollEntry::from,
     )

@@ -2,7 +2,7 @@
 //! a position (president, vice-president, secretary, treasurer, member), from/to dates.
 //! Convening a board's meeting freezes the seats held that day as its roll.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
@@ -20,10 +20,11 @@ use crate::{
     error::{ApiError, FieldErrors, on_unique},
     http::{
         csv::CsvRow,
-        etag,
+        etag::{self, IfMatch, Precondition},
         json::Json,
         listing::{self, List},
         pagination::{Page, PageQuery},
+        patch::nullable,
     },
 };
 
@@ -156,8 +157,8 @@ pub async fn create_seat(
     let mut conn = state.conn().await?;
     let row = create(&mut conn, &caller, id, body.into_inner()).await?;
     Ok(etag::created(
-        format!("/api/v1/bodies/{id}/seats"),
-        1,
+        format!("/api/v1/bodies/{id}/seats/{}", row.id),
+        row.version,
         &Seat::from(row),
     ))
 }
@@ -202,17 +203,123 @@ pub async fn create(
             ends_on: input.ends_on,
             created_at: now,
             updated_at: now,
+            version: 1,
         };
-        let row = repo::insert_seat(conn, &row).await.map_err(|e| {
-            on_unique(
-                e,
-                "seats_one_open_position",
-                "position_taken",
-                "The body has an open seat in this position; close it first.",
-            )
-        })?;
+        let row = repo::insert_seat(conn, &row)
+            .await
+            .map_err(position_taken)?;
         let after = Seat::from(row.clone());
         audit::created(conn, caller, "seat", row.id.into(), &after).await?;
+        Ok(row)
+    })
+    .await
+}
+
+fn position_taken(e: diesel::result::Error) -> ApiError {
+    on_unique(
+        e,
+        "seats_one_open_position",
+        "position_taken",
+        "The body has an open seat in this position; close it first.",
+    )
+}
+
+/// Changes to a seat: the person representing the organisation, or the end of the term.
+/// The organisation and the position do not change (end the seat and add another).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatPatch {
+    /// The person holding it, 1–300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    pub person_name: Option<String>,
+    /// The last day; `null` reopens it (409 `position_taken` if another holds it).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub ends_on: Option<Option<NaiveDate>>,
+}
+
+/// One seat of a body.
+#[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"),
+    ("seat_id" = Uuid, Path, description = "Seat id")), responses(
+    (status = 200, description = "The seat.", body = Seat),
+    (status = 304, description = "Not modified.")))]
+#[get("/api/v1/bodies/{id}/seats/{seat_id}")]
+pub async fn get_seat(
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(BodyId, SeatId)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (body, seat) = path.into_inner();
+    let mut conn = state.conn().await?;
+    bodies::visible(&mut conn, &caller, body).await?;
+    let row = repo::find_seat(&mut conn, body, seat, false).await?;
+    Ok(etag::respond(&req, row.version, &Seat::from(row)))
+}
+
+/// Changes a seat (staff, admins): the person, or the end of the term. Needs `If-Match`.
+///
+/// Meetings convened before keep the roll they froze.
+#[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"),
+    ("seat_id" = Uuid, Path, description = "Seat id"),
+    ("If-Match" = String, Header, description = "ETag from a GET")),
+    request_body = SeatPatch, responses(
+    (status = 200, description = "Changed.", body = Seat),
+    (status = 409, description = "`position_taken` (reopening a position another holds).", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/bodies/{id}/seats/{seat_id}")]
+pub async fn update_seat(
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(BodyId, SeatId)>,
+    body: Json<SeatPatch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (body_id, seat) = path.into_inner();
+    let precondition = Precondition::from_request(&req);
+    let mut conn = state.conn().await?;
+    let row = update(
+        &mut conn,
+        &caller,
+        (body_id, seat),
+        precondition,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(etag::updated(row.version, &Seat::from(row)))
+}
+
+/// Changes a seat (staff, admins): 403, 404, 409 `position_taken`, 412, 428, 422.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    (body_id, id): (BodyId, SeatId),
+    precondition: Precondition,
+    patch: SeatPatch,
+) -> Result<SeatRow, ApiError> {
+    caller.require(Action::write(Resource::Governance))?;
+    let mut errors = FieldErrors::default();
+    let person = patch
+        .person_name
+        .as_deref()
+        .and_then(|n| errors.check("person_name", text::name(n, 300)));
+    errors.finish()?;
+    conn.transaction(async |conn| {
+        let current = repo::find_seat(conn, body_id, id, true).await?;
+        precondition.check(current.version, IfMatch::Required)?;
+        let ends_on = patch.ends_on.unwrap_or(current.ends_on);
+        if ends_on.is_some_and(|e| e < current.starts_on) {
+            return Err(FieldErrors::one(
+                "ends_on",
+                "before_start",
+                format!("must not be before starts_on ({})", current.starts_on),
+            ));
+        }
+        let person_name = person.unwrap_or_else(|| current.person_name.clone());
+        let row = repo::update_seat(conn, id, &person_name, ends_on)
+            .await
+            .map_err(position_taken)?;
+        let (before, after) = (Seat::from(current), Seat::from(row.clone()));
+        audit::updated(conn, caller, "seat", id.into(), &before, &after).await?;
         Ok(row)
     })
     .await

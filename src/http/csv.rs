@@ -21,15 +21,20 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 /// Whether the client asked for CSV.
 pub fn wants_csv(req: &HttpRequest) -> bool {
+    accepts(req, "text/csv")
+}
+
+/// Whether `Accept` names the media type `media` (parameters and weights aside).
+pub fn accepts(req: &HttpRequest, media: &str) -> bool {
     req.headers()
         .get_all(header::ACCEPT)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|media| {
-            media
+        .any(|range| {
+            range
                 .split(';')
                 .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(media))
         })
 }
 

@@ -16,14 +16,15 @@ use uuid::Uuid;
 use super::stable_id;
 use crate::{
     domain::{
-        AgendaItemId, BodyId, BudgetId, MeetingId, MemberId, PlanId, ResolutionId, RollEntryId,
-        SeatId,
+        AgendaItemId, BodyId, BudgetId, CertificateId, DissentId, MeetingId, MemberId, PlanId,
+        ResolutionId, RollEntryId, SeatId,
     },
     governance::{
+        certificates::Certified,
         model::{
-            AgendaItemRow, Attendance, BodyKind, BodyRow, ConvenedBy, Effect, ItemKind,
-            MajorityBase, MajorityKind, MeetingKind, MeetingRow, MeetingStatus, Position,
-            ResolutionRow, RollEntryRow, SeatRow, Weighting,
+            AgendaItemRow, Attendance, BodyKind, BodyRow, ConvenedBy, DissentKind, DissentRow,
+            Effect, ItemKind, MajorityBase, MajorityKind, Matter, MeetingKind, MeetingRow,
+            MeetingStatus, Position, ResolutionRow, RollEntryRow, SeatRow, Weighting,
         },
         repo,
         rules::{self, Majority, Tally},
@@ -55,6 +56,9 @@ fn body(id: BodyId, kind: BodyKind, name: &str, now: DateTime<Utc>) -> BodyRow {
         version: 1,
         created_at: now,
         updated_at: now,
+        request_share_num: 1,
+        request_share_den: 10,
+        extraordinary_matters: vec!["statutes".to_owned(), "dissolution".to_owned()],
     }
 }
 
@@ -164,6 +168,8 @@ async fn held(
             target_id: target.map(|t| t.0),
             tabled_etag: target.map(|t| tag(t.1)),
             created_at: convened,
+            matter: Matter::General,
+            fiscal_year: None,
         })
         .collect();
     repo::insert_meeting(conn, &meeting, &agenda, &roll).await?;
@@ -258,6 +264,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             Position::Treasurer,
         ),
     ];
+    let mut officers = Vec::new();
     for (legal, person, position) in seats {
         let member_id = MemberId(stable_id("member", legal));
         if crate::members::repo::existing(conn, &[member_id])
@@ -276,8 +283,9 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             ends_on: None,
             created_at: now,
             updated_at: now,
+            version: 1,
         };
-        repo::insert_seat(conn, &row).await?;
+        officers.push(repo::insert_seat(conn, &row).await?);
     }
     let plan_id = PlanId(stable_id("plan", "Plan Estratégico 2024–2027"));
     let plan = crate::plans::repo::find_plan(conn, plan_id, false)
@@ -324,6 +332,65 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     .await?;
     if let (Some(b), Some(Some(r))) = (&budget, resolutions.get(1)) {
         crate::budgets::repo::set_approving_resolution(conn, b.id, *r).await?;
+        records(conn, &assembly, extraordinary, *r, &officers).await?;
     }
     Ok(true)
+}
+
+/// The budget resolution's voto particular (a member present that voted against, written
+/// the next day) and its certificate, issued the next day by the university's secretary
+/// with the president's approval, before the minutes were approved.
+async fn records(
+    conn: &mut AsyncPgConnection,
+    body: &BodyRow,
+    at: DateTime<Utc>,
+    resolution: ResolutionId,
+    officers: &[SeatRow],
+) -> anyhow::Result<()> {
+    let next_day = at + chrono::Duration::days(1);
+    let meeting = repo::find_meeting(
+        conn,
+        MeetingId(stable_id("meeting", &at.to_rfc3339())),
+        false,
+    )
+    .await?;
+    let resolution = repo::find_resolution(conn, resolution).await?;
+    let item = repo::find_item_by_id(conn, resolution.item_id).await?;
+    let roll = repo::roll(conn, meeting.id).await?;
+    if let Some(entry) = roll.iter().rev().find(|r| r.attendance.attends()) {
+        let dissent = DissentRow {
+            id: DissentId(stable_id("dissent", &resolution.id.to_string())),
+            resolution_id: resolution.id,
+            roll_entry_id: entry.id,
+            kind: DissentKind::Written,
+            text: "Voto particular: votamos en contra porque el presupuesto de 2025 reduce la \
+                   partida de formación en un 30 % sin alternativa para las pymes asociadas."
+                .to_owned(),
+            submitted_by: None,
+            created_at: next_day,
+        };
+        repo::insert_dissents(conn, &[dissent]).await?;
+    }
+    let officer = |p: Position| officers.iter().find(|s| s.position == p);
+    if let (Some(secretary), Some(president)) =
+        (officer(Position::Secretary), officer(Position::President))
+    {
+        let mut row = Certified {
+            body,
+            meeting: &meeting,
+            item: &item,
+            resolution: &resolution,
+            secretary,
+            president,
+            minutes_approved_on: None,
+            purpose: Some("su presentación ante la Agencia Estatal de Investigación"),
+            on: crate::domain::calendar::date_of(next_day),
+        }
+        .row(None)
+        .map_err(|e| anyhow::anyhow!("certificate: {}", e.code()))?;
+        row.id = CertificateId(stable_id("certificate", &resolution.id.to_string()));
+        row.created_at = next_day;
+        repo::insert_certificate(conn, &row).await?;
+    }
+    Ok(())
 }

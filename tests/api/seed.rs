@@ -83,6 +83,28 @@ async fn the_demo_register_loads_once_with_valid_data() {
     let meetings: crate::support::Page<serde_json::Value> = app.get_ok(t, "/api/v1/meetings").await;
     assert_eq!(meetings.items.len(), 2);
     assert_eq!(meetings.items[0]["status"], "constituted_first");
+    // The 2025 budget's resolution carries a voto particular and a certificate issued
+    // before the minutes were approved.
+    let resolution = budget["approved_by_resolution_id"].as_str().unwrap();
+    let meeting: serde_json::Value = app
+        .get_ok(
+            t,
+            &format!(
+                "/api/v1/meetings/{}",
+                meetings.items[0]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    let dissents = &meeting["agenda"][1]["resolution"]["dissents"];
+    assert_eq!(dissents[0]["kind"], "written", "{meeting}");
+    let certificates: crate::support::Page<serde_json::Value> = app
+        .get_ok(t, &format!("/api/v1/resolutions/{resolution}/certificates"))
+        .await;
+    assert_eq!(certificates.items[0]["minutes_pending"], true);
+    assert_eq!(
+        certificates.items[0]["secretary"]["person_name"],
+        "Dra. Begoña Muñoz Ayala"
+    );
 }
 
 #[tokio::test]

@@ -309,6 +309,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approved-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approved accounts, latest year first (JSON, or CSV with `Accept: text/csv`). */
+        get: operations["list_approved_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/areas/{id}": {
         parameters: {
             query?: never;
@@ -522,6 +539,28 @@ export interface paths {
         patch: operations["update_body"];
         trace?: never;
     };
+    "/api/v1/bodies/{id}/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A body's meetings, latest first call first.
+         * @description JSON, CSV with `Accept: text/csv`, or an iCalendar (RFC 5545) of its latest 500 with
+         *     `Accept: text/calendar`. Representatives see those of the bodies their organisation
+         *     belongs to.
+         */
+        get: operations["list_body_meetings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bodies/{id}/seats": {
         parameters: {
             query?: never;
@@ -538,6 +577,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bodies/{id}/seats/{seat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One seat of a body. */
+        get: operations["get_seat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a seat (staff, admins): the person, or the end of the term. Needs `If-Match`.
+         * @description Meetings convened before keep the roll they froze.
+         */
+        patch: operations["update_seat"];
         trace?: never;
     };
     "/api/v1/budget-categories": {
@@ -1055,7 +1115,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One meeting with its agenda and resolutions. */
+        /**
+         * One meeting with its agenda and resolutions.
+         * @description JSON, or an iCalendar (RFC 5545) event with `Accept: text/calendar`.
+         */
         get: operations["get_meeting"];
         put?: never;
         post?: never;
@@ -1173,7 +1236,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A meeting's roll, by member name (JSON, or CSV with `Accept: text/csv`). */
+        /**
+         * A meeting's roll, by member name (JSON, or CSV with `Accept: text/csv`).
+         * @description A representative reads its own organisation's entry only.
+         */
         get: operations["list_roll"];
         put?: never;
         post?: never;
@@ -1664,6 +1730,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/resolutions/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A resolution's certificates, oldest first (JSON, or CSV with `Accept: text/csv`). */
+        get: operations["list_certificates"];
+        put?: never;
+        /**
+         * Issues a certificate of an adopted resolution (staff, admins).
+         * @description Signed by the secretary, with the president's approval, holding their seats today (the
+         *     meeting's body's, else the Board's); marked pending while the minutes are not approved.
+         */
+        post: operations["create_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resolutions/{id}/certificates/{certificate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One certificate. */
+        get: operations["get_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resolutions/{id}/dissents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attaches a written dissent (voto particular) to a resolution.
+         * @description Staff and admins for any roll entry, a representative for its organisation's, within 48
+         *     hours of the meeting and before the minutes are approved.
+         */
+        post: operations["create_dissent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments": {
         parameters: {
             query?: never;
@@ -2147,10 +2273,20 @@ export interface components {
             /** @description Which of the body's majorities it needs. */
             majority: components["schemas"]["MajorityKind"];
             /**
+             * @description What it is about (the body's rules name the matters only an extraordinary meeting
+             *     may resolve).
+             */
+            matter: components["schemas"]["Matter"];
+            /**
              * Format: uuid
              * @description What the effect acts on (a plan, a budget, a member).
              */
             target_id?: string | null;
+            /**
+             * Format: int32
+             * @description The year whose accounts the item approves (`approve_accounts`).
+             */
+            fiscal_year?: number | null;
             /**
              * @description The target's ETag when the meeting was convened: the version tabled. If it changes
              *     before the vote, adoption is a 409 and nothing is adopted.
@@ -2519,6 +2655,30 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description The accounts of a year, approved. */
+        ApprovedAccounts: {
+            /**
+             * Format: int32
+             * @description The year.
+             * @example 2025
+             */
+            fiscal_year: number;
+            /**
+             * Format: uuid
+             * @description The resolution that approved them.
+             */
+            resolution_id: string;
+            /**
+             * Format: date
+             * @description When.
+             */
+            approved_on: string;
+            /**
+             * Format: date-time
+             * @description Recorded at.
+             */
+            created_at: string;
+        };
         /**
          * @description How a roll entry attends.
          * @enum {string}
@@ -2701,6 +2861,16 @@ export interface components {
             simple_majority: components["schemas"]["MajorityRule"];
             /** @description The majority of resolutions that need a qualified one. */
             qualified_majority: components["schemas"]["MajorityRule"];
+            /**
+             * @description The share of the roll whose request convenes an extraordinary meeting (1/10 by
+             *     default), rounded up.
+             */
+            members_request_share: components["schemas"]["Share"];
+            /**
+             * @description The matters only an extraordinary meeting may resolve (by default `statutes` and
+             *     `dissolution`): an item on them is refused at an ordinary one.
+             */
+            extraordinary_matters: components["schemas"]["Matter"][];
         };
         /** @description A budget version: one fiscal year's income and expense lines. */
         Budget: {
@@ -3072,6 +3242,40 @@ export interface components {
             /** @description Name. */
             name: string;
         };
+        /** @description A certificate of a resolution. */
+        Certificate: {
+            /** @description Id. */
+            id: components["schemas"]["CertificateId"];
+            /**
+             * Format: uuid
+             * @description The resolution certified.
+             */
+            resolution_id: string;
+            /**
+             * Format: date
+             * @description The day of issue.
+             */
+            issued_on: string;
+            /** @description The secretary who issues it. */
+            secretary: components["schemas"]["Signatory"];
+            /** @description The president who approves it (visto bueno). */
+            president: components["schemas"]["Signatory"];
+            /** @description Issued before the minutes were approved: the certificate says so. */
+            minutes_pending: boolean;
+            /** @description What it was issued for. */
+            purpose?: string | null;
+            /** @description The certificate: the meeting, the item, the tallies and its text, frozen at issue. */
+            content: unknown;
+            /** @description SHA-256 (hex) of the content's UTF-8 JSON text. */
+            content_sha256: string;
+            /**
+             * Format: date-time
+             * @description When issued.
+             */
+            created_at: string;
+        };
+        /** Format: uuid */
+        CertificateId: string;
         /**
          * @description A named vote.
          * @enum {string}
@@ -3365,6 +3569,34 @@ export interface components {
             /** @description What went wrong without an answer (timeout, refused connection, forbidden address). */
             error?: string | null;
         };
+        /** @description A dissent from a resolution. */
+        Dissent: {
+            /** @description Id. */
+            id: components["schemas"]["DissentId"];
+            /**
+             * Format: uuid
+             * @description The roll entry dissenting.
+             */
+            roll_entry_id: string;
+            /** @description Its organisation's name as on the roll. */
+            member_name: string;
+            /** @description `recorded` at the vote, or `written` after it (voto particular). */
+            kind: components["schemas"]["DissentKind"];
+            /** @description The reasons (recorded) or the text of the written dissent. */
+            text: string;
+            /**
+             * Format: date-time
+             * @description When recorded.
+             */
+            created_at: string;
+        };
+        /** Format: uuid */
+        DissentId: string;
+        /**
+         * @description How a dissent was recorded.
+         * @enum {string}
+         */
+        DissentKind: "recorded" | "written";
         /** @description A document of an application (its bytes at `content_url`). */
         Document: {
             /**
@@ -3528,7 +3760,7 @@ export interface components {
          * @description What adopting an item's resolution does.
          * @enum {string}
          */
-        Effect: "none" | "approve_plan" | "approve_budget" | "admit_member" | "expel_member";
+        Effect: "none" | "approve_plan" | "approve_budget" | "admit_member" | "expel_member" | "approve_accounts";
         /** @description An execution entry. Never edited: a correction is a reversing entry. */
         Entry: {
             /**
@@ -4130,6 +4362,12 @@ export interface components {
              */
             base: components["schemas"]["MajorityBase"];
         };
+        /**
+         * @description What a resolution is about, for the rule on which matters only an extraordinary
+         *     meeting may resolve.
+         * @enum {string}
+         */
+        Matter: "general" | "statutes" | "dissolution" | "asset_disposal" | "board_remuneration";
         /** @description The signed-in caller. */
         Me: {
             /**
@@ -4279,6 +4517,8 @@ export interface components {
         MeetingDetail: components["schemas"]["Meeting"] & {
             /** @description The agenda, in order. */
             agenda: components["schemas"]["AgendaItem"][];
+            /** @description The members whose request convened it (`convened_by` `members_request`), by name. */
+            requested_by: components["schemas"]["Requester"][];
         };
         /**
          * @description Ordinary or extraordinary.
@@ -4770,6 +5010,14 @@ export interface components {
             /** @description Full membership (default true). */
             full_member?: boolean | null;
         };
+        /** @description A certificate to issue (staff, admins). */
+        NewCertificate: {
+            /**
+             * @description What it is issued for (stated in its text), up to 500 characters.
+             * @example su presentación ante la Agencia Estatal de Investigación
+             */
+            purpose?: string | null;
+        };
         /** @description The constitution to record. */
         NewConstitution: {
             /** @description The call at which the quorum is counted. */
@@ -4789,6 +5037,16 @@ export interface components {
             is_primary?: boolean | null;
             /** @description Consent to communications (default false). */
             consent_communications?: boolean | null;
+        };
+        /** @description A dissent recorded at the vote. */
+        NewDissent: {
+            /**
+             * Format: uuid
+             * @description The roll entry asking for its dissent to be recorded.
+             */
+            roll_entry_id: string;
+            /** @description Its reasons, 1–10000 characters. */
+            reason: string;
         };
         /**
          * @description A new execution entry (staff, admins), on a line of the fiscal year's approved budget.
@@ -4878,11 +5136,19 @@ export interface components {
             kind: components["schemas"]["ItemKind"];
             effect?: null | components["schemas"]["Effect"];
             majority?: null | components["schemas"]["MajorityKind"];
+            matter?: null | components["schemas"]["Matter"];
             /**
              * Format: uuid
              * @description The plan, budget or member the effect acts on; its current version is tabled.
              */
             target_id?: string | null;
+            /**
+             * Format: int32
+             * @description With `approve_accounts` (and only then): the year whose accounts it approves,
+             *     2000–2100.
+             * @example 2025
+             */
+            fiscal_year?: number | null;
         };
         /** @description A new line (draft budgets). Needs the budget's `If-Match`. */
         NewLine: {
@@ -4966,6 +5232,11 @@ export interface components {
             online_url?: string | null;
             /** @description The agenda, in order (at most 100 items). */
             agenda?: components["schemas"]["NewItem"][];
+            /**
+             * @description With `convened_by` `members_request`: the members who asked, all on the roll
+             *     frozen now, at least the body's share of it (10% by default); at most 10000.
+             */
+            requested_by?: string[] | null;
         };
         /** @description A new member (staff and admins). */
         NewMember: {
@@ -5090,6 +5361,11 @@ export interface components {
             totals?: null | components["schemas"]["VoteTotals"];
             /** @description Named votes per roll entry (at most 10000, as many as a roll has entries). */
             votes?: components["schemas"]["NamedVote"][] | null;
+            /**
+             * @description Dissents to record on request: entries that counted and (with named votes) did not
+             *     vote for the outcome, with their reasons (at most 1000).
+             */
+            dissents?: components["schemas"]["NewDissent"][];
         };
         /** @description A new seat (staff, admins). */
         NewSeat: {
@@ -5186,6 +5462,19 @@ export interface components {
             description?: string | null;
             /** @description Default `true`. */
             enabled?: boolean | null;
+        };
+        /** @description A written dissent (voto particular). */
+        NewWrittenDissent: {
+            /**
+             * Format: uuid
+             * @description The roll entry dissenting (a representative: its own organisation's).
+             */
+            roll_entry_id: string;
+            /**
+             * @description The text, 1–10000 characters.
+             * @example Voto en contra porque la cuota propuesta excluye a las pymes.
+             */
+            text: string;
         };
         /**
          * @description A node of a plan: an axis, area, objective or action. `action` is present on actions
@@ -5486,6 +5775,35 @@ export interface components {
                  * @description Last change.
                  */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_ApprovedAccounts: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: int32
+                 * @description The year.
+                 * @example 2025
+                 */
+                fiscal_year: number;
+                /**
+                 * Format: uuid
+                 * @description The resolution that approved them.
+                 */
+                resolution_id: string;
+                /**
+                 * Format: date
+                 * @description When.
+                 */
+                approved_on: string;
+                /**
+                 * Format: date-time
+                 * @description Recorded at.
+                 */
+                created_at: string;
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -5798,6 +6116,43 @@ export interface components {
                  * @description Last change.
                  */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_Certificate: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id. */
+                id: components["schemas"]["CertificateId"];
+                /**
+                 * Format: uuid
+                 * @description The resolution certified.
+                 */
+                resolution_id: string;
+                /**
+                 * Format: date
+                 * @description The day of issue.
+                 */
+                issued_on: string;
+                /** @description The secretary who issues it. */
+                secretary: components["schemas"]["Signatory"];
+                /** @description The president who approves it (visto bueno). */
+                president: components["schemas"]["Signatory"];
+                /** @description Issued before the minutes were approved: the certificate says so. */
+                minutes_pending: boolean;
+                /** @description What it was issued for. */
+                purpose?: string | null;
+                /** @description The certificate: the meeting, the item, the tallies and its text, frozen at issue. */
+                content: unknown;
+                /** @description SHA-256 (hex) of the content's UTF-8 JSON text. */
+                content_sha256: string;
+                /**
+                 * Format: date-time
+                 * @description When issued.
+                 */
+                created_at: string;
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -7258,6 +7613,16 @@ export interface components {
              */
             pending_income: components["schemas"]["PendingIncome"][];
         };
+        /** @description A member whose request convened a meeting. */
+        Requester: {
+            /**
+             * Format: uuid
+             * @description The member organisation.
+             */
+            member_id: string;
+            /** @description Its legal name as on the roll that day. */
+            member_name: string;
+        };
         /** @description A resolution with its tallies (vote weights). */
         Resolution: {
             /**
@@ -7308,6 +7673,11 @@ export interface components {
              * @description When adopted.
              */
             adopted_at?: string | null;
+            /**
+             * @description Dissents: recorded at the vote on request, and written ones (votos particulares)
+             *     attached within 48 hours; oldest first.
+             */
+            dissents: components["schemas"]["Dissent"][];
             /**
              * Format: date-time
              * @description Recorded at.
@@ -7386,6 +7756,9 @@ export interface components {
             weighting?: null | components["schemas"]["Weighting"];
             simple_majority?: null | components["schemas"]["MajorityRule"];
             qualified_majority?: null | components["schemas"]["MajorityRule"];
+            members_request_share?: null | components["schemas"]["Share"];
+            /** @description The matters only an extraordinary meeting may resolve (each once; at most 5). */
+            extraordinary_matters?: components["schemas"]["Matter"][] | null;
         };
         /** @description A seat on a board or committee. */
         Seat: {
@@ -7431,6 +7804,19 @@ export interface components {
              * @description Last change.
              */
             updated_at: string;
+        };
+        /**
+         * @description Changes to a seat: the person representing the organisation, or the end of the term.
+         *     The organisation and the position do not change (end the seat and add another).
+         */
+        SeatPatch: {
+            /** @description The person holding it, 1–300 characters. */
+            person_name?: string | null;
+            /**
+             * Format: date
+             * @description The last day; `null` reopens it (409 `position_taken` if another holds it).
+             */
+            ends_on?: string | null;
         };
         /** @description The size of the sector the cluster claims critical mass against, with its source. */
         SectorFigures: {
@@ -7525,6 +7911,16 @@ export interface components {
              * @example 3
              */
             den: number;
+        };
+        /** @description Who signed: the seat and the person holding it that day. */
+        Signatory: {
+            /**
+             * Format: uuid
+             * @description The seat.
+             */
+            seat_id: string;
+            /** @description The person holding it. */
+            person_name: string;
         };
         /** @description A recorded status change. */
         StatusChange: {
@@ -12240,6 +12636,140 @@ export interface operations {
             };
         };
     };
+    list_approved_accounts: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of approved accounts (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApprovedAccounts"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_area: {
         parameters: {
             query?: never;
@@ -15767,6 +16297,160 @@ export interface operations {
             };
         };
     };
+    list_body_meetings: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Body id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the body's meetings (or CSV, or iCalendar). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Meeting"];
+                    "text/csv": string;
+                    "text/calendar": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_seats: {
         parameters: {
             query?: {
@@ -16067,6 +16751,419 @@ export interface operations {
             };
             /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
             422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_seat: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Body id */
+                id: string;
+                /** @description Seat id */
+                seat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seat. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_seat: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from a GET */
+                "If-Match": string;
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Body id */
+                id: string;
+                /** @description Seat id */
+                seat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `position_taken` (reopening a position another holds). */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_required`: send `If-Match` with the `ETag` of your last read. */
+            428: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;
@@ -23925,7 +25022,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The meeting. */
+            /** @description The meeting (or its iCalendar). */
             200: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -23938,6 +25035,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeetingDetail"];
+                    "text/calendar": string;
                 };
             };
             /** @description Not modified. */
@@ -24648,7 +25746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `votes_exceed_present`, a vote of an entry not present. */
+            /** @description `votes_exceed_present`, a vote of an entry not present, `cannot_dissent` (a dissent of an entry that did not count or voted for the outcome). */
             422: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -32293,6 +33391,751 @@ export interface operations {
             };
             /** @description Your role or token scopes do not allow this. */
             403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_certificates: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Resolution id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of certificates (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Certificate"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_certificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Resolution id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCertificate"];
+            };
+        };
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `resolution_not_adopted`. */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `no_secretary`, `no_president` (nobody holds the seat today), a too long purpose. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_certificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Resolution id */
+                id: string;
+                /** @description Certificate id */
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_dissent: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Resolution id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWrittenDissent"];
+            };
+        };
+        responses: {
+            /** @description Attached; it appears with the resolution and in the minutes. */
+            201: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dissent"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A representative for another organisation's entry; partners, auditors. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `minutes_approved` (frozen), `dissent_exists` (one written dissent per entry). */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dissent_deadline_passed` (names the deadline), `cannot_dissent`, an empty or too long text. */
+            422: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;

@@ -2,9 +2,11 @@
 //! attendance with proxies, the quorum at each call, majorities, enactment of what a
 //! resolution approves, and who sees what.
 
+mod calendar;
 mod enactment;
 mod meetings;
 mod minutes;
+mod records;
 mod votes;
 
 use serde_json::{Value, json};

@@ -342,6 +342,22 @@ impl Fixture<'_> {
         (meeting, item)
     }
 
+    /// A resolution adopted at a new board meeting, and the roll entry that voted.
+    async fn board_resolution(&self) -> (Uuid, Uuid) {
+        let t = self.token();
+        let (meeting, item) = self.board_meeting(true).await;
+        let entry: Uuid = self.app.roll(t, meeting).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let vote = json!({"totals": {"yes": 1, "no": 0, "abstain": 0}});
+        let res = self.app.try_resolve(t, meeting, item, &vote).await;
+        assert_eq!(res.status(), 201);
+        let r: Value = res.json().await.unwrap();
+        (r["id"].as_str().unwrap().parse().unwrap(), entry)
+    }
+
     /// The path and body of a governance route (`g:` objects made in the test's setup).
     async fn governance_path(&self, key: &str) -> Option<(String, Value)> {
         let g = |k: &str| self.ids[&format!("g:{k}")];
@@ -350,7 +366,9 @@ impl Fixture<'_> {
         let at = |id: Uuid| template.replace("{id}", &id.to_string());
         let empty = json!({});
         Some(match key {
-            "GET /api/v1/bodies" | "GET /api/v1/meetings" => (template.to_owned(), empty),
+            "GET /api/v1/bodies" | "GET /api/v1/meetings" | "GET /api/v1/approved-accounts" => {
+                (template.to_owned(), empty)
+            }
             "POST /api/v1/bodies" => (
                 template.to_owned(),
                 json!({"kind": "committee", "name": format!("Comisión {n}")}),
@@ -361,6 +379,27 @@ impl Fixture<'_> {
                 json!({"statutes_reference": "Estatutos de 2024", "rules": {"notice_days": 15}}),
             ),
             "GET /api/v1/bodies/{id}/seats" => (at(g("board")), empty),
+            "GET /api/v1/bodies/{id}/meetings" => (at(g("assembly")), empty),
+            "GET /api/v1/bodies/{id}/seats/{seat_id}"
+            | "PATCH /api/v1/bodies/{id}/seats/{seat_id}" => (
+                at(g("board")).replace("{seat_id}", &g("seat").to_string()),
+                json!({"person_name": format!("Presidenta {n}")}),
+            ),
+            "POST /api/v1/resolutions/{id}/dissents" => {
+                let (resolution, entry) = self.board_resolution().await;
+                (
+                    at(resolution),
+                    json!({"roll_entry_id": entry, "text": "Voto particular"}),
+                )
+            }
+            "GET /api/v1/resolutions/{id}/certificates"
+            | "POST /api/v1/resolutions/{id}/certificates" => {
+                (at(g("resolution")), json!({"purpose": "pruebas"}))
+            }
+            "GET /api/v1/resolutions/{id}/certificates/{certificate_id}" => (
+                at(g("resolution")).replace("{certificate_id}", &g("certificate").to_string()),
+                empty,
+            ),
             "POST /api/v1/bodies/{id}/seats" => (
                 at(g("board")),
                 json!({"member_id": self.member, "person_name": format!("Vocal {n}"),
@@ -689,12 +728,18 @@ async fn governance(app: &TestApp, t: &str, fixture: &mut Fixture<'_>) {
         .create_body(t, &json!({"kind": "board", "name": "Junta Directiva"}))
         .await;
     let board: Uuid = board["id"].as_str().unwrap().parse().unwrap();
-    let seat = json!({"member_id": fixture.member, "person_name": "Presidenta",
-        "position": "president", "starts_on": "2024-01-01"});
-    let res = app
-        .post_json(t, &format!("/api/v1/bodies/{board}/seats"), &seat)
-        .await;
-    assert_eq!(res.status(), 201);
+    let mut seat_id = None;
+    for (person, position) in [("Presidenta", "president"), ("Secretario", "secretary")] {
+        let seat = json!({"member_id": fixture.member, "person_name": person,
+            "position": position, "starts_on": "2024-01-01"});
+        let res = app
+            .post_json(t, &format!("/api/v1/bodies/{board}/seats"), &seat)
+            .await;
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        seat_id.get_or_insert(created["id"].as_str().unwrap().parse::<Uuid>().unwrap());
+    }
+    fixture.ids.insert("g:seat".to_owned(), seat_id.unwrap());
     let meeting = app.convene(t, assembly, json!([])).await;
     let meeting: Uuid = meeting["id"].as_str().unwrap().parse().unwrap();
     let entry: Uuid = app.roll(t, meeting).await[0]["id"]
@@ -710,4 +755,14 @@ async fn governance(app: &TestApp, t: &str, fixture: &mut Fixture<'_>) {
     ] {
         fixture.ids.insert(format!("g:{k}"), v);
     }
+    let (resolution, _) = fixture.board_resolution().await;
+    let path = format!("/api/v1/resolutions/{resolution}/certificates");
+    let certificate = app.post_json(t, &path, &json!({})).await;
+    assert_eq!(certificate.status(), 201);
+    let certificate: Value = certificate.json().await.unwrap();
+    fixture.ids.insert("g:resolution".to_owned(), resolution);
+    fixture.ids.insert(
+        "g:certificate".to_owned(),
+        certificate["id"].as_str().unwrap().parse().unwrap(),
+    );
 }

@@ -120,6 +120,24 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("PATCH /api/v1/bodies/{id}", Some(W200)),
         ("GET /api/v1/bodies/{id}/seats", Some(GOV_ONE)),
         ("POST /api/v1/bodies/{id}/seats", Some(W201)),
+        ("GET /api/v1/bodies/{id}/seats/{seat_id}", Some(GOV_ONE)),
+        ("PATCH /api/v1/bodies/{id}/seats/{seat_id}", Some(W200)),
+        // The Assembly's meetings: the representative here (no organisation) sees the body
+        // and an empty list.
+        ("GET /api/v1/bodies/{id}/meetings", Some(GOV_PUBLIC)),
+        ("GET /api/v1/approved-accounts", Some(GOV_LIST)),
+        // Written dissents: staff, admins, and a representative for its own entry (the one
+        // here is on no roll: 404).
+        (
+            "POST /api/v1/resolutions/{id}/dissents",
+            Some("admin:201 staff:201 member:404 partner:403 auditor:403 client:403"),
+        ),
+        ("GET /api/v1/resolutions/{id}/certificates", Some(GOV_ONE)),
+        ("POST /api/v1/resolutions/{id}/certificates", Some(W201)),
+        (
+            "GET /api/v1/resolutions/{id}/certificates/{certificate_id}",
+            Some(GOV_ONE),
+        ),
         ("GET /api/v1/meetings", Some(GOV_LIST)),
         ("POST /api/v1/meetings", Some(W201)),
         ("GET /api/v1/meetings/{id}", Some(GOV_ONE)),

@@ -105,6 +105,15 @@ for body in call("GET", "/api/v1/bodies")["items"]:
         ids["bodies"], seat = body["id"], seats[0]["id"]
         break
 
+# A webhook endpoint (a local address: development allows loopback receivers; nothing listens
+# there, so its deliveries fail and wait for their retries), pinged so that it has a delivery.
+ids["webhook-endpoints"] = call(
+    "POST", "/api/v1/webhook-endpoints",
+    {"url": "http://127.0.0.1:9/agrupa", "description": "Receptor de pruebas"},
+)["id"]
+call("POST", f"/api/v1/webhook-endpoints/{ids['webhook-endpoints']}/pings", {})
+delivery = first(f"/api/v1/webhook-endpoints/{ids['webhook-endpoints']}/deliveries")
+
 # Revocation is final: it gets a client of its own, so the others stay usable.
 revoked_client = call(
     "POST",
@@ -115,7 +124,7 @@ revoked_client = call(
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
           "item_id": item, "certificate_id": certificate,
-          "seat_id": seat}
+          "seat_id": seat, "delivery_id": delivery}
 
 spec = call("GET", "/api-docs/openapi.json")
 for path in sorted(spec["paths"]):

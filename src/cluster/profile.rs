@@ -475,6 +475,8 @@ pub async fn get_cluster(
     responses(
     (status = 200, description = "Replaced.", body = Cluster),
     (status = 201, description = "Created.", body = Cluster),
+    (status = 412, description = "`If-Match` names another version, or the record does not exist yet.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 428, description = "The record exists and `If-Match` is missing.", body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "`cluster_exists`: set up by someone else meanwhile.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[put("/api/v1/cluster")]
 pub async fn put_cluster(

@@ -146,10 +146,6 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("invalid_body", "No se ha podido leer el cuerpo de la solicitud; consulte `errors`."),
     ("invalid_query", "Un parámetro de la consulta no es válido; consulte `errors`."),
     ("invalid_path_parameter", "Un parámetro de la ruta no es válido."),
-    (
-        "invalid_header",
-        "La cabecera `Accept-Language` admite como mucho 1000 caracteres.",
-    ),
     ("invalid_cursor", "El cursor no es válido, ha caducado o pertenece a otra lista."),
     ("invalid_limit", "`limit` debe estar entre 1 y 100."),
     ("invalid_idempotency_key", "`Idempotency-Key` debe tener entre 1 y 255 caracteres ASCII visibles."),

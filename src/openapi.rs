@@ -219,16 +219,26 @@ fn add_language_schemas(api: &mut openapi::OpenApi) {
         RefOr::T(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .max_length(Some(crate::i18n::MAX_HEADER_LEN))
                 .description(Some(
                     "The languages the caller reads (RFC 9110 §12.5.4): error texts are in \
-                     Spanish when `es` is preferred, in English otherwise (also when the value \
-                     is longer than allowed: it is not read).",
+                     Spanish when `es` is preferred, in English otherwise. Like any content \
+                     negotiation header it never fails a request: a value the service cannot \
+                     use, or one longer than 1000 characters, is not read (English).",
                 ))
                 .examples(["es-ES,es;q=0.9,en;q=0.8"])
                 .into(),
         ),
     );
+}
+
+/// An array schema that also admits `null`, for `Option<Vec<_>>` fields described with
+/// `schema_with` (where utoipa does not apply `nullable`): the server takes `null` as absent.
+pub fn or_null(mut array: utoipa::openapi::schema::Array) -> utoipa::openapi::schema::Array {
+    array.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::Type::Array,
+        utoipa::openapi::Type::Null,
+    ]);
+    array
 }
 
 /// The optional `Accept-Language` request header every operation honours for its errors.

@@ -138,7 +138,7 @@ pub struct ApiClientPatch {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New scopes (replace the old ones).
-    #[schema(schema_with = super::model::scopes_schema, nullable)]
+    #[schema(schema_with = super::model::nullable_scopes_schema)]
     pub scopes: Option<Vec<String>>,
     /// Funder; `null` clears.
     #[serde(default, deserialize_with = "nullable")]

@@ -86,6 +86,11 @@ pub fn scopes_schema() -> utoipa::openapi::schema::Array {
         .build()
 }
 
+/// [`scopes_schema`] for a change, where `null` (as absent) leaves the scopes as they are.
+pub fn nullable_scopes_schema() -> utoipa::openapi::schema::Array {
+    crate::openapi::or_null(scopes_schema())
+}
+
 /// Scopes must be ones a partner may hold, at most [`MAX_SCOPES`]; duplicates are dropped,
 /// order kept.
 pub fn check_scopes(errors: &mut FieldErrors, requested: &[String]) -> Vec<String> {

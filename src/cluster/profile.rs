@@ -182,7 +182,7 @@ pub struct ClusterInput {
     #[schema(max_length = 2000)]
     pub sector_description: Option<String>,
     /// CNAE-2009 codes (up to 20, each a division `59`, group `59.1` or class `59.11`).
-    #[schema(schema_with = cnae_schema, nullable)]
+    #[schema(schema_with = cnae_schema)]
     pub cnae_codes: Option<Vec<String>>,
     /// The AEI register inscription.
     pub aei_registration: Option<AeiRegistration>,
@@ -196,7 +196,7 @@ pub struct ClusterInput {
 /// CNAE codes as the OpenAPI document describes them (what [`check_cnae`] accepts).
 fn cnae_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
-    ArrayBuilder::new()
+    let array = ArrayBuilder::new()
         .items(
             ObjectBuilder::new()
                 .schema_type(Type::String)
@@ -204,7 +204,8 @@ fn cnae_schema() -> utoipa::openapi::schema::Array {
                 .max_length(Some(5)),
         )
         .max_items(Some(20))
-        .build()
+        .build();
+    crate::openapi::or_null(array)
 }
 
 fn check_registration(r: &AeiRegistration) -> Result<(String, NaiveDate, NaiveDate), String> {

@@ -65,22 +65,6 @@ pub async fn finalize(
         .cloned()
         .unwrap_or_else(|| RequestId::from_header(req.headers().get(&REQUEST_ID_HEADER)));
     let lang = language(req.headers());
-    // The document bounds `Accept-Language` (as every input); a longer one is refused rather
-    // than silently ignored, so what the document says is what the service does.
-    if req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .is_some_and(|v| v.len() > crate::i18n::MAX_HEADER_LEN)
-    {
-        let api = ApiError::bad_request(
-            "invalid_header",
-            format!(
-                "`Accept-Language` must be at most {} characters.",
-                crate::i18n::MAX_HEADER_LEN
-            ),
-        );
-        return Err(IdentifiedError { api, id, lang }.into());
-    }
     let mut res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         // No request left to build a response with (an inner middleware failed): hand

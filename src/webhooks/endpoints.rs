@@ -138,14 +138,15 @@ pub struct WebhookEndpointWithSecret {
 /// Event types as the OpenAPI document describes them: the known types, at most 20.
 fn event_types_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
-    ArrayBuilder::new()
+    let array = ArrayBuilder::new()
         .items(
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .enum_values(Some(crate::events::TYPES.iter().copied())),
         )
         .max_items(Some(20))
-        .build()
+        .build();
+    crate::openapi::or_null(array)
 }
 
 /// A new endpoint.
@@ -157,7 +158,7 @@ pub struct NewWebhookEndpoint {
     #[schema(min_length = 8, max_length = 2000)]
     pub url: String,
     /// The event types wanted (absent or empty: every type).
-    #[schema(schema_with = event_types_schema, nullable)]
+    #[schema(schema_with = event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// What it is for.
     #[schema(max_length = 500)]
@@ -174,7 +175,7 @@ pub struct WebhookEndpointPatch {
     #[schema(min_length = 8, max_length = 2000)]
     pub url: Option<String>,
     /// The event types wanted (empty: every type).
-    #[schema(schema_with = event_types_schema, nullable)]
+    #[schema(schema_with = event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// What it is for.
     #[serde(default, deserialize_with = "nullable")]

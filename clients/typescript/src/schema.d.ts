@@ -2064,7 +2064,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description The languages the caller reads (RFC 9110 §12.5.4): error texts are in Spanish when `es` is preferred, in English otherwise (also when the value is longer than allowed: it is not read).
+         * @description The languages the caller reads (RFC 9110 §12.5.4): error texts are in Spanish when `es` is preferred, in English otherwise. Like any content negotiation header it never fails a request: a value the service cannot use, or one longer than 1000 characters, is not read (English).
          * @example es-ES,es;q=0.9,en;q=0.8
          */
         AcceptLanguage: string;
@@ -2461,7 +2461,7 @@ export interface components {
         ApiClientPatch: {
             /** @description New name (1–200 characters). */
             name?: string | null;
-            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read" | "events:read" | "webhooks:read" | "webhooks:write")[];
+            scopes?: ("reference:read" | "members:read" | "plans:read" | "budgets:read" | "funding:read" | "funding:write" | "cluster:read" | "events:read" | "webhooks:read" | "webhooks:write")[] | null;
             /**
              * Format: uuid
              * @description Funder; `null` clears.
@@ -3361,7 +3361,7 @@ export interface components {
             website?: string | null;
             /** @description The sector, in words (up to 2,000 characters). */
             sector_description?: string | null;
-            cnae_codes?: string[];
+            cnae_codes?: string[] | null;
             aei_registration?: null | components["schemas"]["AeiRegistration"];
             sector_figures?: null | components["schemas"]["SectorFigures"];
             /**
@@ -5457,7 +5457,7 @@ export interface components {
              *     private, loopback, link-local or metadata address.
              */
             url: string;
-            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[];
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
             /** @description What it is for. */
             description?: string | null;
             /** @description Default `true`. */
@@ -8288,7 +8288,7 @@ export interface components {
         WebhookEndpointPatch: {
             /** @description Where to POST events. */
             url?: string | null;
-            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[];
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
             /** @description What it is for. */
             description?: string | null;
             /** @description `true` enables it again (clearing `disabled_reason`); `false` pauses it. */

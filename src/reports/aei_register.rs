@@ -34,10 +34,7 @@ use crate::{
     domain::calendar,
     error::ApiError,
     governance::{composition::Composition, model::BodyKind},
-    http::{
-        csv::{self, CsvRow},
-        extract::query_in_range,
-    },
+    http::csv::{self, CsvRow},
     members::{model::MemberKind, repo::CriticalMass},
     plans::model::{PlanRow, PlanStatus},
 };
@@ -174,7 +171,7 @@ pub struct AeiReadiness {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReadinessQuery {
-    /// The day to compute for (default: today in Madrid), 1900-01-01 to 2200-12-31.
+    /// The day to compute for (default: today in Madrid); any valid date.
     pub as_of: Option<NaiveDate>,
 }
 
@@ -541,11 +538,7 @@ pub async fn aei_register_report(
     query: web::Query<ReadinessQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (first, last) = (
-        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
-        NaiveDate::from_ymd_opt(2200, 12, 31).unwrap_or(NaiveDate::MAX),
-    );
-    let as_of = query_in_range("as_of", query.into_inner().as_of, first..=last)?;
+    let as_of = query.into_inner().as_of;
     let report = readiness(&mut *state.conn().await?, &caller, as_of).await?;
     if csv::wants_csv(&req) {
         return Ok(csv::attachment("aei-register.csv", &report.criteria));

@@ -33346,7 +33346,7 @@ export interface operations {
     aei_register_report: {
         parameters: {
             query?: {
-                /** @description The day to compute for (default: today in Madrid), 1900-01-01 to 2200-12-31. */
+                /** @description The day to compute for (default: today in Madrid); any valid date. */
                 as_of?: string;
             };
             header?: {

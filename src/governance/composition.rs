@@ -29,6 +29,8 @@ pub async fn on(
 ) -> diesel::QueryResult<Vec<Composition>> {
     let mut out = Vec::new();
     let mut after = None;
+    // The Assembly's voters do not depend on the body: read once, whatever the bodies.
+    let mut assembly: Option<Vec<MemberId>> = None;
     loop {
         let page = repo::list_bodies(conn, None, after.clone(), 100).await?;
         let Some(last) = page.last() else { break };
@@ -36,11 +38,11 @@ pub async fn on(
         let full = page.len() == 100;
         for body in page {
             let voters = if body.kind == BodyKind::Assembly {
-                crate::members::repo::entitled_voters(conn)
-                    .await?
-                    .into_iter()
-                    .map(|(id, _, _)| id)
-                    .collect()
+                if assembly.is_none() {
+                    let voters = crate::members::repo::entitled_voters(conn).await?;
+                    assembly = Some(voters.into_iter().map(|(id, _, _)| id).collect());
+                }
+                assembly.clone().unwrap_or_default()
             } else {
                 let mut ids: Vec<MemberId> = repo::seats_on(conn, body.id, on)
                     .await?

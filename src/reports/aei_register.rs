@@ -33,7 +33,7 @@ use crate::{
     cluster::model::ClusterRow,
     domain::calendar,
     error::ApiError,
-    governance::{composition::Composition, model::BodyKind},
+    governance::composition::Composition,
     http::csv::{self, CsvRow},
     members::{model::MemberKind, repo::CriticalMass},
     plans::model::{PlanRow, PlanStatus},
@@ -370,11 +370,7 @@ pub fn knowledge_provider(
             .filter(|(_, k)| k.is_knowledge_provider())
             .map(|(name, _)| name)
             .collect();
-        let kind = match body.kind {
-            BodyKind::Assembly => "assembly",
-            BodyKind::Board => "board",
-            BodyKind::Committee => "committee",
-        };
+        let kind = body.kind;
         let label = if providers.is_empty() {
             format!(
                 "{} ({kind}): no university or technology centre with a vote",

@@ -3,12 +3,13 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::{Audience, Event};
 use crate::{
     budgets::model::BudgetRow,
     domain::{FunderId, MemberId},
-    funding::model::{ApplicationRow, ApplicationStatus, CallRow},
+    funding::model::{AgreementRow, ApplicationRow, ApplicationStatus, CallRow, InstalmentRow},
     governance::model::{AgendaItemRow, MeetingRow, ResolutionRow},
     members::model::{MemberRow, MemberStatus},
     plans::model::PlanRow,
@@ -196,4 +197,79 @@ pub fn resolution_adopted(resolution: &ResolutionRow, item: &AgendaItemRow) -> E
             "abstain_weight": resolution.abstain_weight,
         }),
     )
+}
+
+/// A justification coming due: of an accepted grant, of an agreement, or of one of its
+/// instalments (`justification.due_soon`, heard by the funder's partners).
+#[derive(Debug, Clone)]
+pub struct DueJustification {
+    object_type: &'static str,
+    id: Uuid,
+    funder_id: FunderId,
+    title: String,
+    instalment: Option<(Uuid, i32)>,
+    /// The day it is due.
+    pub due_on: NaiveDate,
+}
+
+impl DueJustification {
+    /// An accepted grant's justification.
+    pub fn application(app: &ApplicationRow, funder_id: FunderId, due_on: NaiveDate) -> Self {
+        Self {
+            object_type: "application",
+            id: app.id.uuid(),
+            funder_id,
+            title: app.title.clone(),
+            instalment: None,
+            due_on,
+        }
+    }
+
+    /// An agreement's justification, or one instalment's.
+    pub fn agreement(
+        agreement: &AgreementRow,
+        instalment: Option<&InstalmentRow>,
+        due_on: NaiveDate,
+    ) -> Self {
+        Self {
+            object_type: "agreement",
+            id: agreement.id.uuid(),
+            funder_id: agreement.funder_id,
+            title: agreement.title.clone(),
+            instalment: instalment.map(|i| (i.id, i.fiscal_year)),
+            due_on,
+        }
+    }
+
+    /// The event `days_left` days before the deadline, at `threshold_days`; written once
+    /// per deadline and threshold.
+    pub fn event(&self, days_left: i64, threshold_days: i64) -> Event {
+        let key = format!(
+            "justification.due_soon:{}:{}:{}:{}:{threshold_days}",
+            self.object_type,
+            self.id,
+            self.instalment
+                .map(|(i, _)| i.to_string())
+                .unwrap_or_default(),
+            self.due_on,
+        );
+        let url = format!("/api/v1/{}s/{}", self.object_type, self.id);
+        Event::new(
+            "justification.due_soon",
+            self.object_type,
+            self.id,
+            url,
+            Audience::Funder(self.funder_id),
+            json!({
+                "funder_id": self.funder_id,
+                "title": self.title,
+                "due_on": self.due_on,
+                "days_left": days_left,
+                "threshold_days": threshold_days,
+                "instalment_id": self.instalment.map(|(i, _)| i),
+                "fiscal_year": self.instalment.map(|(_, y)| y),
+            }),
+        )
+        .once(key)
+    }
 }

@@ -40,6 +40,7 @@ pub const TYPES: &[&str] = &[
     "application.submitted",
     "application.status_changed",
     "grant.accepted",
+    "justification.due_soon",
     "call.opened",
     "meeting.convened",
     "resolution.adopted",

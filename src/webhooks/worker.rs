@@ -143,6 +143,10 @@ async fn scan(pool: &DbPool) -> Result<(), ApiError> {
     if written > 0 {
         tracing::info!(written, "call.opened events written");
     }
+    let written = events::scan::justifications_due_soon(&mut conn).await?;
+    if written > 0 {
+        tracing::info!(written, "justification.due_soon events written");
+    }
     Ok(())
 }
 

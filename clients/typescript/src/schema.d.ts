@@ -5457,7 +5457,7 @@ export interface components {
              *     private, loopback, link-local or metadata address.
              */
             url: string;
-            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "justification.due_soon" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
             /** @description What it is for. */
             description?: string | null;
             /** @description Default `true`. */
@@ -8288,7 +8288,7 @@ export interface components {
         WebhookEndpointPatch: {
             /** @description Where to POST events. */
             url?: string | null;
-            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
+            event_types?: ("member.admitted" | "member.status_changed" | "plan.approved" | "budget.approved" | "application.submitted" | "application.status_changed" | "grant.accepted" | "justification.due_soon" | "call.opened" | "meeting.convened" | "resolution.adopted" | "ping")[] | null;
             /** @description What it is for. */
             description?: string | null;
             /** @description `true` enables it again (clearing `disabled_reason`); `false` pauses it. */

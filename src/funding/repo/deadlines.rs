@@ -55,6 +55,23 @@ pub async fn justifications_due(
     q.load(conn).await
 }
 
+/// Every accepted application whose justification is due from `from` to `to` (both
+/// included), with its call's funder (the audience of `justification.due_soon`).
+pub async fn justifications_due_with_funder(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(ApplicationRow, FunderId)>> {
+    applications::table
+        .inner_join(calls::table)
+        .filter(applications::status.eq(ApplicationStatus::Accepted))
+        .filter(applications::justification_due_on.between(from, to))
+        .select((ApplicationRow::as_select(), calls::funder_id))
+        .order(applications::id)
+        .load(conn)
+        .await
+}
+
 /// The agreements (of `funder`, or every funder's) with a justification (theirs or an
 /// instalment's) due, or an end, from `from` to `to` (both included).
 pub async fn agreements_due(

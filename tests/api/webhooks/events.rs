@@ -3,7 +3,7 @@
 
 use agrupa::error::ApiError;
 use agrupa::events::{self, Audience, Event};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -180,4 +180,99 @@ async fn partners_read_their_funders_events_and_the_public_ones_only() {
     let representative = app.user(&admin, "member").await;
     let res = app.get_as(&representative.token, "/api/v1/events").await;
     assert_problem(res, 403, "forbidden").await;
+}
+
+/// The `justification.due_soon` events of the feed the caller sees, as
+/// (object id, threshold_days, days_left).
+async fn due_soon_seen(app: &TestApp, token: &str) -> Vec<(Uuid, i64, i64)> {
+    let mut seen: Vec<(Uuid, i64, i64)> = app
+        .whole_feed(token)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "justification.due_soon")
+        .map(|e| {
+            let n = |f: &str| e.data[f].as_i64().unwrap();
+            (
+                e.data["id"].as_str().unwrap().parse().unwrap(),
+                n("threshold_days"),
+                n("days_left"),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
+#[tokio::test]
+async fn justifications_coming_due_are_announced_once_per_deadline_and_threshold() {
+    let app = spawn_fast_app().await;
+    let admin = app.admin().await;
+    let t = &admin.token;
+    let (ministry, call) = open_call(&app, t, "Ministerio de Industria").await;
+    let (council, _) = open_call(&app, t, "Ayuntamiento de Madrid").await;
+    let today = agrupa::domain::calendar::today();
+    let day = |n: u64| (today + chrono::Days::new(n)).to_string();
+
+    // A grant accepted 5 days before its justification is due: the 7-day notice.
+    let grant = submitted_application(&app, t, call).await;
+    app.transition_to(t, grant, "under_review").await;
+    app.transition_with(
+        t,
+        grant,
+        &json!({"to": "granted", "justification_due_on": day(5)}),
+    )
+    .await;
+    app.transition_to(t, grant, "accepted").await;
+    // An agreement with the council: an instalment due in 20 days (the 30-day notice), its
+    // own justification in 45 (no notice yet).
+    let res = app
+        .try_create_agreement(t, &json!({"funder_id": council, "title": "Convenio anual 2026",
+            "starts_on": "2026-01-01", "ends_on": day(400), "total_cents": 100,
+            "justification_due_on": day(45),
+            "instalments": [{"fiscal_year": 2026, "amount_cents": 100, "justification_due_on": day(20)}]}))
+        .await;
+    assert_eq!(res.status(), 201);
+    let agreement: Uuid = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The workers scan too; scanning here again and again writes each notice once.
+    let mut conn = app.db().await;
+    for _ in 0..3 {
+        events::scan::justifications_due_soon(&mut conn)
+            .await
+            .unwrap();
+    }
+    let mut expected = vec![(grant, 7, 5), (agreement, 30, 20)];
+    expected.sort();
+    assert_eq!(due_soon_seen(&app, t).await, expected);
+
+    // Four days later, as if (the deadline moved to tomorrow, past the trigger that keeps a
+    // decision's fields to the moves): the 1-day notice, once.
+    conn.batch_execute(&format!(
+        "BEGIN; SET LOCAL session_replication_role = replica; \
+         UPDATE applications SET justification_due_on = '{}' WHERE id = '{grant}'; COMMIT;",
+        day(1)
+    ))
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        events::scan::justifications_due_soon(&mut conn)
+            .await
+            .unwrap();
+    }
+    expected.push((grant, 1, 1));
+    expected.sort();
+    assert_eq!(due_soon_seen(&app, t).await, expected);
+
+    // Each funder's partners hear of their own deadlines only.
+    let (_, ministry_token) = partner_client(&app, &admin, ministry).await;
+    let (_, council_token) = partner_client(&app, &admin, council).await;
+    let mine = |all: &[(Uuid, i64, i64)], id: Uuid| all.iter().all(|e| e.0 == id);
+    let heard = due_soon_seen(&app, &ministry_token).await;
+    assert!(heard.len() == 2 && mine(&heard, grant), "{heard:?}");
+    let heard = due_soon_seen(&app, &council_token).await;
+    assert!(heard.len() == 1 && mine(&heard, agreement), "{heard:?}");
 }

@@ -9,6 +9,9 @@ import {
   type Problem,
   type Schemas,
 } from "../src/index.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
 
 function env(name: string): string {
   const v = process.env[name];
@@ -32,6 +35,40 @@ function check(cond: unknown, what: string, detail?: unknown): asserts cond {
 function must<T>(r: { data?: T; error?: unknown; response: Response }, what: string): T {
   if (r.data === undefined) check(false, `${what}: HTTP ${r.response.status}`, r.error);
   return r.data as T;
+}
+
+/** A webhook as the local receiver got it: the raw body and the headers. */
+interface Received {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A local webhook receiver on 127.0.0.1 (answers 200 to every POST) and what it got. */
+async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => void }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+      received.push({ body: Buffer.concat(chunks).toString("utf8"), headers });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/agrupa`, received, close: () => server.close() };
+}
+
+/** The first delivery of `type` within 20 s, or undefined. */
+async function delivery(received: Received[], type: string): Promise<Received | undefined> {
+  for (let i = 0; i < 200; i++) {
+    const got = received.find((r) => (JSON.parse(r.body) as { type?: string }).type === type);
+    if (got) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 /** A valid Spanish CIF for a company (letter B), from 7 random digits. */
@@ -282,6 +319,104 @@ async function main() {
   must(await client.GET("/api/v1/members/{id}", { params: { path: { id: member.id } } }), "GET before archiving");
   const archived = await client.DELETE("/api/v1/members/{id}", { params: { path: { id: member.id } } });
   check(archived.response.status === 204 && client.etagFor(location) === undefined, "archived (204), ETag forgotten");
+
+  // --- the plan's progress, typed ----------------------------------------------------------
+  const progress = must(
+    await client.GET("/api/v1/plans/{id}/progress", { params: { path: { id: planId } } }),
+    "GET /plans/{id}/progress",
+  );
+  check(
+    progress.plan.id === planId && Array.isArray(progress.axes) && progress.overdue_actions === 0,
+    `the plan's progress read (as of ${progress.as_of}, ${progress.axes.length} axes)`,
+    progress,
+  );
+
+  // --- a partner-style integration: a webhook endpoint on a local receiver -----------------
+  const receiver = await startReceiver();
+  const endpoint = must(
+    await client.POST("/api/v1/webhook-endpoints", {
+      body: { url: receiver.url, event_types: ["application.submitted"], description: `Receptor TypeScript ${tag}` },
+    }),
+    "POST /webhook-endpoints",
+  );
+  check(endpoint.secret.startsWith("whsec_"), "endpoint created; its secret shown once");
+
+  // --- an application to an open call, submitted, and its history --------------------------
+  const funder = must(
+    await client.POST("/api/v1/funders", { body: { name: `Ministerio de Industria ${tag}`, kind: "ministry" } }),
+    "POST /funders",
+  );
+  const now = Date.now();
+  const call = must(
+    await client.POST("/api/v1/calls", {
+      body: {
+        funder_id: funder.id,
+        title: `Ayudas a agrupaciones empresariales innovadoras ${tag}`,
+        opens_at: new Date(now - 86_400_000).toISOString(),
+        closes_at: new Date(now + 30 * 86_400_000).toISOString(),
+        max_grant_cents: 10_000_000,
+        cofinancing_rate_bp: 8_000,
+      },
+    }),
+    "POST /calls",
+  );
+  const application = must(
+    await client.POST("/api/v1/applications", {
+      body: {
+        call_id: call.id,
+        title: "Dinamización del clúster audiovisual 2026",
+        eligible_cost_cents: 1_000_000,
+        requested_cents: 800_000,
+        own_funding_cents: 200_000,
+        other_aid_cents: 0,
+      },
+    }),
+    "POST /applications",
+  );
+  check(application.status === "draft", "application created as a draft", application);
+  const submitted = must(
+    await client.POST("/api/v1/applications/{id}/transitions", {
+      params: { path: { id: application.id } },
+      body: { to: "submitted", comment: "Presentada por la sede electrónica ✅" },
+    }),
+    "POST /applications/{id}/transitions (submitted)",
+  );
+  check(submitted.status === "submitted", "application submitted", submitted);
+  const history = must(
+    await client.GET("/api/v1/applications/{id}/history", { params: { path: { id: application.id } } }),
+    "GET /applications/{id}/history",
+  );
+  check(
+    history.items.length === 1 &&
+      history.items[0]!.from_status === "draft" &&
+      history.items[0]!.to_status === "submitted" &&
+      history.items[0]!.comment === "Presentada por la sede electrónica ✅",
+    "the history holds the move with its comment",
+    history,
+  );
+
+  // --- the webhook arrives, and an implementation we did not write verifies it --------------
+  const hook = await delivery(receiver.received, "application.submitted");
+  receiver.close();
+  check(hook !== undefined, "application.submitted delivered to the local receiver", receiver.received.length);
+  const verifier = new Webhook(endpoint.secret);
+  const payload = verifier.verify(hook.body, hook.headers) as { type: string; data: { id: string; url: string } };
+  check(
+    payload.type === "application.submitted" &&
+      payload.data.id === application.id &&
+      payload.data.url === `/api/v1/applications/${application.id}`,
+    "signature verified by the standardwebhooks package; the event names the application",
+    payload,
+  );
+  let tamperedRefused = false;
+  try {
+    verifier.verify(hook.body.replace("submitted", "accepted"), hook.headers);
+  } catch {
+    tamperedRefused = true;
+  }
+  check(tamperedRefused, "a tampered body fails verification");
+  const removed = await client.DELETE("/api/v1/webhook-endpoints/{id}", { params: { path: { id: endpoint.id } } });
+  check(removed.response.status === 204, "the endpoint deleted (204)", removed.error);
 
   await client.signOut();
   console.log(`# ${step} checks passed`);

@@ -33,6 +33,12 @@ fn main() {
         "AgendaItemId",
         "RollEntryId",
         "ResolutionId",
+        "DissentId",
+        "CertificateId",
+        "EventId",
+        "WebhookEndpointId",
+        "WebhookDeliveryId",
+        "WebhookAttemptId",
     ] {
         config = config.alias_for(id, "uuid::Uuid");
     }

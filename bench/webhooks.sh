@@ -72,7 +72,8 @@ curl -sf "127.0.0.1:$PORT/api/v1/webhook-endpoints" -H "Authorization: Bearer $T
   -H 'Content-Type: application/json' \
   -d "{\"url\": \"http://127.0.0.1:$(cat "$WORK/port")/hook\", \"event_types\": [\"member.status_changed\"]}" >/dev/null
 
-if [ "$LOAD" = 1 ] && command -v wrk >/dev/null; then
+if [ "$LOAD" = 1 ]; then
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
   export TOKEN IDS_FILE=$WORK/ids.txt
   wrk -t1 -c16 -d600s -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.txt" 2>&1 &
   WRK_PID=$!

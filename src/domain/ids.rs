@@ -143,6 +143,14 @@ id_type! {
     DissentId;
     /// A certificate of a resolution.
     CertificateId;
+    /// An event of the outbox.
+    EventId;
+    /// A webhook endpoint.
+    WebhookEndpointId;
+    /// A webhook delivery (one message to one endpoint).
+    WebhookDeliveryId;
+    /// One attempt of a webhook delivery.
+    WebhookAttemptId;
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::{
     model::EventRow,
@@ -14,6 +13,7 @@ use super::{
 use crate::{
     AppState,
     auth::{Action, Caller, Resource, Role},
+    domain::EventId,
     error::ApiError,
     http::pagination,
 };
@@ -26,7 +26,7 @@ const SORT: &str = "committed";
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventItem {
     /// The event's id; a webhook carries it as `webhook-id` (`msg_` + the id without dashes).
-    pub id: Uuid,
+    pub id: EventId,
     /// What happened (`application.status_changed`).
     #[serde(rename = "type")]
     #[schema(example = "application.status_changed")]

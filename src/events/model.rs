@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{domain::FunderId, schema::events};
+use crate::{
+    domain::{EventId, FunderId},
+    schema::events,
+};
 
 /// Who may see an event besides the cluster's staff, admins and auditors (who see all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +54,7 @@ pub struct NewEvent {
 #[diesel(check_for_backend(diesel::pg::Pg))]
 #[expect(missing_docs, reason = "columns: see the migration `events_webhooks`")]
 pub struct EventRow {
-    pub id: Uuid,
+    pub id: EventId,
     pub seq: i64,
     pub txid: i64,
     pub type_: String,
@@ -76,6 +79,6 @@ impl EventRow {
     /// The `webhook-id` of this event's messages (the same to every endpoint and on every
     /// attempt, so receivers dedupe on it).
     pub fn msg_id(&self) -> String {
-        format!("msg_{}", self.id.simple())
+        format!("msg_{}", self.id.uuid().simple())
     }
 }

@@ -8,7 +8,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{
     endpoints::owners,
@@ -18,6 +17,7 @@ use super::{
 use crate::{
     AppState,
     auth::Caller,
+    domain::{EventId, WebhookDeliveryId, WebhookEndpointId},
     error::{ApiError, not_found},
     http::{
         csv::CsvRow,
@@ -57,11 +57,11 @@ impl From<AttemptRow> for DeliveryAttempt {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     /// Id.
-    pub id: Uuid,
+    pub id: WebhookDeliveryId,
     /// The message's `webhook-id` (the same on every attempt).
     pub msg_id: String,
     /// The event (`null` for a ping).
-    pub event_id: Option<Uuid>,
+    pub event_id: Option<EventId>,
     /// The event type.
     #[schema(example = "application.submitted")]
     pub event_type: String,
@@ -134,12 +134,12 @@ impl CsvRow for DeliveryLog {
 /// Loads a page of deliveries with their attempts.
 async fn page(
     conn: &mut AsyncPgConnection,
-    endpoint_id: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    endpoint_id: WebhookEndpointId,
+    after: Option<(DateTime<Utc>, WebhookDeliveryId)>,
     limit: i64,
 ) -> Result<Vec<DeliveryLog>, ApiError> {
     let rows = repo::list_deliveries(conn, endpoint_id, after, limit).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<WebhookDeliveryId> = rows.iter().map(|r| r.id).collect();
     let mut attempts = repo::attempts_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
@@ -159,19 +159,19 @@ async fn page(
 pub async fn ping(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    endpoint_id: Uuid,
+    endpoint_id: WebhookEndpointId,
 ) -> Result<DeliveryLog, ApiError> {
     let owners = owners(caller, true)?;
     conn.transaction(async |conn| {
         repo::find_endpoint(conn, owners, endpoint_id, false).await?;
         let now = Utc::now();
-        let id = Uuid::now_v7();
+        let id = WebhookDeliveryId::new();
         let row = DeliveryRow {
             id,
             endpoint_id,
             event_id: None,
             event_seq: 0,
-            msg_id: format!("msg_{}", id.simple()),
+            msg_id: format!("msg_{}", id.uuid().simple()),
             event_type: "ping".into(),
             object_id: None,
             payload: json!({
@@ -198,8 +198,8 @@ pub async fn ping(
 pub async fn redeliver(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    endpoint_id: Uuid,
-    delivery_id: Uuid,
+    endpoint_id: WebhookEndpointId,
+    delivery_id: WebhookDeliveryId,
 ) -> Result<DeliveryLog, ApiError> {
     let owners = owners(caller, true)?;
     conn.transaction(async |conn| {
@@ -226,7 +226,7 @@ pub async fn redeliver(
 pub async fn list_webhook_deliveries(
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     query: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -261,7 +261,7 @@ pub async fn list_webhook_deliveries(
 #[post("/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/attempts")]
 pub async fn redeliver_webhook(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WebhookEndpointId, WebhookDeliveryId)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (endpoint_id, delivery_id) = path.into_inner();
@@ -278,7 +278,7 @@ pub async fn redeliver_webhook(
 #[post("/api/v1/webhook-endpoints/{id}/pings")]
 pub async fn ping_webhook_endpoint(
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;

@@ -12,7 +12,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{
     guard,
@@ -23,7 +22,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Principal, Resource, Role},
-    domain::text,
+    domain::{ApiClientId, FunderId, UserId, WebhookEndpointId, text},
     error::{ApiError, FieldErrors},
     events,
     http::{
@@ -45,7 +44,7 @@ pub const ROTATION_OVERLAP: TimeDelta = TimeDelta::hours(24);
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebhookEndpoint {
     /// Id.
-    pub id: Uuid,
+    pub id: WebhookEndpointId,
     /// Where events are POSTed.
     #[schema(example = "https://partner.example.org/agrupa/webhooks")]
     pub url: String,
@@ -65,7 +64,7 @@ pub struct WebhookEndpoint {
     #[schema(example = "cluster")]
     pub owner: String,
     /// The funder whose events a partner's endpoint receives.
-    pub funder_id: Option<Uuid>,
+    pub funder_id: Option<FunderId>,
     /// While a rotated-out secret still signs (24 hours after a rotation): until when.
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     /// Creation.
@@ -196,7 +195,7 @@ pub fn owners(caller: &Caller, write: bool) -> Result<Owners, ApiError> {
     match (caller.role, &caller.principal) {
         (Role::Admin, Principal::User(_)) => Ok(Owners::Cluster),
         (Role::Auditor, _) if !write => Ok(Owners::All),
-        (Role::Partner, Principal::Client(id)) => Ok(Owners::Client(*id)),
+        (Role::Partner, Principal::Client(id)) => Ok(Owners::Client(ApiClientId::from(*id))),
         _ => Err(ApiError::forbidden(
             "Webhook endpoints belong to the cluster's admins or to partners' API clients.",
         )),
@@ -253,14 +252,14 @@ pub async fn create(
     let now = Utc::now();
     let secret = signature::new_secret();
     let row = EndpointRow {
-        id: Uuid::now_v7(),
-        owner_user_id: caller.user_id(),
+        id: WebhookEndpointId::new(),
+        owner_user_id: caller.user_id().map(UserId::from),
         owner_client_id: match owners {
             Owners::Client(id) => Some(id),
             _ => None,
         },
         funder_id: match owners {
-            Owners::Client(_) => caller.funder_id,
+            Owners::Client(_) => caller.funder_id.map(FunderId::from),
             _ => None,
         },
         url,
@@ -279,7 +278,7 @@ pub async fn create(
     conn.transaction(async |conn| {
         let row = repo::insert_endpoint(conn, &row).await?;
         let after = WebhookEndpoint::from(row.clone());
-        audit::created(conn, caller, RESOURCE, row.id, &after).await?;
+        audit::created(conn, caller, RESOURCE, row.id.uuid(), &after).await?;
         Ok((row, secret))
     })
     .await
@@ -290,7 +289,7 @@ pub async fn create(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    id: Uuid,
+    id: WebhookEndpointId,
     precondition: Precondition,
     patch: WebhookEndpointPatch,
     allow_loopback: bool,
@@ -321,7 +320,7 @@ pub async fn update(
             WebhookEndpoint::from(current),
             WebhookEndpoint::from(updated.clone()),
         );
-        audit::updated(conn, caller, RESOURCE, id, &b, &a).await?;
+        audit::updated(conn, caller, RESOURCE, id.uuid(), &b, &a).await?;
         Ok(updated)
     })
     .await
@@ -331,7 +330,7 @@ pub async fn update(
 pub async fn remove(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    id: Uuid,
+    id: WebhookEndpointId,
     precondition: Precondition,
 ) -> Result<(), ApiError> {
     let owners = owners(caller, true)?;
@@ -339,7 +338,14 @@ pub async fn remove(
         let current = repo::find_endpoint(conn, owners, id, true).await?;
         precondition.check(current.version, IfMatch::Optional)?;
         repo::delete_endpoint(conn, id).await?;
-        audit::deleted(conn, caller, RESOURCE, id, &WebhookEndpoint::from(current)).await
+        audit::deleted(
+            conn,
+            caller,
+            RESOURCE,
+            id.uuid(),
+            &WebhookEndpoint::from(current),
+        )
+        .await
     })
     .await
 }
@@ -349,7 +355,7 @@ pub async fn remove(
 pub async fn rotate(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    id: Uuid,
+    id: WebhookEndpointId,
     precondition: Precondition,
 ) -> Result<(EndpointRow, String), ApiError> {
     let owners = owners(caller, true)?;
@@ -362,7 +368,7 @@ pub async fn rotate(
         let change = audit::Change {
             action: "secret_rotated",
             resource_type: RESOURCE,
-            resource_id: id,
+            resource_id: id.uuid(),
             before: None,
             after: Some(&WebhookEndpoint::from(row.clone())),
         };
@@ -372,7 +378,7 @@ pub async fn rotate(
     .await
 }
 
-fn location(id: Uuid) -> String {
+fn location(id: WebhookEndpointId) -> String {
     format!("/api/v1/webhook-endpoints/{id}")
 }
 
@@ -449,7 +455,7 @@ pub async fn create_webhook_endpoint(
 pub async fn get_webhook_endpoint(
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let owners = owners(&caller, false)?;
@@ -473,7 +479,7 @@ pub async fn get_webhook_endpoint(
 pub async fn update_webhook_endpoint(
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     body: Json<WebhookEndpointPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -500,7 +506,7 @@ pub async fn update_webhook_endpoint(
 pub async fn delete_webhook_endpoint(
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = Precondition::from_request(&req);
@@ -521,7 +527,7 @@ pub async fn delete_webhook_endpoint(
 pub async fn rotate_webhook_secret(
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookEndpointId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = Precondition::from_request(&req);

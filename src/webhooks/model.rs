@@ -8,7 +8,13 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints};
+use crate::{
+    domain::{
+        ApiClientId, EventId, FunderId, UserId, WebhookAttemptId, WebhookDeliveryId,
+        WebhookEndpointId,
+    },
+    schema::{webhook_attempts, webhook_deliveries, webhook_endpoints},
+};
 
 /// A stored endpoint.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -16,10 +22,10 @@ use crate::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints};
 #[diesel(check_for_backend(diesel::pg::Pg))]
 #[expect(missing_docs, reason = "columns: see the migration `events_webhooks`")]
 pub struct EndpointRow {
-    pub id: Uuid,
-    pub owner_user_id: Option<Uuid>,
-    pub owner_client_id: Option<Uuid>,
-    pub funder_id: Option<Uuid>,
+    pub id: WebhookEndpointId,
+    pub owner_user_id: Option<UserId>,
+    pub owner_client_id: Option<ApiClientId>,
+    pub funder_id: Option<FunderId>,
     pub url: String,
     pub event_types: Vec<String>,
     pub description: Option<String>,
@@ -67,9 +73,9 @@ pub struct EndpointChanges {
 #[diesel(check_for_backend(diesel::pg::Pg))]
 #[expect(missing_docs, reason = "columns: see the migration `events_webhooks`")]
 pub struct DeliveryRow {
-    pub id: Uuid,
-    pub endpoint_id: Uuid,
-    pub event_id: Option<Uuid>,
+    pub id: WebhookDeliveryId,
+    pub endpoint_id: WebhookEndpointId,
+    pub event_id: Option<EventId>,
     pub event_seq: i64,
     pub msg_id: String,
     pub event_type: String,
@@ -88,8 +94,8 @@ pub struct DeliveryRow {
 #[diesel(check_for_backend(diesel::pg::Pg))]
 #[expect(missing_docs, reason = "columns: see the migration `events_webhooks`")]
 pub struct AttemptRow {
-    pub id: Uuid,
-    pub delivery_id: Uuid,
+    pub id: WebhookAttemptId,
+    pub delivery_id: WebhookDeliveryId,
     pub attempted_at: DateTime<Utc>,
     pub response_status: Option<i32>,
     pub duration_ms: i32,

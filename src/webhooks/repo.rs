@@ -7,10 +7,10 @@ use diesel::{
     sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::model::{AttemptRow, DeliveryRow, EndpointChanges, EndpointRow};
 use crate::{
+    domain::{ApiClientId, WebhookDeliveryId, WebhookEndpointId},
     events::EventRow,
     schema::{webhook_attempts, webhook_deliveries, webhook_endpoints},
 };
@@ -23,7 +23,7 @@ pub enum Owners {
     /// The cluster's: those owned by admins.
     Cluster,
     /// One API client's.
-    Client(Uuid),
+    Client(ApiClientId),
 }
 
 impl Owners {
@@ -87,7 +87,7 @@ fn owned(owners: Owners) -> webhook_endpoints::BoxedQuery<'static, diesel::pg::P
 pub async fn list_endpoints(
     conn: &mut AsyncPgConnection,
     owners: Owners,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<(DateTime<Utc>, WebhookEndpointId)>,
     limit: i64,
 ) -> QueryResult<Vec<EndpointRow>> {
     let mut q = owned(owners);
@@ -112,7 +112,7 @@ pub async fn list_endpoints(
 pub async fn find_endpoint(
     conn: &mut AsyncPgConnection,
     owners: Owners,
-    id: Uuid,
+    id: WebhookEndpointId,
     lock: bool,
 ) -> QueryResult<EndpointRow> {
     let q = webhook_endpoints::table
@@ -132,7 +132,7 @@ pub async fn find_endpoint(
 /// Changes an endpoint (a new version).
 pub async fn update_endpoint(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: WebhookEndpointId,
     changes: &EndpointChanges,
 ) -> QueryResult<EndpointRow> {
     diesel::update(webhook_endpoints::table.find(id))
@@ -148,7 +148,7 @@ pub async fn update_endpoint(
 /// Replaces the secret; the previous one keeps signing until `expires`.
 pub async fn rotate_secret(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: WebhookEndpointId,
     secret: &str,
     previous: &str,
     expires: DateTime<Utc>,
@@ -166,7 +166,10 @@ pub async fn rotate_secret(
 }
 
 /// Deletes an endpoint and its deliveries.
-pub async fn delete_endpoint(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+pub async fn delete_endpoint(
+    conn: &mut AsyncPgConnection,
+    id: WebhookEndpointId,
+) -> QueryResult<usize> {
     diesel::delete(webhook_endpoints::table.find(id))
         .execute(conn)
         .await
@@ -187,8 +190,8 @@ pub async fn insert_delivery(
 /// A page of an endpoint's deliveries, newest first.
 pub async fn list_deliveries(
     conn: &mut AsyncPgConnection,
-    endpoint_id: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    endpoint_id: WebhookEndpointId,
+    after: Option<(DateTime<Utc>, WebhookDeliveryId)>,
     limit: i64,
 ) -> QueryResult<Vec<DeliveryRow>> {
     let mut q = webhook_deliveries::table
@@ -216,7 +219,7 @@ pub async fn list_deliveries(
 /// The attempts of `deliveries`, oldest first.
 pub async fn attempts_of(
     conn: &mut AsyncPgConnection,
-    deliveries: &[Uuid],
+    deliveries: &[WebhookDeliveryId],
 ) -> QueryResult<Vec<AttemptRow>> {
     webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq_any(deliveries))
@@ -229,8 +232,8 @@ pub async fn attempts_of(
 /// Puts a delivery of `endpoint_id` back in the queue, due now (a redelivery).
 pub async fn redeliver(
     conn: &mut AsyncPgConnection,
-    endpoint_id: Uuid,
-    id: Uuid,
+    endpoint_id: WebhookEndpointId,
+    id: WebhookDeliveryId,
 ) -> QueryResult<DeliveryRow> {
     diesel::update(
         webhook_deliveries::table
@@ -282,7 +285,7 @@ pub async fn claim(
 /// The endpoints of `ids`.
 pub async fn endpoints(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
+    ids: &[WebhookEndpointId],
 ) -> QueryResult<Vec<EndpointRow>> {
     webhook_endpoints::table
         .filter(webhook_endpoints::id.eq_any(ids))
@@ -314,7 +317,10 @@ pub async fn finish_attempt(
 }
 
 /// An endpoint answered: it is not failing any more.
-pub async fn endpoint_succeeded(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn endpoint_succeeded(
+    conn: &mut AsyncPgConnection,
+    id: WebhookEndpointId,
+) -> QueryResult<()> {
     diesel::update(
         webhook_endpoints::table
             .find(id)
@@ -330,7 +336,7 @@ pub async fn endpoint_succeeded(conn: &mut AsyncPgConnection, id: Uuid) -> Query
 /// since before `disable_before`, it is disabled with the reason. Whether it was disabled.
 pub async fn endpoint_failed(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: WebhookEndpointId,
     now: DateTime<Utc>,
     disable_before: DateTime<Utc>,
 ) -> QueryResult<bool> {
@@ -363,7 +369,11 @@ struct Disabled {
 }
 
 /// Disables an endpoint with the reason its owner will see.
-pub async fn disable(conn: &mut AsyncPgConnection, id: Uuid, reason: &str) -> QueryResult<()> {
+pub async fn disable(
+    conn: &mut AsyncPgConnection,
+    id: WebhookEndpointId,
+    reason: &str,
+) -> QueryResult<()> {
     diesel::update(webhook_endpoints::table.find(id))
         .set((
             webhook_endpoints::enabled.eq(false),

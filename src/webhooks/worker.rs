@@ -22,7 +22,12 @@ use super::{
     model::{AttemptRow, DeliveryRow, EndpointRow, FAILING_LIMIT, Outcome, retry_after_failure},
     repo, signature,
 };
-use crate::{db::DbPool, error::ApiError, events};
+use crate::{
+    db::DbPool,
+    domain::{WebhookAttemptId, WebhookEndpointId},
+    error::ApiError,
+    events,
+};
 
 /// How long one attempt may take.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -180,10 +185,10 @@ async fn deliver_batch(
         if claimed.is_empty() {
             return Ok(0);
         }
-        let mut ids: Vec<Uuid> = claimed.iter().map(|d| d.endpoint_id).collect();
+        let mut ids: Vec<WebhookEndpointId> = claimed.iter().map(|d| d.endpoint_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let endpoints: HashMap<Uuid, EndpointRow> = repo::endpoints(&mut conn, &ids)
+        let endpoints: HashMap<WebhookEndpointId, EndpointRow> = repo::endpoints(&mut conn, &ids)
             .await?
             .into_iter()
             .map(|e| (e.id, e))
@@ -318,7 +323,7 @@ async fn record(
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     let row = AttemptRow {
-        id: Uuid::now_v7(),
+        id: WebhookAttemptId::new(),
         delivery_id: delivery.id,
         attempted_at: now - TimeDelta::from_std(answer.duration).unwrap_or_default(),
         response_status: answer.status.map(i32::from),

@@ -3244,8 +3244,11 @@ export interface components {
         };
         /** @description A certificate of a resolution. */
         Certificate: {
-            /** @description Id. */
-            id: components["schemas"]["CertificateId"];
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
             /**
              * Format: uuid
              * @description The resolution certified.
@@ -3274,8 +3277,6 @@ export interface components {
              */
             created_at: string;
         };
-        /** Format: uuid */
-        CertificateId: string;
         /**
          * @description A named vote.
          * @enum {string}
@@ -3571,8 +3572,11 @@ export interface components {
         };
         /** @description A dissent from a resolution. */
         Dissent: {
-            /** @description Id. */
-            id: components["schemas"]["DissentId"];
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
             /**
              * Format: uuid
              * @description The roll entry dissenting.
@@ -3590,8 +3594,6 @@ export interface components {
              */
             created_at: string;
         };
-        /** Format: uuid */
-        DissentId: string;
         /**
          * @description How a dissent was recorded.
          * @enum {string}
@@ -6124,8 +6126,11 @@ export interface components {
         Page_Certificate: {
             /** @description The items of this page. */
             items: {
-                /** @description Id. */
-                id: components["schemas"]["CertificateId"];
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
                 /**
                  * Format: uuid
                  * @description The resolution certified.

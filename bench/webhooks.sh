@@ -107,12 +107,14 @@ for _ in $(seq 1 600); do
   [ "$(wc -l <"$WORK/lags.txt" 2>/dev/null || echo 0)" -ge "$EVENTS" ] && break
   sleep 0.1
 done
-[ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null && WRK_PID=""
+if [ -n "$WRK_PID" ]; then # SIGINT: wrk stops and prints its summary
+  kill -INT "$WRK_PID" 2>/dev/null; wait "$WRK_PID" 2>/dev/null || true; WRK_PID=""
+fi
 
 echo "# Webhook delivery benchmark"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores; $(basename "$(dirname "$BIN")") build; $EVENTS events from $CONCURRENCY clients;"
-echo "worker poll ${POLL_MS} ms; receiver: Python http.server on the same machine; load during the run: $([ "$LOAD" = 1 ] && echo 'wrk GET /members/{id}, 16 connections' || echo none)."
+echo "worker poll ${POLL_MS} ms; receiver: Python http.server on the same machine; load during the run: $([ "$LOAD" = 1 ] && echo "wrk GET /members/{id}, 16 connections, $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt") requests/s" || echo none); load average $(cut -d' ' -f1 /proc/loadavg)."
 echo
 python3 - "$WORK/lags.txt" "$started" "$committed" "$EVENTS" <<'PY'
 import sys

@@ -293,10 +293,10 @@ async fn budget_report(state: Data, id: web::Path<Uuid>) -> HttpResponse {
         let result = async {
             let lines = c.cached(sql::BUDGET_LINES, &[&id]).await?;
             field(&mut out, "lines", &lines);
-            let totals = c.cached(sql::BUDGET_TOTALS, &[&id, &year]).await?;
-            field(&mut out, "totals", &totals);
+            // Totals and shares are read but not written: agrupa folds them into the lines,
+            // actions and axes it answers (the floor's body stays about the size of agrupa's).
+            let _totals = c.cached(sql::BUDGET_TOTALS, &[&id, &year]).await?;
             let shares = c.cached(sql::BUDGET_SHARES, &[&id]).await?;
-            field(&mut out, "shares", &shares);
             let categories = c.cached(sql::BUDGET_CATEGORIES, &[&i64::MAX]).await?;
             field(&mut out, "categories", &categories);
             let approved = c

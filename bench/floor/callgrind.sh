@@ -40,10 +40,10 @@ VPID=$!
 until curl -s -o /dev/null "127.0.0.1:$PORT/"; do sleep 0.5; done
 export PREFIX
 wrk -t1 -c4 -d5s -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT" >/dev/null
-callgrind_control -i on "$VPID" >/dev/null
+callgrind_control -i on "$VPID" >/dev/null 2>&1
 W=$(wrk -t1 -c4 -d"${SECS}s" -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT")
-callgrind_control -i off "$VPID" >/dev/null
-callgrind_control -d "$VPID" >/dev/null
+callgrind_control -i off "$VPID" >/dev/null 2>&1
+callgrind_control -d "$VPID" >/dev/null 2>&1
 kill -TERM "$VPID"; wait "$VPID" || true
 REQ=$(awk '/requests in/ {print $1}' <<<"$W")
 TOTAL=$(grep -h '^totals:' "$OUT"* | awk '{s += $2} END {print s}')

@@ -40,7 +40,7 @@ BIN=$(pwd)/target/release/agrupa
 FLOOR=$(pwd)/bench/floor/target/release/agrupa-floor
 WORK=$(pwd)/target/bench-floor
 PASSWORD='contraseña-de-benchmark'
-AGRUPA_PID="" FLOOR_PID=""
+AGRUPA_PID="" FLOOR_PID="" TOKEN=""
 stop() {
   for p in $AGRUPA_PID $FLOOR_PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   AGRUPA_PID="" FLOOR_PID=""

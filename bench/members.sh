@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# The member register under load: the release build with N synthetic members (default
-# 100,000 and 1,000,000), loaded by wrk at 32 connections, authenticated, and pgbench running
-# the same primary-key lookup on the same PostgreSQL in the same run.
-#   bash bench/members.sh            # both sizes
-#   SIZES=100000 DURATION=10 bash bench/members.sh
+# The member register under load.
+#
+# By default (MODE=floor): agrupa against its floor, the server in bench/floor/ that runs
+# exactly agrupa's SQL with nothing around it, over TCP and over the unix socket, in
+# alternating rounds (issue 18): see bench/members_floor.sh for its settings.
+#   bash bench/members.sh
+#   MEMBERS=100000 ROUNDS=4 ROUND_SECS=3 bash bench/members.sh
+#
+# MODE=pgbench (the earlier benchmark): the release build with N synthetic members (default
+# 100,000 and 1,000,000) on the embedded PostgreSQL, loaded by wrk at 32 connections,
+# authenticated, and pgbench running the same primary-key lookup on the same PostgreSQL in
+# the same run.
+#   MODE=pgbench bash bench/members.sh            # both sizes
+#   MODE=pgbench SIZES=100000 DURATION=10 bash bench/members.sh
 # Needs wrk and pgbench (apt-get install wrk postgresql-contrib). Prints a Markdown report.
 set -euo pipefail
+if [ "${MODE:-floor}" = floor ]; then
+  exec bash "$(dirname "$0")/members_floor.sh"
+fi
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"100000 1000000"}
 DURATION=${DURATION:-20}

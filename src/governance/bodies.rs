@@ -6,19 +6,20 @@
 //! represented.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::{
-    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, Weighting},
+    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, RulesVersionRow, Weighting},
     repo, scope,
 };
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource},
-    domain::{BodyId, text},
+    domain::{BodyId, RulesVersionId, calendar, text},
     error::{ApiError, FieldErrors},
     http::{
         csv::CsvRow,
@@ -85,6 +86,10 @@ pub struct BodyRules {
     /// The matters only an extraordinary meeting may resolve (by default `statutes` and
     /// `dissolution`): an item on them is refused at an ordinary one.
     pub extraordinary_matters: Vec<Matter>,
+    /// The matters that need the qualified majority (by default the law's: `statutes`,
+    /// `dissolution`, `asset_disposal`, `board_remuneration`): an item on them is never put
+    /// to the simple one.
+    pub qualified_matters: Vec<Matter>,
 }
 
 /// A governing body.
@@ -114,41 +119,137 @@ fn share(num: Option<i32>, den: Option<i32>) -> Option<Share> {
     })
 }
 
+/// The rules' columns, the same on a body (its current rules) and on each version.
+macro_rules! rules_of {
+    ($r:expr) => {
+        BodyRules {
+            notice_days: $r.notice_days,
+            quorum_first: share($r.quorum_first_num, $r.quorum_first_den),
+            quorum_second: share($r.quorum_second_num, $r.quorum_second_den),
+            minutes_between_calls: $r.minutes_between_calls,
+            proxies_allowed: $r.proxies_allowed,
+            max_proxies_per_holder: $r.max_proxies_per_holder,
+            weighting: $r.weighting,
+            simple_majority: MajorityRule {
+                num: $r.simple_num,
+                den: $r.simple_den,
+                base: $r.simple_base,
+            },
+            qualified_majority: MajorityRule {
+                num: $r.qualified_num,
+                den: $r.qualified_den,
+                base: $r.qualified_base,
+            },
+            members_request_share: Share {
+                num: $r.request_share_num,
+                den: $r.request_share_den,
+            },
+            extraordinary_matters: $r.extraordinary(),
+            qualified_matters: $r.qualified(),
+        }
+    };
+}
+
 impl From<BodyRow> for Body {
     fn from(r: BodyRow) -> Self {
-        let extraordinary_matters = r.extraordinary();
         Self {
+            rules: rules_of!(r),
             id: r.id,
             kind: r.kind,
             name: r.name,
             statutes_reference: r.statutes_reference,
-            rules: BodyRules {
-                notice_days: r.notice_days,
-                quorum_first: share(r.quorum_first_num, r.quorum_first_den),
-                quorum_second: share(r.quorum_second_num, r.quorum_second_den),
-                minutes_between_calls: r.minutes_between_calls,
-                proxies_allowed: r.proxies_allowed,
-                max_proxies_per_holder: r.max_proxies_per_holder,
-                weighting: r.weighting,
-                simple_majority: MajorityRule {
-                    num: r.simple_num,
-                    den: r.simple_den,
-                    base: r.simple_base,
-                },
-                qualified_majority: MajorityRule {
-                    num: r.qualified_num,
-                    den: r.qualified_den,
-                    base: r.qualified_base,
-                },
-                members_request_share: Share {
-                    num: r.request_share_num,
-                    den: r.request_share_den,
-                },
-                extraordinary_matters,
-            },
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
+    }
+}
+
+/// A version of a body's rules, with the statutes it comes from. Versions are never
+/// changed; a meeting applies the version it was convened under.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RulesVersion {
+    /// Id.
+    pub id: RulesVersionId,
+    /// The body.
+    pub body_id: BodyId,
+    /// Its number, from 1 (the body's rules when it was created).
+    pub number: i32,
+    /// The statutes the rules come from.
+    pub statutes_reference: Option<String>,
+    /// The day the statutes (or this change of them) took effect.
+    pub effective_from: NaiveDate,
+    /// The rules.
+    pub rules: BodyRules,
+    /// When the version was written.
+    pub created_at: DateTime<Utc>,
+    /// The user who wrote it (none for versions the migration or the seed wrote).
+    pub created_by: Option<Uuid>,
+}
+
+impl From<RulesVersionRow> for RulesVersion {
+    fn from(r: RulesVersionRow) -> Self {
+        Self {
+            rules: rules_of!(r),
+            id: r.id,
+            body_id: r.body_id,
+            number: r.number,
+            statutes_reference: r.statutes_reference,
+            effective_from: r.effective_from,
+            created_at: r.created_at,
+            created_by: r.created_by,
+        }
+    }
+}
+
+impl CsvRow for RulesVersionRow {
+    fn header() -> &'static [&'static str] {
+        &[
+            "id",
+            "number",
+            "statutes_reference",
+            "effective_from",
+            "notice_days",
+            "quorum_first",
+            "quorum_second",
+            "max_proxies_per_holder",
+            "weighting",
+            "simple_majority",
+            "qualified_majority",
+            "extraordinary_matters",
+            "qualified_matters",
+            "created_at",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let share = |n: Option<i32>, d: Option<i32>| match (n, d) {
+            (Some(n), Some(d)) => format!("{n}/{d}"),
+            _ => String::new(),
+        };
+        vec![
+            self.id.to_string(),
+            self.number.to_string(),
+            self.statutes_reference.clone().unwrap_or_default(),
+            self.effective_from.to_string(),
+            self.notice_days.to_string(),
+            share(self.quorum_first_num, self.quorum_first_den),
+            share(self.quorum_second_num, self.quorum_second_den),
+            self.max_proxies_per_holder
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            self.weighting.to_string(),
+            format!(
+                "{}/{} {}",
+                self.simple_num, self.simple_den, self.simple_base
+            ),
+            format!(
+                "{}/{} {}",
+                self.qualified_num, self.qualified_den, self.qualified_base
+            ),
+            self.extraordinary_matters.join(" "),
+            self.qualified_matters.join(" "),
+            self.created_at.to_rfc3339(),
+        ]
     }
 }
 
@@ -201,6 +302,9 @@ pub struct RulesInput {
     /// The matters only an extraordinary meeting may resolve (each once; at most 5).
     #[schema(max_items = 5)]
     pub extraordinary_matters: Option<Vec<Matter>>,
+    /// The matters that need the qualified majority (each once; at most 5).
+    #[schema(max_items = 5)]
+    pub qualified_matters: Option<Vec<Matter>>,
 }
 
 /// A new body (staff, admins).
@@ -218,6 +322,10 @@ pub struct NewBody {
     /// Rules; the law's defaults where left out.
     #[serde(default)]
     pub rules: RulesInput,
+    /// The day the statutes took effect (version 1 of the rules), 1900-01-01–2200-12-31;
+    /// default today.
+    #[schema(example = "2023-06-15")]
+    pub rules_effective_from: Option<NaiveDate>,
 }
 
 /// Changes to a body. Needs `If-Match`.
@@ -231,8 +339,13 @@ pub struct BodyPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, nullable, max_length = 500)]
     pub statutes_reference: Option<Option<String>>,
-    /// Rules to change.
+    /// Rules to change. A change of the rules or of the statutes reference writes a new
+    /// version of the rules; meetings convened before keep theirs.
     pub rules: Option<RulesInput>,
+    /// The day the new version takes effect (not before the previous version's),
+    /// 1900-01-01–2200-12-31; default today. Read only when the change writes a version.
+    #[schema(example = "2026-01-01")]
+    pub rules_effective_from: Option<NaiveDate>,
 }
 
 fn check_share(errors: &mut FieldErrors, field: &str, num: i32, den: i32) {
@@ -273,18 +386,18 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
     if let Some(q) = r.members_request_share {
         check_share(errors, "rules.members_request_share", q.num, q.den);
     }
-    let matters = r.extraordinary_matters.map(|list| {
-        let unique: std::collections::BTreeSet<String> =
-            list.iter().map(ToString::to_string).collect();
-        if unique.len() != list.len() || list.len() > 5 {
-            errors.add(
-                "rules.extraordinary_matters",
-                "invalid",
-                "each matter once, at most 5",
-            );
-        }
-        unique.into_iter().collect::<Vec<_>>()
-    });
+    let mut matter_list = |field: &str, list: Option<Vec<Matter>>| {
+        list.map(|list| {
+            let unique: std::collections::BTreeSet<String> =
+                list.iter().map(ToString::to_string).collect();
+            if unique.len() != list.len() || list.len() > 5 {
+                errors.add(field, "invalid", "each matter once, at most 5");
+            }
+            unique.into_iter().collect::<Vec<_>>()
+        })
+    };
+    let matters = matter_list("rules.extraordinary_matters", r.extraordinary_matters);
+    let qualified_matters = matter_list("rules.qualified_matters", r.qualified_matters);
     for (field, m) in [
         ("rules.simple_majority", r.simple_majority),
         ("rules.qualified_majority", r.qualified_majority),
@@ -312,6 +425,7 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
         request_share_num: r.members_request_share.map(|q| q.num),
         request_share_den: r.members_request_share.map(|q| q.den),
         extraordinary_matters: matters,
+        qualified_matters,
         ..BodyChanges::default()
     }
 }
@@ -400,13 +514,16 @@ pub async fn get_body(
     Ok(etag::respond(&req, row.version, &Body::from(row)))
 }
 
-/// Changes a body and its rules (staff, admins). Needs `If-Match`. Meetings convened
-/// before keep the roll they froze; the new rules apply from the next constitution and vote.
+/// Changes a body and its rules (staff, admins). Needs `If-Match`. A change of the rules
+/// or of the statutes reference writes a new version of the rules (see
+/// `rule-versions`); meetings convened before keep their roll and the version they were
+/// convened under, for their quorum, proxies and majorities.
 #[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"),
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = BodyPatch, responses(
     (status = 200, description = "Changed.", body = Body),
-    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid rules; `effective_before_previous`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/bodies/{id}")]
 pub async fn update_body(
     req: HttpRequest,
@@ -453,6 +570,7 @@ pub async fn create(
         text::optional(input.statutes_reference.as_deref(), 500),
     );
     let c = rule_changes(&mut errors, input.rules);
+    let effective_from = effective_from(&mut errors, input.rules_effective_from);
     let (name, statutes_reference) = errors.finish_with(name.zip(statutes))?;
     let now = Utc::now();
     let row = BodyRow {
@@ -487,9 +605,21 @@ pub async fn create(
                 .map(|m| m.to_string())
                 .to_vec()
         }),
+        qualified_matters: c.qualified_matters.unwrap_or_else(|| {
+            [
+                Matter::Statutes,
+                Matter::Dissolution,
+                Matter::AssetDisposal,
+                Matter::BoardRemuneration,
+            ]
+            .map(|m| m.to_string())
+            .to_vec()
+        }),
     };
     conn.transaction(async |conn| {
         let row = repo::insert_body(conn, &row).await.map_err(body_unique)?;
+        let version = RulesVersionRow::of(&row, 1, effective_from, caller.user_id(), now);
+        repo::insert_rules_version(conn, &version).await?;
         let after = Body::from(row.clone());
         audit::created(conn, caller, "body", row.id.into(), &after).await?;
         Ok(row)
@@ -517,6 +647,7 @@ pub async fn update(
             .flatten()
     });
     let mut changes = rule_changes(&mut errors, patch.rules.unwrap_or_default());
+    let effective_from = effective_from(&mut errors, patch.rules_effective_from);
     errors.finish()?;
     changes.name = name;
     changes.statutes_reference = statutes;
@@ -527,9 +658,101 @@ pub async fn update(
         let row = repo::update_body(conn, id, &changes)
             .await
             .map_err(body_unique)?;
+        new_rules_version(conn, caller, &row, effective_from).await?;
         let (before, after) = (Body::from(current), Body::from(row.clone()));
         audit::updated(conn, caller, "body", id.into(), &before, &after).await?;
         Ok(row)
     })
+    .await
+}
+
+/// The earliest and latest days a version of rules may take effect from.
+fn effective_bounds() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(2200, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
+/// The day a new version of rules takes effect: the one asked for (within bounds), or today.
+fn effective_from(errors: &mut FieldErrors, asked: Option<NaiveDate>) -> NaiveDate {
+    let (min, max) = effective_bounds();
+    match asked {
+        Some(d) if !(min..=max).contains(&d) => {
+            errors.add(
+                "rules_effective_from",
+                "out_of_range",
+                "must be 1900-01-01–2200-12-31",
+            );
+            d
+        }
+        Some(d) => d,
+        None => calendar::today(),
+    }
+}
+
+/// Writes the next version of a body's rules when the change left them (or the statutes
+/// reference) different from the latest: 422 `effective_before_previous` when it would take
+/// effect before the latest.
+async fn new_rules_version(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    body: &BodyRow,
+    effective_from: NaiveDate,
+) -> Result<(), ApiError> {
+    let latest = repo::latest_rules(conn, body.id).await?;
+    let next = RulesVersionRow::of(
+        body,
+        latest.number.saturating_add(1),
+        effective_from,
+        caller.user_id(),
+        Utc::now(),
+    );
+    if next.same_rules(&latest) {
+        return Ok(());
+    }
+    if effective_from < latest.effective_from {
+        return Err(FieldErrors::one(
+            "rules_effective_from",
+            "effective_before_previous",
+            format!(
+                "version {} of the rules took effect on {}: a new one cannot take effect before",
+                latest.number, latest.effective_from
+            ),
+        ));
+    }
+    repo::insert_rules_version(conn, &next).await?;
+    Ok(())
+}
+
+/// A body's versions of its rules, latest first (CSV too). Whoever sees the body sees them.
+#[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"), PageQuery),
+    responses((status = 200, description = "A page of the body's versions of its rules, latest first (or CSV).",
+        content((Page<RulesVersion> = "application/json"), (String = "text/csv")))))]
+#[get("/api/v1/bodies/{id}/rule-versions")]
+pub async fn list_rule_versions(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<BodyId>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    visible(&mut *state.conn().await?, &caller, id).await?;
+    let list = List {
+        resource: "body_rule_versions",
+        sort: "-number",
+        filename: "rule-versions.csv",
+    };
+    listing::from_db(
+        &req,
+        &state,
+        list,
+        query.limit,
+        query.cursor.as_deref(),
+        async move |conn, after, n| Ok(repo::list_rules_versions(conn, id, after, n).await?),
+        |v: &RulesVersionRow| v.number,
+        RulesVersion::from,
+    )
     .await
 }

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(bodies::create_body)
         .service(bodies::get_body)
         .service(bodies::update_body)
+        .service(bodies::list_rule_versions)
         .service(seats::list_seats)
         .service(seats::create_seat)
         .service(seats::get_seat)

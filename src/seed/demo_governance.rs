@@ -17,14 +17,15 @@ use super::stable_id;
 use crate::{
     domain::{
         AgendaItemId, BodyId, BudgetId, CertificateId, DissentId, MeetingId, MemberId, PlanId,
-        ResolutionId, RollEntryId, SeatId,
+        ResolutionId, RollEntryId, RulesVersionId, SeatId,
     },
     governance::{
         certificates::Certified,
         model::{
             AgendaItemRow, Attendance, BodyKind, BodyRow, ConvenedBy, DissentKind, DissentRow,
             Effect, ItemKind, MajorityBase, MajorityKind, Matter, MeetingKind, MeetingRow,
-            MeetingStatus, Position, ResolutionRow, RollEntryRow, SeatRow, Weighting,
+            MeetingStatus, Position, ResolutionRow, RollEntryRow, RulesVersionRow, SeatRow,
+            Weighting,
         },
         repo,
         rules::{self, Majority, Tally},
@@ -59,7 +60,29 @@ fn body(id: BodyId, kind: BodyKind, name: &str, now: DateTime<Utc>) -> BodyRow {
         request_share_num: 1,
         request_share_den: 10,
         extraordinary_matters: vec!["statutes".to_owned(), "dissolution".to_owned()],
+        qualified_matters: [
+            Matter::Statutes,
+            Matter::Dissolution,
+            Matter::AssetDisposal,
+            Matter::BoardRemuneration,
+        ]
+        .map(|m| m.to_string())
+        .to_vec(),
     }
+}
+
+/// Inserts a body with version 1 of its rules (the statutes of 2023, in force since they
+/// were registered on 15 June 2023).
+async fn insert_body(
+    conn: &mut AsyncPgConnection,
+    row: &BodyRow,
+) -> anyhow::Result<(BodyRow, RulesVersionRow)> {
+    let body = repo::insert_body(conn, row).await?;
+    let effective = NaiveDate::from_ymd_opt(2023, 6, 15).unwrap_or(NaiveDate::MIN);
+    let mut version = RulesVersionRow::of(&body, 1, effective, None, body.created_at);
+    version.id = RulesVersionId(stable_id("rules", &body.id.to_string()));
+    let version = repo::insert_rules_version(conn, &version).await?;
+    Ok((body, version))
 }
 
 /// One agenda item of a held meeting: title, effect and target (with its ETag today).
@@ -71,6 +94,7 @@ type Item = (&'static str, Effect, Option<(Uuid, i64)>);
 async fn held(
     conn: &mut AsyncPgConnection,
     body: &BodyRow,
+    rules: &RulesVersionRow,
     kind: MeetingKind,
     at: DateTime<Utc>,
     items: &[Item],
@@ -134,12 +158,13 @@ async fn held(
         represented_count: Some(count(presence.represented_count)),
         required_count: Some(count(rules::required(
             presence.roll_count,
-            body.quorum_first(),
+            rules.quorum_first(),
         ))),
         constituted_at: Some(at),
         version: 1,
         created_at: convened,
         updated_at: at,
+        rules_version_id: rules.id,
     };
     let agenda: Vec<AgendaItemRow> = items
         .iter()
@@ -231,13 +256,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let now = Utc::now();
-    let assembly = repo::insert_body(
+    let (assembly, rules) = insert_body(
         conn,
         &body(assembly_id, BodyKind::Assembly, "Asamblea General", now),
     )
     .await?;
     let board_id = BodyId(stable_id("body", "Junta Directiva"));
-    repo::insert_body(
+    insert_body(
         conn,
         &body(board_id, BodyKind::Board, "Junta Directiva", now),
     )
@@ -301,7 +326,15 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         ),
     ];
     let ordinary = madrid(2024, 3, 12, 17);
-    let resolutions = held(conn, &assembly, MeetingKind::Ordinary, ordinary, &items).await?;
+    let resolutions = held(
+        conn,
+        &assembly,
+        &rules,
+        MeetingKind::Ordinary,
+        ordinary,
+        &items,
+    )
+    .await?;
     if let (Some(p), Some(Some(r))) = (&plan, resolutions.get(2)) {
         crate::plans::repo::set_approving_resolution(conn, p.id, *r).await?;
     }
@@ -325,6 +358,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let resolutions = held(
         conn,
         &assembly,
+        &rules,
         MeetingKind::Extraordinary,
         extraordinary,
         &items,

@@ -10,16 +10,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{
     model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, RulesVersionRow, Weighting},
-    repo, scope,
+    repo, rule_versions, scope,
 };
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource},
-    domain::{BodyId, RulesVersionId, calendar, text},
+    domain::{BodyId, text},
     error::{ApiError, FieldErrors},
     http::{
         csv::CsvRow,
@@ -164,93 +163,9 @@ impl From<BodyRow> for Body {
     }
 }
 
-/// A version of a body's rules, with the statutes it comes from. Versions are never
-/// changed; a meeting applies the version it was convened under.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RulesVersion {
-    /// Id.
-    pub id: RulesVersionId,
-    /// The body.
-    pub body_id: BodyId,
-    /// Its number, from 1 (the body's rules when it was created).
-    pub number: i32,
-    /// The statutes the rules come from.
-    pub statutes_reference: Option<String>,
-    /// The day the statutes (or this change of them) took effect.
-    pub effective_from: NaiveDate,
-    /// The rules.
-    pub rules: BodyRules,
-    /// When the version was written.
-    pub created_at: DateTime<Utc>,
-    /// The user who wrote it (none for versions the migration or the seed wrote).
-    pub created_by: Option<Uuid>,
-}
-
-impl From<RulesVersionRow> for RulesVersion {
-    fn from(r: RulesVersionRow) -> Self {
-        Self {
-            rules: rules_of!(r),
-            id: r.id,
-            body_id: r.body_id,
-            number: r.number,
-            statutes_reference: r.statutes_reference,
-            effective_from: r.effective_from,
-            created_at: r.created_at,
-            created_by: r.created_by,
-        }
-    }
-}
-
-impl CsvRow for RulesVersionRow {
-    fn header() -> &'static [&'static str] {
-        &[
-            "id",
-            "number",
-            "statutes_reference",
-            "effective_from",
-            "notice_days",
-            "quorum_first",
-            "quorum_second",
-            "max_proxies_per_holder",
-            "weighting",
-            "simple_majority",
-            "qualified_majority",
-            "extraordinary_matters",
-            "qualified_matters",
-            "created_at",
-        ]
-    }
-
-    fn cells(&self) -> Vec<String> {
-        let share = |n: Option<i32>, d: Option<i32>| match (n, d) {
-            (Some(n), Some(d)) => format!("{n}/{d}"),
-            _ => String::new(),
-        };
-        vec![
-            self.id.to_string(),
-            self.number.to_string(),
-            self.statutes_reference.clone().unwrap_or_default(),
-            self.effective_from.to_string(),
-            self.notice_days.to_string(),
-            share(self.quorum_first_num, self.quorum_first_den),
-            share(self.quorum_second_num, self.quorum_second_den),
-            self.max_proxies_per_holder
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            self.weighting.to_string(),
-            format!(
-                "{}/{} {}",
-                self.simple_num, self.simple_den, self.simple_base
-            ),
-            format!(
-                "{}/{} {}",
-                self.qualified_num, self.qualified_den, self.qualified_base
-            ),
-            self.extraordinary_matters.join(" "),
-            self.qualified_matters.join(" "),
-            self.created_at.to_rfc3339(),
-        ]
-    }
+/// The rules of a version, as a body states its own.
+pub(super) fn rules_of_version(r: &RulesVersionRow) -> BodyRules {
+    rules_of!(r)
 }
 
 impl CsvRow for BodyRow {
@@ -570,7 +485,7 @@ pub async fn create(
         text::optional(input.statutes_reference.as_deref(), 500),
     );
     let c = rule_changes(&mut errors, input.rules);
-    let effective_from = effective_from(&mut errors, input.rules_effective_from);
+    let effective_from = rule_versions::effective_from(&mut errors, input.rules_effective_from);
     let (name, statutes_reference) = errors.finish_with(name.zip(statutes))?;
     let now = Utc::now();
     let row = BodyRow {
@@ -647,7 +562,7 @@ pub async fn update(
             .flatten()
     });
     let mut changes = rule_changes(&mut errors, patch.rules.unwrap_or_default());
-    let effective_from = effective_from(&mut errors, patch.rules_effective_from);
+    let effective_from = rule_versions::effective_from(&mut errors, patch.rules_effective_from);
     errors.finish()?;
     changes.name = name;
     changes.statutes_reference = statutes;
@@ -658,101 +573,10 @@ pub async fn update(
         let row = repo::update_body(conn, id, &changes)
             .await
             .map_err(body_unique)?;
-        new_rules_version(conn, caller, &row, effective_from).await?;
+        rule_versions::new_rules_version(conn, caller, &row, effective_from).await?;
         let (before, after) = (Body::from(current), Body::from(row.clone()));
         audit::updated(conn, caller, "body", id.into(), &before, &after).await?;
         Ok(row)
     })
-    .await
-}
-
-/// The earliest and latest days a version of rules may take effect from.
-fn effective_bounds() -> (NaiveDate, NaiveDate) {
-    (
-        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
-        NaiveDate::from_ymd_opt(2200, 12, 31).unwrap_or(NaiveDate::MAX),
-    )
-}
-
-/// The day a new version of rules takes effect: the one asked for (within bounds), or today.
-fn effective_from(errors: &mut FieldErrors, asked: Option<NaiveDate>) -> NaiveDate {
-    let (min, max) = effective_bounds();
-    match asked {
-        Some(d) if !(min..=max).contains(&d) => {
-            errors.add(
-                "rules_effective_from",
-                "out_of_range",
-                "must be 1900-01-01–2200-12-31",
-            );
-            d
-        }
-        Some(d) => d,
-        None => calendar::today(),
-    }
-}
-
-/// Writes the next version of a body's rules when the change left them (or the statutes
-/// reference) different from the latest: 422 `effective_before_previous` when it would take
-/// effect before the latest.
-async fn new_rules_version(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    body: &BodyRow,
-    effective_from: NaiveDate,
-) -> Result<(), ApiError> {
-    let latest = repo::latest_rules(conn, body.id).await?;
-    let next = RulesVersionRow::of(
-        body,
-        latest.number.saturating_add(1),
-        effective_from,
-        caller.user_id(),
-        Utc::now(),
-    );
-    if next.same_rules(&latest) {
-        return Ok(());
-    }
-    if effective_from < latest.effective_from {
-        return Err(FieldErrors::one(
-            "rules_effective_from",
-            "effective_before_previous",
-            format!(
-                "version {} of the rules took effect on {}: a new one cannot take effect before",
-                latest.number, latest.effective_from
-            ),
-        ));
-    }
-    repo::insert_rules_version(conn, &next).await?;
-    Ok(())
-}
-
-/// A body's versions of its rules, latest first (CSV too). Whoever sees the body sees them.
-#[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"), PageQuery),
-    responses((status = 200, description = "A page of the body's versions of its rules, latest first (or CSV).",
-        content((Page<RulesVersion> = "application/json"), (String = "text/csv")))))]
-#[get("/api/v1/bodies/{id}/rule-versions")]
-pub async fn list_rule_versions(
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<BodyId>,
-    query: web::Query<PageQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    visible(&mut *state.conn().await?, &caller, id).await?;
-    let list = List {
-        resource: "body_rule_versions",
-        sort: "-number",
-        filename: "rule-versions.csv",
-    };
-    listing::from_db(
-        &req,
-        &state,
-        list,
-        query.limit,
-        query.cursor.as_deref(),
-        async move |conn, after, n| Ok(repo::list_rules_versions(conn, id, after, n).await?),
-        |v: &RulesVersionRow| v.number,
-        RulesVersion::from,
-    )
     .await
 }

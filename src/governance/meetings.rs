@@ -178,7 +178,7 @@ pub struct MeetingDetail {
     pub requested_by: Vec<Requester>,
     /// The rules it applies: the version of the body's rules in force when it was
     /// convened, with the statutes they come from.
-    pub rules: bodies::RulesVersion,
+    pub rules: super::rule_versions::RulesVersion,
 }
 
 /// A member whose request convened a meeting.

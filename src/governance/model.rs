@@ -1,4 +1,7 @@
 //! Rows of the governance tables and their enums. The rules are in [`super::rules`].
+//!
+//! Past 600 lines because every governance table's row struct and every enum of its
+//! columns live here, one home for the thirteen tables' shapes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

@@ -1,4 +1,5 @@
-//! Queries of governance: every query on its tables (bodies, seats, meetings, agenda items,
+//! Queries of governance: every query on its tables (bodies and the versions of their
+//! rules, seats, meetings, agenda items,
 //! roll entries, resolutions, votes, minutes, dissents, certificates, meeting requests), and
 //! nothing else (members, plans and budgets are read through their repos).
 //!

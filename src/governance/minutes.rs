@@ -153,8 +153,9 @@ async fn view(conn: &mut AsyncPgConnection, row: MinutesRow) -> Result<Minutes, 
     })
 }
 
-/// The minutes' content from the meeting's data.
-async fn generate(
+/// The minutes' content from the meeting's data (the seed writes historical minutes with
+/// it too).
+pub async fn generate(
     conn: &mut AsyncPgConnection,
     id: MeetingId,
     summary: &str,

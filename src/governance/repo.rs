@@ -562,6 +562,15 @@ pub async fn save_draft(
         .await
 }
 
+/// Inserts minutes as they stand (the seed's historical, approved minutes).
+pub async fn insert_minutes(conn: &mut AsyncPgConnection, row: &MinutesRow) -> QueryResult<()> {
+    diesel::insert_into(minutes::table)
+        .values(row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Approves minutes: their content and its SHA-256 are frozen.
 pub async fn approve_minutes(
     conn: &mut AsyncPgConnection,

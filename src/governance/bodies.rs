@@ -237,8 +237,7 @@ pub struct NewBody {
     /// Rules; the law's defaults where left out.
     #[serde(default)]
     pub rules: RulesInput,
-    /// The day the statutes took effect (version 1 of the rules), 1900-01-01–2200-12-31;
-    /// default today.
+    /// The day the statutes took effect (version 1 of the rules); default today.
     #[schema(example = "2023-06-15")]
     pub rules_effective_from: Option<NaiveDate>,
 }
@@ -257,8 +256,9 @@ pub struct BodyPatch {
     /// Rules to change. A change of the rules or of the statutes reference writes a new
     /// version of the rules; meetings convened before keep theirs.
     pub rules: Option<RulesInput>,
-    /// The day the new version takes effect (not before the previous version's),
-    /// 1900-01-01–2200-12-31; default today. Read only when the change writes a version.
+    /// The day the new version takes effect (not before the previous version's: 422
+    /// `effective_before_previous`); default today. Read only when the change writes a
+    /// version.
     #[schema(example = "2026-01-01")]
     pub rules_effective_from: Option<NaiveDate>,
 }

@@ -118,11 +118,13 @@ impl CsvRow for RulesVersionRow {
     }
 }
 
-/// The earliest and latest days a version of rules may take effect from.
+/// The earliest and latest days a version of rules may take effect from: any date the
+/// schema's `format: date` admits (RFC 3339, years 0000–9999), all of which PostgreSQL
+/// stores; chrono also reads signed, longer years, which are refused.
 fn effective_bounds() -> (NaiveDate, NaiveDate) {
     (
-        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
-        NaiveDate::from_ymd_opt(2200, 12, 31).unwrap_or(NaiveDate::MAX),
+        NaiveDate::from_ymd_opt(0, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX),
     )
 }
 
@@ -134,7 +136,7 @@ pub(super) fn effective_from(errors: &mut FieldErrors, asked: Option<NaiveDate>)
             errors.add(
                 "rules_effective_from",
                 "out_of_range",
-                "must be 1900-01-01–2200-12-31",
+                "must be a date of the years 0000–9999",
             );
             d
         }

@@ -2854,8 +2854,9 @@ export interface components {
             rules?: null | components["schemas"]["RulesInput"];
             /**
              * Format: date
-             * @description The day the new version takes effect (not before the previous version's),
-             *     1900-01-01–2200-12-31; default today. Read only when the change writes a version.
+             * @description The day the new version takes effect (not before the previous version's: 422
+             *     `effective_before_previous`); default today. Read only when the change writes a
+             *     version.
              * @example 2026-01-01
              */
             rules_effective_from?: string | null;
@@ -4941,8 +4942,7 @@ export interface components {
             rules?: components["schemas"]["RulesInput"];
             /**
              * Format: date
-             * @description The day the statutes took effect (version 1 of the rules), 1900-01-01–2200-12-31;
-             *     default today.
+             * @description The day the statutes took effect (version 1 of the rules); default today.
              * @example 2023-06-15
              */
             rules_effective_from?: string | null;

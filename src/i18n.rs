@@ -276,6 +276,14 @@ pub const FIELD_MESSAGES: &[(&str, &str)] = &[
         "La petición no reúne la proporción de socios que exigen los estatutos.",
     ),
     (
+        "majority_below_rule",
+        "Los estatutos exigen mayoría cualificada para este asunto.",
+    ),
+    (
+        "effective_before_previous",
+        "La nueva versión de las normas no puede regir antes que la anterior.",
+    ),
+    (
         "forbidden_url",
         "La dirección no está permitida: debe ser https y no apuntar a una red privada, local ni de metadatos.",
     ),

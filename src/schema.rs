@@ -679,6 +679,38 @@ diesel::table! {
         request_share_num -> Int4,
         request_share_den -> Int4,
         extraordinary_matters -> Array<Text>,
+        qualified_matters -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    body_rule_versions (id) {
+        id -> Uuid,
+        body_id -> Uuid,
+        number -> Int4,
+        statutes_reference -> Nullable<Text>,
+        effective_from -> Date,
+        notice_days -> Int4,
+        quorum_first_num -> Nullable<Int4>,
+        quorum_first_den -> Nullable<Int4>,
+        quorum_second_num -> Nullable<Int4>,
+        quorum_second_den -> Nullable<Int4>,
+        minutes_between_calls -> Int4,
+        proxies_allowed -> Bool,
+        max_proxies_per_holder -> Nullable<Int4>,
+        weighting -> Text,
+        simple_num -> Int4,
+        simple_den -> Int4,
+        simple_base -> Text,
+        qualified_num -> Int4,
+        qualified_den -> Int4,
+        qualified_base -> Text,
+        request_share_num -> Int4,
+        request_share_den -> Int4,
+        extraordinary_matters -> Array<Text>,
+        qualified_matters -> Array<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
     }
 }
 
@@ -719,6 +751,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        rules_version_id -> Uuid,
     }
 }
 
@@ -856,6 +889,7 @@ diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(seats -> bodies (body_id));
 diesel::joinable!(seats -> members (member_id));
 diesel::joinable!(meetings -> bodies (body_id));
+diesel::joinable!(body_rule_versions -> bodies (body_id));
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(roll_entries -> meetings (meeting_id));
 diesel::joinable!(resolutions -> agenda_items (item_id));
@@ -991,4 +1025,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     meeting_requests,
     approved_accounts,
+    body_rule_versions,
 );

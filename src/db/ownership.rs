@@ -83,6 +83,7 @@ pub const OWNERS: &[(&str, &[&str])] = &[
             "certificates",
             "meeting_requests",
             "approved_accounts",
+            "body_rule_versions",
         ],
     ),
     ("events", &["events"]),

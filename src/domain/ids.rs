@@ -129,6 +129,8 @@ id_type! {
     DocumentId;
     /// A governing body (the General Assembly, a board, a committee).
     BodyId;
+    /// A version of a body's rules (with the statutes it comes from).
+    RulesVersionId;
     /// A seat on a board or committee.
     SeatId;
     /// A meeting of a body.

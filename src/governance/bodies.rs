@@ -6,14 +6,14 @@
 //! represented.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, Weighting},
-    repo, scope,
+    model::{BodyChanges, BodyKind, BodyRow, MajorityBase, Matter, RulesVersionRow, Weighting},
+    repo, rule_versions, scope,
 };
 use crate::{
     AppState, audit,
@@ -85,6 +85,10 @@ pub struct BodyRules {
     /// The matters only an extraordinary meeting may resolve (by default `statutes` and
     /// `dissolution`): an item on them is refused at an ordinary one.
     pub extraordinary_matters: Vec<Matter>,
+    /// The matters that need the qualified majority (by default the law's: `statutes`,
+    /// `dissolution`, `asset_disposal`, `board_remuneration`): an item on them is never put
+    /// to the simple one.
+    pub qualified_matters: Vec<Matter>,
 }
 
 /// A governing body.
@@ -114,42 +118,54 @@ fn share(num: Option<i32>, den: Option<i32>) -> Option<Share> {
     })
 }
 
+/// The rules' columns, the same on a body (its current rules) and on each version.
+macro_rules! rules_of {
+    ($r:expr) => {
+        BodyRules {
+            notice_days: $r.notice_days,
+            quorum_first: share($r.quorum_first_num, $r.quorum_first_den),
+            quorum_second: share($r.quorum_second_num, $r.quorum_second_den),
+            minutes_between_calls: $r.minutes_between_calls,
+            proxies_allowed: $r.proxies_allowed,
+            max_proxies_per_holder: $r.max_proxies_per_holder,
+            weighting: $r.weighting,
+            simple_majority: MajorityRule {
+                num: $r.simple_num,
+                den: $r.simple_den,
+                base: $r.simple_base,
+            },
+            qualified_majority: MajorityRule {
+                num: $r.qualified_num,
+                den: $r.qualified_den,
+                base: $r.qualified_base,
+            },
+            members_request_share: Share {
+                num: $r.request_share_num,
+                den: $r.request_share_den,
+            },
+            extraordinary_matters: $r.extraordinary(),
+            qualified_matters: $r.qualified(),
+        }
+    };
+}
+
 impl From<BodyRow> for Body {
     fn from(r: BodyRow) -> Self {
-        let extraordinary_matters = r.extraordinary();
         Self {
+            rules: rules_of!(r),
             id: r.id,
             kind: r.kind,
             name: r.name,
             statutes_reference: r.statutes_reference,
-            rules: BodyRules {
-                notice_days: r.notice_days,
-                quorum_first: share(r.quorum_first_num, r.quorum_first_den),
-                quorum_second: share(r.quorum_second_num, r.quorum_second_den),
-                minutes_between_calls: r.minutes_between_calls,
-                proxies_allowed: r.proxies_allowed,
-                max_proxies_per_holder: r.max_proxies_per_holder,
-                weighting: r.weighting,
-                simple_majority: MajorityRule {
-                    num: r.simple_num,
-                    den: r.simple_den,
-                    base: r.simple_base,
-                },
-                qualified_majority: MajorityRule {
-                    num: r.qualified_num,
-                    den: r.qualified_den,
-                    base: r.qualified_base,
-                },
-                members_request_share: Share {
-                    num: r.request_share_num,
-                    den: r.request_share_den,
-                },
-                extraordinary_matters,
-            },
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
+}
+
+/// The rules of a version, as a body states its own.
+pub(super) fn rules_of_version(r: &RulesVersionRow) -> BodyRules {
+    rules_of!(r)
 }
 
 impl CsvRow for BodyRow {
@@ -201,6 +217,9 @@ pub struct RulesInput {
     /// The matters only an extraordinary meeting may resolve (each once; at most 5).
     #[schema(max_items = 5)]
     pub extraordinary_matters: Option<Vec<Matter>>,
+    /// The matters that need the qualified majority (each once; at most 5).
+    #[schema(max_items = 5)]
+    pub qualified_matters: Option<Vec<Matter>>,
 }
 
 /// A new body (staff, admins).
@@ -218,6 +237,9 @@ pub struct NewBody {
     /// Rules; the law's defaults where left out.
     #[serde(default)]
     pub rules: RulesInput,
+    /// The day the statutes took effect (version 1 of the rules); default today.
+    #[schema(example = "2023-06-15")]
+    pub rules_effective_from: Option<NaiveDate>,
 }
 
 /// Changes to a body. Needs `If-Match`.
@@ -231,8 +253,14 @@ pub struct BodyPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, nullable, max_length = 500)]
     pub statutes_reference: Option<Option<String>>,
-    /// Rules to change.
+    /// Rules to change. A change of the rules or of the statutes reference writes a new
+    /// version of the rules; meetings convened before keep theirs.
     pub rules: Option<RulesInput>,
+    /// The day the new version takes effect (not before the previous version's: 422
+    /// `effective_before_previous`); default today. Read only when the change writes a
+    /// version.
+    #[schema(example = "2026-01-01")]
+    pub rules_effective_from: Option<NaiveDate>,
 }
 
 fn check_share(errors: &mut FieldErrors, field: &str, num: i32, den: i32) {
@@ -273,18 +301,18 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
     if let Some(q) = r.members_request_share {
         check_share(errors, "rules.members_request_share", q.num, q.den);
     }
-    let matters = r.extraordinary_matters.map(|list| {
-        let unique: std::collections::BTreeSet<String> =
-            list.iter().map(ToString::to_string).collect();
-        if unique.len() != list.len() || list.len() > 5 {
-            errors.add(
-                "rules.extraordinary_matters",
-                "invalid",
-                "each matter once, at most 5",
-            );
-        }
-        unique.into_iter().collect::<Vec<_>>()
-    });
+    let mut matter_list = |field: &str, list: Option<Vec<Matter>>| {
+        list.map(|list| {
+            let unique: std::collections::BTreeSet<String> =
+                list.iter().map(ToString::to_string).collect();
+            if unique.len() != list.len() || list.len() > 5 {
+                errors.add(field, "invalid", "each matter once, at most 5");
+            }
+            unique.into_iter().collect::<Vec<_>>()
+        })
+    };
+    let matters = matter_list("rules.extraordinary_matters", r.extraordinary_matters);
+    let qualified_matters = matter_list("rules.qualified_matters", r.qualified_matters);
     for (field, m) in [
         ("rules.simple_majority", r.simple_majority),
         ("rules.qualified_majority", r.qualified_majority),
@@ -312,6 +340,7 @@ fn rule_changes(errors: &mut FieldErrors, r: RulesInput) -> BodyChanges {
         request_share_num: r.members_request_share.map(|q| q.num),
         request_share_den: r.members_request_share.map(|q| q.den),
         extraordinary_matters: matters,
+        qualified_matters,
         ..BodyChanges::default()
     }
 }
@@ -400,13 +429,16 @@ pub async fn get_body(
     Ok(etag::respond(&req, row.version, &Body::from(row)))
 }
 
-/// Changes a body and its rules (staff, admins). Needs `If-Match`. Meetings convened
-/// before keep the roll they froze; the new rules apply from the next constitution and vote.
+/// Changes a body and its rules (staff, admins). Needs `If-Match`. A change of the rules
+/// or of the statutes reference writes a new version of the rules (see
+/// `rule-versions`); meetings convened before keep their roll and the version they were
+/// convened under, for their quorum, proxies and majorities.
 #[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Body id"),
     ("If-Match" = String, Header, description = "ETag from a GET")),
     request_body = BodyPatch, responses(
     (status = 200, description = "Changed.", body = Body),
-    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid rules; `effective_before_previous`.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/api/v1/bodies/{id}")]
 pub async fn update_body(
     req: HttpRequest,
@@ -453,6 +485,7 @@ pub async fn create(
         text::optional(input.statutes_reference.as_deref(), 500),
     );
     let c = rule_changes(&mut errors, input.rules);
+    let effective_from = rule_versions::effective_from(&mut errors, input.rules_effective_from);
     let (name, statutes_reference) = errors.finish_with(name.zip(statutes))?;
     let now = Utc::now();
     let row = BodyRow {
@@ -487,9 +520,21 @@ pub async fn create(
                 .map(|m| m.to_string())
                 .to_vec()
         }),
+        qualified_matters: c.qualified_matters.unwrap_or_else(|| {
+            [
+                Matter::Statutes,
+                Matter::Dissolution,
+                Matter::AssetDisposal,
+                Matter::BoardRemuneration,
+            ]
+            .map(|m| m.to_string())
+            .to_vec()
+        }),
     };
     conn.transaction(async |conn| {
         let row = repo::insert_body(conn, &row).await.map_err(body_unique)?;
+        let version = RulesVersionRow::of(&row, 1, effective_from, caller.user_id(), now);
+        repo::insert_rules_version(conn, &version).await?;
         let after = Body::from(row.clone());
         audit::created(conn, caller, "body", row.id.into(), &after).await?;
         Ok(row)
@@ -517,6 +562,7 @@ pub async fn update(
             .flatten()
     });
     let mut changes = rule_changes(&mut errors, patch.rules.unwrap_or_default());
+    let effective_from = rule_versions::effective_from(&mut errors, patch.rules_effective_from);
     errors.finish()?;
     changes.name = name;
     changes.statutes_reference = statutes;
@@ -527,6 +573,7 @@ pub async fn update(
         let row = repo::update_body(conn, id, &changes)
             .await
             .map_err(body_unique)?;
+        rule_versions::new_rules_version(conn, caller, &row, effective_from).await?;
         let (before, after) = (Body::from(current), Body::from(row.clone()));
         audit::updated(conn, caller, "body", id.into(), &before, &after).await?;
         Ok(row)

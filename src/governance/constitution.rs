@@ -87,12 +87,13 @@ pub async fn constitute(
                 format!("The meeting is {} already.", meeting.status),
             ));
         }
-        let body = repo::find_body(conn, meeting.body_id, false).await?;
+        // The rules the meeting was convened under, not the body's current ones.
+        let frozen = repo::find_rules_version(conn, meeting.rules_version_id).await?;
         let roll = repo::roll(conn, id).await?;
         let presence = rules::presence(&seats(&roll));
         let quorum = match call {
-            MeetingCall::First => body.quorum_first(),
-            MeetingCall::Second => body.quorum_second(),
+            MeetingCall::First => frozen.quorum_first(),
+            MeetingCall::Second => frozen.quorum_second(),
         };
         let required = rules::required(presence.roll_count, quorum);
         let status = match (rules::quorate(&presence, quorum), call) {

@@ -18,7 +18,8 @@ use super::{
     meetings::{Meeting, MeetingDetail, detail},
     model::{
         AgendaItemRow, BodyKind, BodyRow, ConvenedBy, Effect, ItemKind, MajorityKind, Matter,
-        MeetingKind, MeetingRequestRow, MeetingRow, MeetingStatus, RollEntryRow, Weighting,
+        MeetingKind, MeetingRequestRow, MeetingRow, MeetingStatus, RollEntryRow, RulesVersionRow,
+        Weighting,
     },
     repo,
     rules::Fraction,
@@ -51,7 +52,9 @@ pub struct NewItem {
     pub kind: ItemKind,
     /// What adopting it does (default `none`); anything else needs `target_id`.
     pub effect: Option<Effect>,
-    /// The body's majority it needs (default `simple`).
+    /// The body's majority it needs (default: the one the body's rules give its
+    /// `matter`, `qualified` for the matters they list as needing it, else `simple`); a
+    /// simple majority for such a matter is refused (`majority_below_rule`).
     pub majority: Option<MajorityKind>,
     /// What it is about (default `general`); a matter the body's rules reserve to
     /// extraordinary meetings is refused at an ordinary one.
@@ -172,7 +175,7 @@ fn check_agenda(errors: &mut FieldErrors, agenda: &[NewItem]) -> Vec<(String, Ne
                 NewItemChecked {
                     kind: item.kind,
                     effect,
-                    majority: item.majority.unwrap_or(MajorityKind::Simple),
+                    majority: item.majority,
                     matter: item.matter.unwrap_or(Matter::General),
                     target_id: item.target_id,
                     fiscal_year: item.fiscal_year,
@@ -187,7 +190,7 @@ fn check_agenda(errors: &mut FieldErrors, agenda: &[NewItem]) -> Vec<(String, Ne
 struct NewItemChecked {
     kind: ItemKind,
     effect: Effect,
-    majority: MajorityKind,
+    majority: Option<MajorityKind>,
     matter: Matter,
     target_id: Option<Uuid>,
     fiscal_year: Option<i32>,
@@ -247,6 +250,7 @@ impl Effect {
 async fn frozen_roll(
     conn: &mut AsyncPgConnection,
     body: &BodyRow,
+    rules: &RulesVersionRow,
     meeting: MeetingId,
     now: DateTime<Utc>,
 ) -> Result<Vec<RollEntryRow>, ApiError> {
@@ -256,7 +260,7 @@ async fn frozen_roll(
         member_id,
         member_name,
         person_name,
-        weight: match body.weighting {
+        weight: match rules.weighting {
             Weighting::OneMemberOneVote => 1,
             Weighting::ByCategory => weight,
         },
@@ -327,6 +331,7 @@ fn check_request(errors: &mut FieldErrors, input: &NewMeeting) {
 /// now, at least the body's share of it (422 `request_too_small` says how many).
 fn requesters(
     body: &BodyRow,
+    rules: &RulesVersionRow,
     roll: &[RollEntryRow],
     meeting: MeetingId,
     asked: Option<&[MemberId]>,
@@ -351,7 +356,7 @@ fn requesters(
         }
     }
     errors.finish()?;
-    let share: Fraction = body.request_share();
+    let share: Fraction = rules.request_share();
     let needed = share
         .ceil_of(i64::try_from(roll.len()).unwrap_or(i64::MAX))
         .max(1);
@@ -410,8 +415,10 @@ pub async fn convene(
         else {
             return Err(FieldErrors::one("body_id", "unknown", "no such body"));
         };
+        // The body's current rules: the version this meeting is convened under, for good.
+        let rules = repo::latest_rules(conn, body.id).await?;
         let now = Utc::now();
-        let earliest = now + Duration::days(i64::from(body.notice_days));
+        let earliest = now + Duration::days(i64::from(rules.notice_days));
         if input.first_call_at < earliest {
             return Err(FieldErrors::one(
                 "first_call_at",
@@ -419,28 +426,37 @@ pub async fn convene(
                 format!(
                     "{} needs {} days of notice: the earliest valid first call is {}",
                     body.name,
-                    body.notice_days,
+                    rules.notice_days,
                     earliest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
             ));
         }
-        if input.kind == MeetingKind::Ordinary {
-            let reserved = body.extraordinary();
-            let mut errors = FieldErrors::default();
-            for (i, (_, item)) in agenda.iter().enumerate() {
-                if reserved.contains(&item.matter) {
-                    errors.add(
-                        &format!("agenda[{i}].matter"),
-                        "needs_extraordinary_meeting",
-                        format!(
-                            "{}: only an extraordinary meeting resolves on {}",
-                            body.name, item.matter
-                        ),
-                    );
-                }
+        let mut errors = FieldErrors::default();
+        let reserved = rules.extraordinary();
+        for (i, (_, item)) in agenda.iter().enumerate() {
+            let needed = rules.required_majority(item.matter);
+            if needed == MajorityKind::Qualified && item.majority == Some(MajorityKind::Simple) {
+                errors.add(
+                    &format!("agenda[{i}].majority"),
+                    "majority_below_rule",
+                    format!(
+                        "{}: a resolution on {} needs the qualified majority (rules version {})",
+                        body.name, item.matter, rules.number
+                    ),
+                );
             }
-            errors.finish()?;
+            if input.kind == MeetingKind::Ordinary && reserved.contains(&item.matter) {
+                errors.add(
+                    &format!("agenda[{i}].matter"),
+                    "needs_extraordinary_meeting",
+                    format!(
+                        "{}: only an extraordinary meeting resolves on {}",
+                        body.name, item.matter
+                    ),
+                );
+            }
         }
+        errors.finish()?;
         let id = MeetingId::new();
         let mut items = Vec::with_capacity(agenda.len());
         for (i, (title, item)) in agenda.into_iter().enumerate() {
@@ -456,7 +472,9 @@ pub async fn convene(
                 title,
                 kind: item.kind,
                 effect: item.effect,
-                majority: item.majority,
+                majority: item
+                    .majority
+                    .unwrap_or_else(|| rules.required_majority(item.matter)),
                 target_id: item.target_id,
                 tabled_etag: tabled,
                 created_at: now,
@@ -464,7 +482,7 @@ pub async fn convene(
                 fiscal_year: item.fiscal_year,
             });
         }
-        let roll = frozen_roll(conn, &body, id, now).await?;
+        let roll = frozen_roll(conn, &body, &rules, id, now).await?;
         let meeting = MeetingRow {
             id,
             body_id: body.id,
@@ -473,7 +491,7 @@ pub async fn convene(
             reason,
             first_call_at: input.first_call_at,
             second_call_at: Some(input.second_call_at.unwrap_or_else(|| {
-                input.first_call_at + Duration::minutes(i64::from(body.minutes_between_calls))
+                input.first_call_at + Duration::minutes(i64::from(rules.minutes_between_calls))
             })),
             place,
             online_url,
@@ -488,8 +506,9 @@ pub async fn convene(
             version: 1,
             created_at: now,
             updated_at: now,
+            rules_version_id: rules.id,
         };
-        let requests = requesters(&body, &roll, id, input.requested_by.as_deref())?;
+        let requests = requesters(&body, &rules, &roll, id, input.requested_by.as_deref())?;
         let row = repo::insert_meeting(conn, &meeting, &items, &roll).await?;
         repo::insert_requests(conn, &requests).await?;
         audit::created(

@@ -23,7 +23,7 @@ use super::{
 use crate::{
     AppState,
     auth::Caller,
-    domain::{AgendaItemId, BodyId, MeetingId, MemberId},
+    domain::{AgendaItemId, BodyId, MeetingId, MemberId, RulesVersionId},
     error::ApiError,
     http::{
         csv::CsvRow,
@@ -76,6 +76,9 @@ pub struct Meeting {
     pub convened_at: DateTime<Utc>,
     /// The quorum.
     pub quorum: Quorum,
+    /// The version of the body's rules the meeting was convened under: its quorum,
+    /// proxies, majorities and reserved matters, whatever the body's rules become later.
+    pub rules_version_id: RulesVersionId,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -103,6 +106,7 @@ impl From<MeetingRow> for Meeting {
                 required_count: r.required_count,
                 constituted_at: r.constituted_at,
             },
+            rules_version_id: r.rules_version_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -172,6 +176,9 @@ pub struct MeetingDetail {
     pub agenda: Vec<AgendaItem>,
     /// The members whose request convened it (`convened_by` `members_request`), by name.
     pub requested_by: Vec<Requester>,
+    /// The rules it applies: the version of the body's rules in force when it was
+    /// convened, with the statutes they come from.
+    pub rules: super::rule_versions::RulesVersion,
 }
 
 /// A member whose request convened a meeting.
@@ -342,6 +349,7 @@ pub async fn detail(
     row: MeetingRow,
 ) -> Result<MeetingDetail, ApiError> {
     let items = repo::agenda(conn, row.id).await?;
+    let rules = repo::find_rules_version(conn, row.rules_version_id).await?;
     let ids: Vec<AgendaItemId> = items.iter().map(|i| i.id).collect();
     let rows = repo::resolutions_of(conn, &ids).await?;
     let resolution_ids: Vec<_> = rows.iter().map(|r| r.id).collect();
@@ -394,5 +402,6 @@ pub async fn detail(
         meeting: Meeting::from(row),
         agenda,
         requested_by,
+        rules: rules.into(),
     })
 }

@@ -1,5 +1,5 @@
-//! The minutes of a meeting (libro de actas): generated from the data (the body, place and
-//! time, the members whose request convened it, attendance with proxies, the quorum, the
+//! The minutes of a meeting (libro de actas): generated from the data (the body, the
+//! version of its rules and the statutes the meeting applied, place and time, the members whose request convened it, attendance with proxies, the quorum, the
 //! agenda, the resolutions with their tallies and dissents) plus the secretary's summary of
 //! the debate. A draft changes; approving it
 //! freezes the content with its SHA-256, and a trigger refuses any later change.
@@ -153,8 +153,9 @@ async fn view(conn: &mut AsyncPgConnection, row: MinutesRow) -> Result<Minutes, 
     })
 }
 
-/// The minutes' content from the meeting's data.
-async fn generate(
+/// The minutes' content from the meeting's data (the seed writes historical minutes with
+/// it too).
+pub async fn generate(
     conn: &mut AsyncPgConnection,
     id: MeetingId,
     summary: &str,
@@ -164,8 +165,12 @@ async fn generate(
     let roll = repo::roll(conn, id).await?;
     let detail = meetings::detail(conn, meeting).await?;
     let attendance: Vec<RollEntry> = roll.into_iter().map(RollEntry::from).collect();
+    // The statutes and rules the meeting applied (the version it was convened under), not
+    // the body's current ones.
     Ok(serde_json::json!({
-        "body": {"id": body.id, "name": body.name, "statutes_reference": body.statutes_reference},
+        "body": {"id": body.id, "name": body.name,
+            "statutes_reference": detail.rules.statutes_reference},
+        "rules": detail.rules,
         "meeting": detail.meeting,
         "attendance": attendance,
         "agenda": detail.agenda,

@@ -20,6 +20,7 @@ pub mod model;
 pub mod repo;
 pub mod resolutions;
 pub mod roll;
+pub mod rule_versions;
 pub mod rules;
 pub mod scope;
 pub mod seats;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(bodies::create_body)
         .service(bodies::get_body)
         .service(bodies::update_body)
+        .service(rule_versions::list_rule_versions)
         .service(seats::list_seats)
         .service(seats::create_seat)
         .service(seats::get_seat)

@@ -1,4 +1,7 @@
 //! Rows of the governance tables and their enums. The rules are in [`super::rules`].
+//!
+//! Past 600 lines because every governance table's row struct and every enum of its
+//! columns live here, one home for the thirteen tables' shapes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -7,10 +10,10 @@ use uuid::Uuid;
 use super::rules::{Fraction, Majority};
 use crate::{
     domain::{AgendaItemId, BodyId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId},
-    domain::{CertificateId, DissentId},
+    domain::{CertificateId, DissentId, RulesVersionId},
     schema::{
-        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
-        meetings, minutes, resolutions, roll_entries, seats, votes,
+        agenda_items, approved_accounts, bodies, body_rule_versions, certificates, dissents,
+        meeting_requests, meetings, minutes, resolutions, roll_entries, seats, votes,
     },
 };
 
@@ -234,13 +237,138 @@ pub struct BodyRow {
     pub request_share_num: i32,
     pub request_share_den: i32,
     pub extraordinary_matters: Vec<String>,
+    pub qualified_matters: Vec<String>,
 }
 
 fn fraction(num: Option<i32>, den: Option<i32>) -> Option<Fraction> {
     Fraction::new(i64::from(num?), i64::from(den?))
 }
 
+/// The matters of a list of names (names the database does not know are skipped).
+fn matters(names: &[String]) -> Vec<Matter> {
+    names.iter().filter_map(|m| m.parse().ok()).collect()
+}
+
 impl BodyRow {
+    /// The quorum at first call (`None`: any number).
+    pub fn quorum_first(&self) -> Option<Fraction> {
+        fraction(self.quorum_first_num, self.quorum_first_den)
+    }
+
+    /// The matters only an extraordinary meeting may resolve.
+    pub fn extraordinary(&self) -> Vec<Matter> {
+        matters(&self.extraordinary_matters)
+    }
+
+    /// The matters that need the qualified majority.
+    pub fn qualified(&self) -> Vec<Matter> {
+        matters(&self.qualified_matters)
+    }
+}
+
+/// A version of a body's rules, with the statutes it comes from: never changed (a trigger
+/// refuses it). A meeting applies the version it was convened under.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = body_rule_versions, check_for_backend(diesel::pg::Pg))]
+#[expect(
+    missing_docs,
+    reason = "columns: see the migration `body_rule_versions` and the DTOs"
+)]
+pub struct RulesVersionRow {
+    pub id: RulesVersionId,
+    pub body_id: BodyId,
+    pub number: i32,
+    pub statutes_reference: Option<String>,
+    pub effective_from: NaiveDate,
+    pub notice_days: i32,
+    pub quorum_first_num: Option<i32>,
+    pub quorum_first_den: Option<i32>,
+    pub quorum_second_num: Option<i32>,
+    pub quorum_second_den: Option<i32>,
+    pub minutes_between_calls: i32,
+    pub proxies_allowed: bool,
+    pub max_proxies_per_holder: Option<i32>,
+    pub weighting: Weighting,
+    pub simple_num: i32,
+    pub simple_den: i32,
+    pub simple_base: MajorityBase,
+    pub qualified_num: i32,
+    pub qualified_den: i32,
+    pub qualified_base: MajorityBase,
+    pub request_share_num: i32,
+    pub request_share_den: i32,
+    pub extraordinary_matters: Vec<String>,
+    pub qualified_matters: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+}
+
+impl RulesVersionRow {
+    /// Version `number` of `body`'s rules as they stand on the body row.
+    pub fn of(
+        body: &BodyRow,
+        number: i32,
+        effective_from: NaiveDate,
+        created_by: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: RulesVersionId::new(),
+            body_id: body.id,
+            number,
+            statutes_reference: body.statutes_reference.clone(),
+            effective_from,
+            notice_days: body.notice_days,
+            quorum_first_num: body.quorum_first_num,
+            quorum_first_den: body.quorum_first_den,
+            quorum_second_num: body.quorum_second_num,
+            quorum_second_den: body.quorum_second_den,
+            minutes_between_calls: body.minutes_between_calls,
+            proxies_allowed: body.proxies_allowed,
+            max_proxies_per_holder: body.max_proxies_per_holder,
+            weighting: body.weighting,
+            simple_num: body.simple_num,
+            simple_den: body.simple_den,
+            simple_base: body.simple_base,
+            qualified_num: body.qualified_num,
+            qualified_den: body.qualified_den,
+            qualified_base: body.qualified_base,
+            request_share_num: body.request_share_num,
+            request_share_den: body.request_share_den,
+            extraordinary_matters: body.extraordinary_matters.clone(),
+            qualified_matters: body.qualified_matters.clone(),
+            created_at: now,
+            created_by,
+        }
+    }
+
+    /// Whether `other` states the same rules and statutes (its number, date and author
+    /// aside): a change of the body that leaves them so writes no new version.
+    pub fn same_rules(&self, other: &Self) -> bool {
+        let key = |v: &Self| {
+            (
+                (
+                    v.statutes_reference.clone(),
+                    v.notice_days,
+                    (v.quorum_first_num, v.quorum_first_den),
+                    (v.quorum_second_num, v.quorum_second_den),
+                    v.minutes_between_calls,
+                    v.proxies_allowed,
+                    v.max_proxies_per_holder,
+                    v.weighting,
+                ),
+                (
+                    (v.simple_num, v.simple_den, v.simple_base),
+                    (v.qualified_num, v.qualified_den, v.qualified_base),
+                    (v.request_share_num, v.request_share_den),
+                    matters(&v.extraordinary_matters),
+                    matters(&v.qualified_matters),
+                ),
+            )
+        };
+        key(self) == key(other)
+    }
+
     /// The quorum at first call (`None`: any number).
     pub fn quorum_first(&self) -> Option<Fraction> {
         fraction(self.quorum_first_num, self.quorum_first_den)
@@ -259,10 +387,21 @@ impl BodyRow {
 
     /// The matters only an extraordinary meeting may resolve.
     pub fn extraordinary(&self) -> Vec<Matter> {
-        self.extraordinary_matters
-            .iter()
-            .filter_map(|m| m.parse().ok())
-            .collect()
+        matters(&self.extraordinary_matters)
+    }
+
+    /// The matters that need the qualified majority.
+    pub fn qualified(&self) -> Vec<Matter> {
+        matters(&self.qualified_matters)
+    }
+
+    /// The majority an item on `matter` needs at least.
+    pub fn required_majority(&self, matter: Matter) -> MajorityKind {
+        if self.qualified().contains(&matter) {
+            MajorityKind::Qualified
+        } else {
+            MajorityKind::Simple
+        }
     }
 
     /// The majority an item of `kind` needs.
@@ -310,6 +449,7 @@ pub struct BodyChanges {
     pub request_share_num: Option<i32>,
     pub request_share_den: Option<i32>,
     pub extraordinary_matters: Option<Vec<String>>,
+    pub qualified_matters: Option<Vec<String>>,
 }
 
 /// A seat.
@@ -360,6 +500,7 @@ pub struct MeetingRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub rules_version_id: RulesVersionId,
 }
 
 /// An agenda item.

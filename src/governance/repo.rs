@@ -1,4 +1,5 @@
-//! Queries of governance: every query on its tables (bodies, seats, meetings, agenda items,
+//! Queries of governance: every query on its tables (bodies and the versions of their
+//! rules, seats, meetings, agenda items,
 //! roll entries, resolutions, votes, minutes, dissents, certificates, meeting requests), and
 //! nothing else (members, plans and budgets are read through their repos).
 //!
@@ -12,15 +13,16 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::model::{
     AgendaItemRow, ApprovedAccountsRow, Attendance, BodyChanges, BodyKind, BodyRow, CertificateRow,
     DissentRow, MeetingRequestRow, MeetingRow, MeetingStatus, MinutesRow, MinutesStatus, Position,
-    ResolutionRow, RollEntryRow, SeatRow, VoteRow,
+    ResolutionRow, RollEntryRow, RulesVersionRow, SeatRow, VoteRow,
 };
 use crate::{
     domain::{
-        AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId, SeatId,
+        AgendaItemId, BodyId, CertificateId, MeetingId, MemberId, ResolutionId, RollEntryId,
+        RulesVersionId, SeatId,
     },
     schema::{
-        agenda_items, approved_accounts, bodies, certificates, dissents, meeting_requests,
-        meetings, minutes, resolutions, roll_entries, seats, votes,
+        agenda_items, approved_accounts, bodies, body_rule_versions, certificates, dissents,
+        meeting_requests, meetings, minutes, resolutions, roll_entries, seats, votes,
     },
 };
 
@@ -88,6 +90,63 @@ pub async fn update_body(
         .set((changes, bodies::version.eq(bodies::version + 1)))
         .returning(BodyRow::as_returning())
         .get_result(conn)
+        .await
+}
+
+/// Inserts a version of a body's rules.
+pub async fn insert_rules_version(
+    conn: &mut AsyncPgConnection,
+    row: &RulesVersionRow,
+) -> QueryResult<RulesVersionRow> {
+    diesel::insert_into(body_rule_versions::table)
+        .values(row)
+        .returning(RulesVersionRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A body's latest version of its rules: its current rules.
+pub async fn latest_rules(
+    conn: &mut AsyncPgConnection,
+    body: BodyId,
+) -> QueryResult<RulesVersionRow> {
+    body_rule_versions::table
+        .filter(body_rule_versions::body_id.eq(body))
+        .order(body_rule_versions::number.desc())
+        .select(RulesVersionRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// One version of rules.
+pub async fn find_rules_version(
+    conn: &mut AsyncPgConnection,
+    id: RulesVersionId,
+) -> QueryResult<RulesVersionRow> {
+    body_rule_versions::table
+        .find(id)
+        .select(RulesVersionRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// A body's versions of its rules, latest first, before the number `before`.
+pub async fn list_rules_versions(
+    conn: &mut AsyncPgConnection,
+    body: BodyId,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<RulesVersionRow>> {
+    let mut q = body_rule_versions::table
+        .filter(body_rule_versions::body_id.eq(body))
+        .select(RulesVersionRow::as_select())
+        .into_boxed();
+    if let Some(n) = before {
+        q = q.filter(body_rule_versions::number.lt(n));
+    }
+    q.order(body_rule_versions::number.desc())
+        .limit(limit)
+        .load(conn)
         .await
 }
 
@@ -501,6 +560,15 @@ pub async fn save_draft(
         .returning(MinutesRow::as_returning())
         .get_result(conn)
         .await
+}
+
+/// Inserts minutes as they stand (the seed's historical, approved minutes).
+pub async fn insert_minutes(conn: &mut AsyncPgConnection, row: &MinutesRow) -> QueryResult<()> {
+    diesel::insert_into(minutes::table)
+        .values(row)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Approves minutes: their content and its SHA-256 are frozen.

@@ -259,6 +259,8 @@ pub async fn resolve(
             ));
         }
         let body = repo::find_body(conn, meeting.body_id, false).await?;
+        // The majorities of the rules the meeting was convened under.
+        let frozen = repo::find_rules_version(conn, meeting.rules_version_id).await?;
         let roll = repo::roll(conn, id).await?;
         let presence = rules::presence(&seats(&roll));
         let mut errors = FieldErrors::default();
@@ -278,7 +280,7 @@ pub async fn resolve(
         tally
             .check(presence.present_weight)
             .map_err(|msg| FieldErrors::one("totals", "votes_exceed_present", msg))?;
-        let majority = body.majority(item.majority);
+        let majority = frozen.majority(item.majority);
         let adopted = majority.adopts(&tally, presence.present_weight, presence.roll_weight);
         let now = Utc::now();
         let resolution_id = ResolutionId::new();

@@ -288,6 +288,8 @@ pub async fn record(
             ));
         }
         let body = repo::find_body(conn, meeting.body_id, false).await?;
+        // Proxies as the rules the meeting was convened under allow them.
+        let frozen = repo::find_rules_version(conn, meeting.rules_version_id).await?;
         let mut roll = repo::roll(conn, id).await?;
         let index: HashMap<RollEntryId, usize> =
             roll.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
@@ -310,7 +312,7 @@ pub async fn record(
                         "not on this meeting's roll",
                     );
                 }
-                if !body.proxies_allowed {
+                if !frozen.proxies_allowed {
                     errors.add(
                         &format!("entries[{i}].attendance"),
                         "proxies_not_allowed",
@@ -325,7 +327,7 @@ pub async fn record(
             changed.push(at);
         }
         errors.finish()?;
-        let max = body.max_proxies_per_holder.map(i64::from);
+        let max = frozen.max_proxies_per_holder.map(i64::from);
         let over = rules::over_proxy_cap(&seats(&roll), max);
         if !over.is_empty() {
             let names: Vec<String> = over

@@ -1,6 +1,9 @@
 //! The demo's governing bodies and the assemblies behind its approvals: the General
-//! Assembly and the Board (a university holds the secretary's seat), the ordinary Assembly
-//! of 12 March 2024 that approved the Strategic Plan 2024–2027 (its third resolution) and
+//! Assembly and the Board (a university holds the secretary's seat), each with version 1 of
+//! its rules (the 2023 statutes), the ordinary Assembly of 12 March 2024 that approved the
+//! Strategic Plan 2024–2027 (its third resolution) and admitted the four members of the
+//! register who joined in 2024 (their status history points to the resolutions), with its
+//! minutes approved at its close and a certificate of the plan's approval issued after, and
 //! the extraordinary one of 12 December 2024 that approved the 2025 budget (its second),
 //! each with its roll, attendance with proxies, quorum at first call and tallies. The plan
 //! and the budget then point to the resolution that approved them.
@@ -17,19 +20,22 @@ use super::stable_id;
 use crate::{
     domain::{
         AgendaItemId, BodyId, BudgetId, CertificateId, DissentId, MeetingId, MemberId, PlanId,
-        ResolutionId, RollEntryId, SeatId,
+        ResolutionId, RollEntryId, RulesVersionId, SeatId, StatusChangeId, calendar,
     },
     governance::{
         certificates::Certified,
+        minutes,
         model::{
             AgendaItemRow, Attendance, BodyKind, BodyRow, ConvenedBy, DissentKind, DissentRow,
             Effect, ItemKind, MajorityBase, MajorityKind, Matter, MeetingKind, MeetingRow,
-            MeetingStatus, Position, ResolutionRow, RollEntryRow, SeatRow, Weighting,
+            MeetingStatus, MinutesRow, MinutesStatus, Position, ResolutionRow, RollEntryRow,
+            RulesVersionRow, SeatRow, Weighting,
         },
         repo,
         rules::{self, Majority, Tally},
     },
     http::etag::tag,
+    members::model::{MemberStatus, StatusChangeRow},
 };
 
 fn body(id: BodyId, kind: BodyKind, name: &str, now: DateTime<Utc>) -> BodyRow {
@@ -59,7 +65,29 @@ fn body(id: BodyId, kind: BodyKind, name: &str, now: DateTime<Utc>) -> BodyRow {
         request_share_num: 1,
         request_share_den: 10,
         extraordinary_matters: vec!["statutes".to_owned(), "dissolution".to_owned()],
+        qualified_matters: [
+            Matter::Statutes,
+            Matter::Dissolution,
+            Matter::AssetDisposal,
+            Matter::BoardRemuneration,
+        ]
+        .map(|m| m.to_string())
+        .to_vec(),
     }
+}
+
+/// Inserts a body with version 1 of its rules (the statutes of 2023, in force since they
+/// were registered on 15 June 2023).
+async fn insert_body(
+    conn: &mut AsyncPgConnection,
+    row: &BodyRow,
+) -> anyhow::Result<(BodyRow, RulesVersionRow)> {
+    let body = repo::insert_body(conn, row).await?;
+    let effective = NaiveDate::from_ymd_opt(2023, 6, 15).unwrap_or(NaiveDate::MIN);
+    let mut version = RulesVersionRow::of(&body, 1, effective, None, body.created_at);
+    version.id = RulesVersionId(stable_id("rules", &body.id.to_string()));
+    let version = repo::insert_rules_version(conn, &version).await?;
+    Ok((body, version))
 }
 
 /// One agenda item of a held meeting: title, effect and target (with its ETag today).
@@ -71,12 +99,23 @@ type Item = (&'static str, Effect, Option<(Uuid, i64)>);
 async fn held(
     conn: &mut AsyncPgConnection,
     body: &BodyRow,
+    rules: &RulesVersionRow,
     kind: MeetingKind,
     at: DateTime<Utc>,
     items: &[Item],
 ) -> anyhow::Result<Vec<Option<ResolutionId>>> {
     let id = MeetingId(stable_id("meeting", &at.to_rfc3339()));
-    let voters = crate::members::repo::entitled_voters(conn).await?;
+    // The members an item admits were applicants that day: not on the roll.
+    let admitted: Vec<MemberId> = items
+        .iter()
+        .filter(|(_, e, _)| *e == Effect::AdmitMember)
+        .filter_map(|(_, _, t)| t.map(|t| MemberId(t.0)))
+        .collect();
+    let voters: Vec<_> = crate::members::repo::entitled_voters(conn)
+        .await?
+        .into_iter()
+        .filter(|(m, _, _)| !admitted.contains(m))
+        .collect();
     let present = voters.len() * 2 / 3;
     let holder = RollEntryId(stable_id("roll", &format!("{id}:0")));
     let roll: Vec<RollEntryRow> = voters
@@ -134,12 +173,13 @@ async fn held(
         represented_count: Some(count(presence.represented_count)),
         required_count: Some(count(rules::required(
             presence.roll_count,
-            body.quorum_first(),
+            rules.quorum_first(),
         ))),
         constituted_at: Some(at),
         version: 1,
         created_at: convened,
         updated_at: at,
+        rules_version_id: rules.id,
     };
     let agenda: Vec<AgendaItemRow> = items
         .iter()
@@ -231,13 +271,13 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let now = Utc::now();
-    let assembly = repo::insert_body(
+    let (assembly, rules) = insert_body(
         conn,
         &body(assembly_id, BodyKind::Assembly, "Asamblea General", now),
     )
     .await?;
     let board_id = BodyId(stable_id("body", "Junta Directiva"));
-    repo::insert_body(
+    insert_body(
         conn,
         &body(board_id, BodyKind::Board, "Junta Directiva", now),
     )
@@ -291,7 +331,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let plan = crate::plans::repo::find_plan(conn, plan_id, false)
         .await
         .ok();
-    let items: [Item; 3] = [
+    let mut items: Vec<Item> = vec![
         ("Lectura y aprobación del acta anterior", Effect::None, None),
         ("Informe de la presidencia", Effect::None, None),
         (
@@ -300,10 +340,53 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             plan.as_ref().map(|p| (p.id.uuid(), p.version)),
         ),
     ];
+    // The members of the register who joined in 2024, admitted by this Assembly.
+    let mut admissions = Vec::new();
+    for (legal, title) in ADMISSIONS {
+        let member = MemberId(stable_id("member", legal));
+        if let Ok(m) = crate::members::repo::find(conn, member).await {
+            items.push((
+                title,
+                Effect::AdmitMember,
+                Some((m.row.id.uuid(), m.tag_version())),
+            ));
+            admissions.push((items.len() - 1, m.row.id));
+        }
+    }
     let ordinary = madrid(2024, 3, 12, 17);
-    let resolutions = held(conn, &assembly, MeetingKind::Ordinary, ordinary, &items).await?;
+    let resolutions = held(
+        conn,
+        &assembly,
+        &rules,
+        MeetingKind::Ordinary,
+        ordinary,
+        &items,
+    )
+    .await?;
     if let (Some(p), Some(Some(r))) = (&plan, resolutions.get(2)) {
         crate::plans::repo::set_approving_resolution(conn, p.id, *r).await?;
+    }
+    for (at, member) in admissions {
+        if let Some(Some(r)) = resolutions.get(at) {
+            admitted(conn, member, *r, ordinary).await?;
+        }
+    }
+    let ordinary_meeting = MeetingId(stable_id("meeting", &ordinary.to_rfc3339()));
+    approved_minutes(conn, ordinary_meeting, ordinary).await?;
+    if let (Some(_), Some(Some(r))) = (&plan, resolutions.get(2)) {
+        // Certified after the minutes were approved: not pending.
+        certify(
+            conn,
+            &assembly,
+            *r,
+            &officers,
+            CertifiedOn {
+                on: madrid(2024, 3, 20, 10),
+                minutes_approved_on: Some(calendar::date_of(ordinary)),
+                purpose: "su presentación ante la Comunidad de Madrid con el Plan Estratégico",
+            },
+        )
+        .await?;
     }
     let budget_id = BudgetId(stable_id("budget", "Presupuesto 2025"));
     let budget = crate::budgets::repo::find_budget(conn, budget_id, false)
@@ -325,6 +408,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let resolutions = held(
         conn,
         &assembly,
+        &rules,
         MeetingKind::Extraordinary,
         extraordinary,
         &items,
@@ -355,7 +439,6 @@ async fn records(
     )
     .await?;
     let resolution = repo::find_resolution(conn, resolution).await?;
-    let item = repo::find_item_by_id(conn, resolution.item_id).await?;
     let roll = repo::roll(conn, meeting.id).await?;
     if let Some(entry) = roll.iter().rev().find(|r| r.attendance.attends()) {
         let dissent = DissentRow {
@@ -371,6 +454,38 @@ async fn records(
         };
         repo::insert_dissents(conn, &[dissent]).await?;
     }
+    certify(
+        conn,
+        body,
+        resolution.id,
+        officers,
+        CertifiedOn {
+            on: next_day,
+            minutes_approved_on: None,
+            purpose: "su presentación ante la Agencia Estatal de Investigación",
+        },
+    )
+    .await
+}
+
+/// When and why a certificate was issued, and whether the minutes were approved by then.
+struct CertifiedOn {
+    on: DateTime<Utc>,
+    minutes_approved_on: Option<NaiveDate>,
+    purpose: &'static str,
+}
+
+/// A certificate of `resolution` issued by the secretary with the president's approval.
+async fn certify(
+    conn: &mut AsyncPgConnection,
+    body: &BodyRow,
+    resolution: ResolutionId,
+    officers: &[SeatRow],
+    issued: CertifiedOn,
+) -> anyhow::Result<()> {
+    let resolution = repo::find_resolution(conn, resolution).await?;
+    let item = repo::find_item_by_id(conn, resolution.item_id).await?;
+    let meeting = repo::find_meeting(conn, item.meeting_id, false).await?;
     let officer = |p: Position| officers.iter().find(|s| s.position == p);
     if let (Some(secretary), Some(president)) =
         (officer(Position::Secretary), officer(Position::President))
@@ -382,15 +497,92 @@ async fn records(
             resolution: &resolution,
             secretary,
             president,
-            minutes_approved_on: None,
-            purpose: Some("su presentación ante la Agencia Estatal de Investigación"),
-            on: crate::domain::calendar::date_of(next_day),
+            minutes_approved_on: issued.minutes_approved_on,
+            purpose: Some(issued.purpose),
+            on: calendar::date_of(issued.on),
         }
         .row(None)
         .map_err(|e| anyhow::anyhow!("certificate: {}", e.code()))?;
         row.id = CertificateId(stable_id("certificate", &resolution.id.to_string()));
-        row.created_at = next_day;
+        row.created_at = issued.on;
         repo::insert_certificate(conn, &row).await?;
     }
+    Ok(())
+}
+
+/// The members of the register who joined in 2024, admitted by the ordinary Assembly of
+/// 12 March 2024 (their applications, informed by the Board).
+const ADMISSIONS: [(&str, &str); 4] = [
+    (
+        "Jóvenes Creadores Audiovisuales",
+        "Admisión de Jóvenes Creadores Audiovisuales",
+    ),
+    (
+        "Fotografía de Rodaje Vallehermoso, S.L.",
+        "Admisión de Fotografía de Rodaje Vallehermoso, S.L.",
+    ),
+    (
+        "Transmedia Pozuelo, S.L.",
+        "Admisión de Transmedia Pozuelo, S.L.",
+    ),
+    (
+        "Academia de Efectos Especiales de Madrid, S.L.",
+        "Admisión de Academia de Efectos Especiales de Madrid, S.L.",
+    ),
+];
+
+/// The member's status history records its admission by `resolution`.
+async fn admitted(
+    conn: &mut AsyncPgConnection,
+    member: MemberId,
+    resolution: ResolutionId,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let row = StatusChangeRow {
+        id: StatusChangeId(stable_id("status-change", &resolution.to_string())),
+        member_id: member,
+        from_status: MemberStatus::Applicant,
+        to_status: MemberStatus::Active,
+        reason: "Admitida por acuerdo de la Asamblea General de 12 de marzo de 2024".to_owned(),
+        effective_on: calendar::date_of(at),
+        actor_id: None,
+        request_id: None,
+        created_at: at,
+        resolution_id: Some(resolution),
+    };
+    crate::members::repo::insert_status_change(conn, &row).await?;
+    Ok(())
+}
+
+/// The meeting's minutes, read and approved at its close: generated from its data and
+/// frozen with their SHA-256, as the application approves them.
+async fn approved_minutes(
+    conn: &mut AsyncPgConnection,
+    meeting: MeetingId,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let summary = "La presidenta presentó el informe de actividades de 2023. La secretaria \
+                   expuso el Plan Estratégico 2024–2027; se debatió el peso de la formación \
+                   y de la internacionalización. Se leyeron las solicitudes de admisión, \
+                   informadas favorablemente por la Junta Directiva. El acta se leyó y \
+                   aprobó al término de la sesión.";
+    let content = minutes::generate(conn, meeting, summary)
+        .await
+        .map_err(|e| anyhow::anyhow!("minutes: {}", e.code()))?;
+    let text = serde_json::to_string(&content)?;
+    let closed = at + chrono::Duration::hours(2);
+    let row = MinutesRow {
+        meeting_id: meeting,
+        status: MinutesStatus::Approved,
+        debate_summary: summary.to_owned(),
+        content_sha256: Some(minutes::sha256_hex(&text)),
+        content: Some(text),
+        approved_at: Some(closed),
+        approved_by: None,
+        version: 1,
+        created_at: closed,
+        updated_at: closed,
+    };
+    repo::insert_minutes(conn, &row).await?;
     Ok(())
 }

@@ -105,6 +105,55 @@ async fn the_demo_register_loads_once_with_valid_data() {
         certificates.items[0]["secretary"]["person_name"],
         "Dra. Begoña Muñoz Ayala"
     );
+    // The ordinary Assembly that approved the plan admitted the four members who joined
+    // in 2024; its minutes were approved at its close, and the plan's approval was
+    // certified after them.
+    let ordinary = meetings.items[1]["id"].as_str().unwrap();
+    let meeting: serde_json::Value = app.get_ok(t, &format!("/api/v1/meetings/{ordinary}")).await;
+    assert_eq!(meeting["rules"]["number"], 1, "{meeting}");
+    let admissions: Vec<&serde_json::Value> = meeting["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["effect"] == "admit_member")
+        .collect();
+    assert_eq!(admissions.len(), 4, "{meeting}");
+    let admitted = admissions[0]["target_id"].as_str().unwrap();
+    assert!(
+        admissions
+            .iter()
+            .all(|i| i["resolution"]["adopted"] == true)
+    );
+    let roll = app
+        .get_csv(t, &format!("/api/v1/meetings/{ordinary}/roll"))
+        .await;
+    assert!(!roll.contains(admitted), "an applicant is on no roll");
+    let history: crate::support::Page<serde_json::Value> = app
+        .get_ok(t, &format!("/api/v1/members/{admitted}/status-changes"))
+        .await;
+    assert_eq!(
+        history.items[0]["resolution_id"], admissions[0]["resolution"]["id"],
+        "{history:?}"
+    );
+    let minutes: serde_json::Value = app
+        .get_ok(t, &format!("/api/v1/meetings/{ordinary}/minutes"))
+        .await;
+    assert_eq!(minutes["status"], "approved");
+    assert_eq!(minutes["content_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        minutes["content"]["body"]["statutes_reference"],
+        "Estatutos de la agrupación (2023), arts. 10–22"
+    );
+    let plan_resolution = plans.items[0]["approved_by_resolution_id"]
+        .as_str()
+        .unwrap();
+    let certificates: crate::support::Page<serde_json::Value> = app
+        .get_ok(
+            t,
+            &format!("/api/v1/resolutions/{plan_resolution}/certificates"),
+        )
+        .await;
+    assert_eq!(certificates.items[0]["minutes_pending"], false);
 }
 
 #[tokio::test]

@@ -533,8 +533,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes a body and its rules (staff, admins). Needs `If-Match`. Meetings convened
-         *     before keep the roll they froze; the new rules apply from the next constitution and vote.
+         * Changes a body and its rules (staff, admins). Needs `If-Match`. A change of the rules
+         *     or of the statutes reference writes a new version of the rules (see
+         *     `rule-versions`); meetings convened before keep their roll and the version they were
+         *     convened under, for their quorum, proxies and majorities.
          */
         patch: operations["update_body"];
         trace?: never;
@@ -553,6 +555,23 @@ export interface paths {
          *     belongs to.
          */
         get: operations["list_body_meetings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bodies/{id}/rule-versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A body's versions of its rules, latest first (CSV too). Whoever sees the body sees them. */
+        get: operations["list_rule_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2833,6 +2852,14 @@ export interface components {
             /** @description Statutes reference; `null` clears. */
             statutes_reference?: string | null;
             rules?: null | components["schemas"]["RulesInput"];
+            /**
+             * Format: date
+             * @description The day the new version takes effect (not before the previous version's: 422
+             *     `effective_before_previous`); default today. Read only when the change writes a
+             *     version.
+             * @example 2026-01-01
+             */
+            rules_effective_from?: string | null;
         };
         /** @description A body's rules (from its statutes). */
         BodyRules: {
@@ -2871,6 +2898,12 @@ export interface components {
              *     `dissolution`): an item on them is refused at an ordinary one.
              */
             extraordinary_matters: components["schemas"]["Matter"][];
+            /**
+             * @description The matters that need the qualified majority (by default the law's: `statutes`,
+             *     `dissolution`, `asset_disposal`, `board_remuneration`): an item on them is never put
+             *     to the simple one.
+             */
+            qualified_matters: components["schemas"]["Matter"][];
         };
         /** @description A budget version: one fiscal year's income and expense lines. */
         Budget: {
@@ -4500,6 +4533,11 @@ export interface components {
             /** @description The quorum. */
             quorum: components["schemas"]["Quorum"];
             /**
+             * @description The version of the body's rules the meeting was convened under: its quorum,
+             *     proxies, majorities and reserved matters, whatever the body's rules become later.
+             */
+            rules_version_id: components["schemas"]["RulesVersionId"];
+            /**
              * Format: date-time
              * @description Creation.
              */
@@ -4521,6 +4559,11 @@ export interface components {
             agenda: components["schemas"]["AgendaItem"][];
             /** @description The members whose request convened it (`convened_by` `members_request`), by name. */
             requested_by: components["schemas"]["Requester"][];
+            /**
+             * @description The rules it applies: the version of the body's rules in force when it was
+             *     convened, with the statutes they come from.
+             */
+            rules: components["schemas"]["RulesVersion"];
         };
         /**
          * @description Ordinary or extraordinary.
@@ -4899,6 +4942,12 @@ export interface components {
             statutes_reference?: string | null;
             /** @description Rules; the law's defaults where left out. */
             rules?: components["schemas"]["RulesInput"];
+            /**
+             * Format: date
+             * @description The day the statutes took effect (version 1 of the rules); default today.
+             * @example 2023-06-15
+             */
+            rules_effective_from?: string | null;
         };
         /** @description A new budget (a draft; staff and admins). */
         NewBudget: {
@@ -6665,6 +6714,11 @@ export interface components {
                 /** @description The quorum. */
                 quorum: components["schemas"]["Quorum"];
                 /**
+                 * @description The version of the body's rules the meeting was convened under: its quorum,
+                 *     proxies, majorities and reserved matters, whatever the body's rules become later.
+                 */
+                rules_version_id: components["schemas"]["RulesVersionId"];
+                /**
                  * Format: date-time
                  * @description Creation.
                  */
@@ -6945,6 +6999,45 @@ export interface components {
                  * @description Last change.
                  */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
+        Page_RulesVersion: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id. */
+                id: components["schemas"]["RulesVersionId"];
+                /**
+                 * Format: uuid
+                 * @description The body.
+                 */
+                body_id: string;
+                /**
+                 * Format: int32
+                 * @description Its number, from 1 (the body's rules when it was created).
+                 */
+                number: number;
+                /** @description The statutes the rules come from. */
+                statutes_reference?: string | null;
+                /**
+                 * Format: date
+                 * @description The day the statutes (or this change of them) took effect.
+                 */
+                effective_from: string;
+                /** @description The rules. */
+                rules: components["schemas"]["BodyRules"];
+                /**
+                 * Format: date-time
+                 * @description When the version was written.
+                 */
+                created_at: string;
+                /**
+                 * Format: uuid
+                 * @description The user who wrote it (none for versions the migration or the seed wrote).
+                 */
+                created_by?: string | null;
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -7764,7 +7857,48 @@ export interface components {
             members_request_share?: null | components["schemas"]["Share"];
             /** @description The matters only an extraordinary meeting may resolve (each once; at most 5). */
             extraordinary_matters?: components["schemas"]["Matter"][] | null;
+            /** @description The matters that need the qualified majority (each once; at most 5). */
+            qualified_matters?: components["schemas"]["Matter"][] | null;
         };
+        /**
+         * @description A version of a body's rules, with the statutes it comes from. Versions are never
+         *     changed; a meeting applies the version it was convened under.
+         */
+        RulesVersion: {
+            /** @description Id. */
+            id: components["schemas"]["RulesVersionId"];
+            /**
+             * Format: uuid
+             * @description The body.
+             */
+            body_id: string;
+            /**
+             * Format: int32
+             * @description Its number, from 1 (the body's rules when it was created).
+             */
+            number: number;
+            /** @description The statutes the rules come from. */
+            statutes_reference?: string | null;
+            /**
+             * Format: date
+             * @description The day the statutes (or this change of them) took effect.
+             */
+            effective_from: string;
+            /** @description The rules. */
+            rules: components["schemas"]["BodyRules"];
+            /**
+             * Format: date-time
+             * @description When the version was written.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The user who wrote it (none for versions the migration or the seed wrote).
+             */
+            created_by?: string | null;
+        };
+        /** Format: uuid */
+        RulesVersionId: string;
         /** @description A seat on a board or committee. */
         Seat: {
             /**
@@ -16216,7 +16350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            /** @description Invalid rules; `effective_before_previous`. */
             422: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -16336,6 +16470,159 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Meeting"];
                     "text/csv": string;
                     "text/calendar": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rule_versions: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Body id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the body's versions of its rules, latest first (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RulesVersion"];
+                    "text/csv": string;
                 };
             };
             /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */

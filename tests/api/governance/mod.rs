@@ -7,6 +7,7 @@ mod enactment;
 mod meetings;
 mod minutes;
 mod records;
+mod rule_versions;
 mod votes;
 
 use serde_json::{Value, json};

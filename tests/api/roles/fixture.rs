@@ -379,7 +379,9 @@ impl Fixture<'_> {
                 json!({"statutes_reference": "Estatutos de 2024", "rules": {"notice_days": 15}}),
             ),
             "GET /api/v1/bodies/{id}/seats" => (at(g("board")), empty),
-            "GET /api/v1/bodies/{id}/meetings" => (at(g("assembly")), empty),
+            "GET /api/v1/bodies/{id}/meetings" | "GET /api/v1/bodies/{id}/rule-versions" => {
+                (at(g("assembly")), empty)
+            }
             "GET /api/v1/bodies/{id}/seats/{seat_id}"
             | "PATCH /api/v1/bodies/{id}/seats/{seat_id}" => (
                 at(g("board")).replace("{seat_id}", &g("seat").to_string()),

@@ -118,6 +118,8 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("POST /api/v1/bodies", Some(W201)),
         ("GET /api/v1/bodies/{id}", Some(GOV_PUBLIC)),
         ("PATCH /api/v1/bodies/{id}", Some(W200)),
+        // The versions of the Assembly's rules: whoever sees the body.
+        ("GET /api/v1/bodies/{id}/rule-versions", Some(GOV_PUBLIC)),
         ("GET /api/v1/bodies/{id}/seats", Some(GOV_ONE)),
         ("POST /api/v1/bodies/{id}/seats", Some(W201)),
         ("GET /api/v1/bodies/{id}/seats/{seat_id}", Some(GOV_ONE)),

@@ -35,6 +35,7 @@ fn main() {
         "ResolutionId",
         "DissentId",
         "CertificateId",
+        "RulesVersionId",
         "EventId",
         "WebhookEndpointId",
         "WebhookDeliveryId",

@@ -4533,10 +4533,11 @@ export interface components {
             /** @description The quorum. */
             quorum: components["schemas"]["Quorum"];
             /**
+             * Format: uuid
              * @description The version of the body's rules the meeting was convened under: its quorum,
              *     proxies, majorities and reserved matters, whatever the body's rules become later.
              */
-            rules_version_id: components["schemas"]["RulesVersionId"];
+            rules_version_id: string;
             /**
              * Format: date-time
              * @description Creation.
@@ -6714,10 +6715,11 @@ export interface components {
                 /** @description The quorum. */
                 quorum: components["schemas"]["Quorum"];
                 /**
+                 * Format: uuid
                  * @description The version of the body's rules the meeting was convened under: its quorum,
                  *     proxies, majorities and reserved matters, whatever the body's rules become later.
                  */
-                rules_version_id: components["schemas"]["RulesVersionId"];
+                rules_version_id: string;
                 /**
                  * Format: date-time
                  * @description Creation.
@@ -7007,8 +7009,11 @@ export interface components {
         Page_RulesVersion: {
             /** @description The items of this page. */
             items: {
-                /** @description Id. */
-                id: components["schemas"]["RulesVersionId"];
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
                 /**
                  * Format: uuid
                  * @description The body.
@@ -7865,8 +7870,11 @@ export interface components {
          *     changed; a meeting applies the version it was convened under.
          */
         RulesVersion: {
-            /** @description Id. */
-            id: components["schemas"]["RulesVersionId"];
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
             /**
              * Format: uuid
              * @description The body.
@@ -7897,8 +7905,6 @@ export interface components {
              */
             created_by?: string | null;
         };
-        /** Format: uuid */
-        RulesVersionId: string;
         /** @description A seat on a board or committee. */
         Seat: {
             /**

@@ -40,7 +40,7 @@ const COMMON: &str = include_str!("pdf/common.typ");
 /// Emoji and symbols, which typst's own fonts lack (see `pdf/fonts/README.md`).
 const SYMBOLA: &[u8] = include_bytes!("pdf/fonts/Symbola.ttf");
 
-/// A PDF file, as the OpenAPI document describes it (binary).
+/// A PDF document (binary): the printable form of a resource, A4, in Spanish.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct PdfFile(pub Vec<u8>);

@@ -217,7 +217,7 @@ pub async fn get_certificate(
         let file = super::pdf::certificate(&mut conn, &certificate).await?;
         return Ok(pdf::respond("certificado.pdf", file));
     }
-    Ok(etag::respond(&req, 1, &certificate))
+    Ok(pdf::vary(etag::respond(&req, 1, &certificate)))
 }
 
 /// The seat holding `position` on `on`: the body's, else a board's.

@@ -95,7 +95,7 @@ pub async fn get_minutes(
         let file = super::pdf::minutes(&mut conn, &minutes).await?;
         return Ok(pdf::respond("acta.pdf", file));
     }
-    Ok(etag::respond(&req, version, &minutes))
+    Ok(pdf::vary(etag::respond(&req, version, &minutes)))
 }
 
 /// Writes the draft minutes' summary of the debate (staff, admins), once the meeting was

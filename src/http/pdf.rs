@@ -146,13 +146,18 @@ pub async fn render<T: Serialize>(
         data_sha256: sha256_hex(&data),
     };
     let meta = serde_json::to_string(&meta).map_err(ApiError::internal)?;
-    let _slot = SLOTS
+    let slot = SLOTS
         .acquire()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("PDF slots closed: {e}")))?;
-    tokio::task::spawn_blocking(move || render_now(template, &meta, &data))
-        .await
-        .map_err(ApiError::internal)?
+    // The render holds its slot until it ends, even when the request is dropped meanwhile
+    // (the client left, the time limit): the bound is on the work, not on the requests.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        render_now(template, &meta, &data)
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 /// Renders now, on this thread (CPU-bound: call from the blocking pool).
@@ -173,6 +178,14 @@ pub fn render_now(template: &Template, meta: &str, data: &str) -> Result<Vec<u8>
         .map_err(|e| failed(e.to_string()))?;
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
         .map_err(|e| failed(format!("{e:?}")))
+}
+
+/// Adds `Vary: Accept` to the JSON answer of a route that also answers PDF, so that caches
+/// keep the two apart.
+pub fn vary(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    res
 }
 
 /// 200 with the PDF, shown inline under `filename`. `Vary: Accept`, as the same URL also

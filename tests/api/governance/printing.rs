@@ -191,6 +191,7 @@ async fn other_accept_headers_keep_the_json_answer_and_visibility_comes_first() 
             "{accept}"
         );
         assert!(res.headers().contains_key("etag"), "{accept}");
+        assert_eq!(res.headers()["vary"], "Accept", "{accept}");
     }
     // A representative does not see draft minutes, in any format.
     let rep = a.app.representative(&a.admin, a.members[0]).await;

@@ -33,6 +33,7 @@ use crate::{
         json::Json,
         listing::{self, List},
         pagination::{Page, PageQuery},
+        pdf,
     },
 };
 
@@ -192,9 +193,13 @@ pub async fn create_certificate(
 }
 
 /// One certificate.
+///
+/// JSON, or the printable certificate (Spanish, A4) with `Accept: application/pdf`, marked
+/// "pendiente de aprobación del acta" when issued before the minutes were approved.
 #[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Resolution id"),
     ("certificate_id" = Uuid, Path, description = "Certificate id")), responses(
-    (status = 200, description = "The certificate.", body = Certificate),
+    (status = 200, description = "The certificate (or its PDF).",
+        content((Certificate = "application/json"), (crate::http::pdf::PdfFile = "application/pdf"))),
     (status = 304, description = "Not modified.")))]
 #[get("/api/v1/resolutions/{id}/certificates/{certificate_id}")]
 pub async fn get_certificate(
@@ -207,7 +212,12 @@ pub async fn get_certificate(
     let mut conn = state.conn().await?;
     context(&mut conn, &caller, id).await?;
     let row = repo::find_certificate(&mut conn, id, certificate).await?;
-    Ok(etag::respond(&req, 1, &Certificate::from(row)))
+    let certificate = Certificate::from(row);
+    if pdf::wanted(&req) {
+        let file = super::pdf::certificate(&mut conn, &certificate).await?;
+        return Ok(pdf::respond("certificado.pdf", file));
+    }
+    Ok(pdf::vary(etag::respond(&req, 1, &certificate)))
 }
 
 /// The seat holding `position` on `on`: the body's, else a board's.

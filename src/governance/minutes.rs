@@ -29,6 +29,7 @@ use crate::{
     http::{
         etag::{self, IfMatch, Precondition},
         json::Json,
+        pdf,
     },
 };
 
@@ -64,8 +65,13 @@ pub struct MinutesDraft {
 }
 
 /// A meeting's minutes.
+///
+/// JSON, or the printable minutes (Spanish, A4) with `Accept: application/pdf`: attendance,
+/// quorum, agenda, the summary of the debate, resolutions with their tallies and dissents,
+/// and the SHA-256 of the frozen content once approved.
 #[utoipa::path(tag = "governance", params(("id" = Uuid, Path, description = "Meeting id")), responses(
-    (status = 200, description = "The minutes.", body = Minutes),
+    (status = 200, description = "The minutes (or their PDF).",
+        content((Minutes = "application/json"), (crate::http::pdf::PdfFile = "application/pdf"))),
     (status = 304, description = "Not modified.")))]
 #[get("/api/v1/meetings/{id}/minutes")]
 pub async fn get_minutes(
@@ -85,7 +91,11 @@ pub async fn get_minutes(
     }
     let version = row.version;
     let minutes = view(&mut conn, row).await?;
-    Ok(etag::respond(&req, version, &minutes))
+    if pdf::wanted(&req) {
+        let file = super::pdf::minutes(&mut conn, &minutes).await?;
+        return Ok(pdf::respond("acta.pdf", file));
+    }
+    Ok(pdf::vary(etag::respond(&req, version, &minutes)))
 }
 
 /// Writes the draft minutes' summary of the debate (staff, admins), once the meeting was

@@ -17,6 +17,7 @@ pub mod ical;
 pub mod meetings;
 pub mod minutes;
 pub mod model;
+pub mod pdf;
 pub mod repo;
 pub mod resolutions;
 pub mod roll;

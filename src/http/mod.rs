@@ -13,6 +13,7 @@ pub mod listing;
 pub mod metrics;
 pub mod pagination;
 pub mod patch;
+pub mod pdf;
 pub mod rate_limit;
 pub mod request_id;
 pub mod routes;

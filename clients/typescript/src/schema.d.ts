@@ -1214,7 +1214,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A meeting's minutes. */
+        /**
+         * A meeting's minutes.
+         * @description JSON, or the printable minutes (Spanish, A4) with `Accept: application/pdf`: attendance,
+         *     quorum, agenda, the summary of the debate, resolutions with their tallies and dissents,
+         *     and the SHA-256 of the frozen content once approved.
+         */
         get: operations["get_minutes"];
         /**
          * Writes the draft minutes' summary of the debate (staff, admins), once the meeting was
@@ -1778,7 +1783,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One certificate. */
+        /**
+         * One certificate.
+         * @description JSON, or the printable certificate (Spanish, A4) with `Accept: application/pdf`, marked
+         *     "pendiente de aprobación del acta" when issued before the minutes were approved.
+         */
         get: operations["get_certificate"];
         put?: never;
         post?: never;
@@ -7340,6 +7349,11 @@ export interface components {
             /** @description The new password (12–1024 characters). */
             new_password: string;
         };
+        /**
+         * Format: binary
+         * @description A PDF document (binary): the printable form of a resource, A4, in Spanish.
+         */
+        PdfFile: string;
         /** @description An accepted grant whose income is not in the budget yet. */
         PendingIncome: {
             /**
@@ -26144,7 +26158,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The minutes. */
+            /** @description The minutes (or their PDF). */
             200: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -26157,6 +26171,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Minutes"];
+                    "application/pdf": components["schemas"]["PdfFile"];
                 };
             };
             /** @description Not modified. */
@@ -34157,7 +34172,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The certificate. */
+            /** @description The certificate (or its PDF). */
             200: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -34170,6 +34185,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Certificate"];
+                    "application/pdf": components["schemas"]["PdfFile"];
                 };
             };
             /** @description Not modified. */

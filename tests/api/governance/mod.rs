@@ -6,6 +6,7 @@ mod calendar;
 mod enactment;
 mod meetings;
 mod minutes;
+mod printing;
 mod records;
 mod rule_versions;
 mod votes;

@@ -6,7 +6,7 @@ use super::*;
 use crate::support::{assert_problem, expect_json};
 
 /// A board with a president and a secretary (the first two members).
-async fn board_with_officers(a: &Assembly) -> Uuid {
+pub(super) async fn board_with_officers(a: &Assembly) -> Uuid {
     let t = &a.admin.token;
     let board = a
         .app

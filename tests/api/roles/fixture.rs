@@ -564,6 +564,7 @@ impl Fixture<'_> {
                     .await;
                 fill(self.member, None, &s.to_string())
             }
+            "GET /api/v1/reports/transparency" => format!("{template}?year=2025"),
             _ => fill(self.member, Some(self.contact), &other),
         };
         let body = match key {

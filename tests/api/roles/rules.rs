@@ -114,6 +114,10 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             "GET /api/v1/reports/aei-register",
             Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
         ),
+        (
+            "GET /api/v1/reports/transparency",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
         ("GET /api/v1/bodies", Some(GOV_LIST)),
         ("POST /api/v1/bodies", Some(W201)),
         ("GET /api/v1/bodies/{id}", Some(GOV_PUBLIC)),

@@ -248,8 +248,9 @@ pub fn criteria(aid: Cents, income: Option<Cents>) -> Vec<ObligationCriterion> {
             CriterionStatus::Fail
         },
         detail: format!(
-            "Public aid of {aid} {} 100.000,00 €.",
-            if over { "exceeds" } else { "does not exceed" }
+            "Public aid of {aid} {} {}.",
+            if over { "exceeds" } else { "does not exceed" },
+            Cents(AID_THRESHOLD_CENTS)
         ),
         aid_cents: aid,
         threshold_cents: Cents(AID_THRESHOLD_CENTS),
@@ -262,15 +263,17 @@ pub fn criteria(aid: Cents, income: Option<Cents>) -> Vec<ObligationCriterion> {
         (_, Some(bp)) if bp >= SHARE_THRESHOLD_BP && enough => (
             CriterionStatus::Pass,
             format!(
-                "Public aid is {} of the income (40% needed) and reaches 5.000,00 €.",
-                pct(bp)
+                "Public aid is {} of the income (40% needed) and reaches {}.",
+                pct(bp),
+                Cents(SHARE_MINIMUM_CENTS)
             ),
         ),
         (_, Some(bp)) => (
             CriterionStatus::Fail,
             format!(
-                "Public aid is {} of the income (40% needed) and {aid} (5.000,00 € needed).",
-                pct(bp)
+                "Public aid is {} of the income (40% needed) and {aid} ({} needed).",
+                pct(bp),
+                Cents(SHARE_MINIMUM_CENTS)
             ),
         ),
         // No income at all: any aid would be all of it.
@@ -280,11 +283,17 @@ pub fn criteria(aid: Cents, income: Option<Cents>) -> Vec<ObligationCriterion> {
             } else {
                 CriterionStatus::Fail
             },
-            format!("No income is recorded; public aid is {aid} (5.000,00 € needed)."),
+            format!(
+                "No income is recorded; public aid is {aid} ({} needed).",
+                Cents(SHARE_MINIMUM_CENTS)
+            ),
         ),
         (None, None) if !enough => (
             CriterionStatus::Fail,
-            format!("Public aid of {aid} is under 5.000,00 €."),
+            format!(
+                "Public aid of {aid} is under {}.",
+                Cents(SHARE_MINIMUM_CENTS)
+            ),
         ),
         (None, None) => (
             CriterionStatus::Unknown,

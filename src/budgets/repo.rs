@@ -69,8 +69,7 @@ pub async fn approved_of_year(
         .optional()
 }
 
-/// The version of a fiscal year the assembly adopted and that still stands: the approved
-/// one, or the closed one once the year is closed; `None` when there is neither.
+/// The adopted version of a year that still stands: approved, or closed once the year is.
 pub async fn adopted_of_year(
     conn: &mut AsyncPgConnection,
     year: i32,

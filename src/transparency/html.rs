@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::feed::TransparencyDocument;
+use super::document::TransparencyDocument;
 use crate::domain::Cents;
 
 /// Escapes text for HTML element content and attribute values.

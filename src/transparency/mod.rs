@@ -8,6 +8,7 @@
 //! This module owns `transparency_publications` only; the feed reads every other fact
 //! through its owner's repo.
 
+pub mod document;
 pub mod feed;
 pub mod html;
 pub mod model;

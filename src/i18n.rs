@@ -245,6 +245,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("tabled_version_changed", "Lo que se llevó al orden del día cambió después de convocar la reunión."),
     ("minutes_approved", "El acta está aprobada y cerrada: ya no cambia."),
     ("minutes_missing", "La reunión no tiene borrador de acta: redáctelo primero (PUT …/minutes)."),
+    ("already_published", "Este ejercicio ya está publicado en el portal de transparencia."),
 ];
 
 /// Spanish field messages by field error `code`.

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod telemetry;
+pub mod transparency;
 pub mod users;
 pub mod webhooks;
 
@@ -109,6 +110,7 @@ pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     governance::configure(cfg);
     cluster::configure(cfg);
     reports::configure(cfg);
+    transparency::configure(cfg);
     events::configure(cfg);
     webhooks::configure(cfg);
 }

@@ -37,7 +37,8 @@ and in English otherwise; the `Content-Language` response header says which. `ty
         (name = "plans", description = "The strategic plan: versions, axes → areas → objectives → actions, indicators, progress, import/export, revisions."),
         (name = "reference", description = "Reference data: member categories and value-chain segments."),
         (name = "cluster", description = "The cluster's own record: legal identity, sector, its inscription in the AEI register, the sector's size, management staff."),
-        (name = "reports", description = "Accountability reports computed from the records, never typed twice: the AEI register readiness dossier."),
+        (name = "reports", description = "Accountability reports computed from the records, never typed twice: the AEI register readiness dossier and the transparency obligation test (Ley 19/2013 art. 3.b)."),
+        (name = "transparency", description = "Transparency (Ley 19/2013): staff publish a fiscal year; the public feed under `/public/v1/transparency` then serves, without a token, its agreements with administrations, subsidies, budget and execution, and governing bodies (JSON, CSV per section, an HTML page), cacheable with ETags. Nothing personal leaves through it."),
         (name = "audit", description = "The append-only audit log of every change."),
         (name = "events", description = "Domain events (member admitted, plan approved, application submitted …), written in the transaction of the change: a feed for pollers, the same events as the webhooks."),
         (name = "webhooks", description = "Signed webhooks (Standard Webhooks v1): endpoints, secret rotation, the delivery log, redelivery and pings. Deliveries are at least once and in order per object; receivers dedupe on `webhook-id`."),
@@ -555,7 +556,8 @@ pub fn add_common_responses(api: &mut openapi::OpenApi) {
         ),
     ];
     for (path, item) in api.paths.paths.iter_mut() {
-        let under_api = path.starts_with("/api/");
+        // The public feed is rate limited as the API is.
+        let under_api = path.starts_with("/api/") || path.starts_with("/public/");
         for op in operations_mut(item) {
             let has_body = op.request_body.is_some();
             let names_resource = path.contains('{');

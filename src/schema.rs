@@ -450,6 +450,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    transparency_publications (fiscal_year) {
+        fiscal_year -> Int4,
+        id -> Uuid,
+        note -> Nullable<Text>,
+        published_by -> Nullable<Uuid>,
+        published_at -> Timestamptz,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(member_contacts -> members (member_id));
 diesel::joinable!(member_dues -> members (member_id));
 diesel::joinable!(member_segments -> members (member_id));
@@ -1026,4 +1039,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_requests,
     approved_accounts,
     body_rule_versions,
+    transparency_publications,
 );

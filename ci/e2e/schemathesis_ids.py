@@ -121,6 +121,13 @@ revoked_client = call(
     {"name": "Sistema de pruebas (revocación)", "funder_id": ids["funders"]},
 )["id"]
 
+# The demo's published transparency year: the publication routes and the public feed
+# (`/public/v1/transparency/{year}...`) are addressed by year, not by id.
+published = call("GET", "/api/v1/transparency-publications")["items"]
+if not published:
+    sys.exit("schemathesis_ids.py: the demo data has no published transparency year")
+ids["transparency-year"] = published[0]["fiscal_year"]
+
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
           "item_id": item, "certificate_id": certificate,
@@ -129,6 +136,12 @@ second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids
 spec = call("GET", "/api-docs/openapi.json")
 for path in sorted(spec["paths"]):
     if "{" not in path:
+        continue
+    if "/transparency" in path and "{year}" in path:
+        print("[[operations]]")
+        print(f"include-path = {json.dumps(path)}")
+        print("parameters = { " + f'"path.year" = {ids["transparency-year"]}' + " }")
+        print()
         continue
     collection = path.split("/")[3]
     if collection not in ids:

@@ -69,6 +69,21 @@ pub async fn approved_of_year(
         .optional()
 }
 
+/// The adopted version of a year that still stands: approved, or closed once the year is.
+pub async fn adopted_of_year(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> QueryResult<Option<BudgetRow>> {
+    budgets::table
+        .filter(budgets::fiscal_year.eq(year))
+        .filter(budgets::status.eq_any([BudgetStatus::Approved, BudgetStatus::Closed]))
+        .select(BudgetRow::as_select())
+        .order(budgets::version_number.desc())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Budgets, newest year first, after `(fiscal_year, created_at, id)`; `public` shows only
 /// approved, superseded and closed versions.
 pub async fn list_budgets(

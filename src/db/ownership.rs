@@ -17,6 +17,7 @@ pub const OWNERS: &[(&str, &[&str])] = &[
     ("http", &["idempotency_keys"]),
     ("reference", &["member_categories", "segments"]),
     ("cluster", &["cluster_profile"]),
+    ("transparency", &["transparency_publications"]),
     (
         "members",
         &[

@@ -190,7 +190,9 @@ pub async fn rate_limit(
             "token",
             state.limits.token.check(&format!("token:{address}")),
         )
-    } else if path.starts_with("/api/") && !state.limits.general.is_off() {
+    } else if (path.starts_with("/api/") || path.starts_with("/public/"))
+        && !state.limits.general.is_off()
+    {
         // (Finding the caller costs a token verification: skip it when limits are off.)
         let key = super::caller_key(&req, &state);
         ("minute", state.limits.general.check(&key))

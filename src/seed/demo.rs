@@ -45,6 +45,8 @@ pub struct Seeded {
     pub governance: usize,
     /// The cluster's own record (1 when it was set up).
     pub cluster: usize,
+    /// Transparency years published (1 when 2025 was).
+    pub transparency: usize,
 }
 
 impl Seeded {
@@ -939,6 +941,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         out.funding = usize::from(super::demo_funding::seed(conn).await?);
         out.governance = usize::from(super::demo_governance::seed(conn).await?);
         out.cluster = usize::from(super::demo_cluster::seed(conn).await?);
+        out.transparency = usize::from(super::demo_cluster::seed_transparency(conn).await?);
         Ok(out)
     })
     .await

@@ -63,3 +63,25 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     repo::save(conn, &row).await?;
     Ok(true)
 }
+
+/// Publishes the demo's 2025 transparency year (its approved budget's year) unless it is
+/// published; whether it did. The public feed then has a year to serve.
+pub async fn seed_transparency(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
+    use crate::transparency::{model::PublicationRow, repo as publications};
+    if publications::find(conn, 2025, false).await?.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    let row = PublicationRow {
+        fiscal_year: 2025,
+        id: uuid::Uuid::now_v7(),
+        note: Some("Cuentas del ejercicio 2025 aprobadas por la Asamblea General.".into()),
+        published_by: None,
+        published_at: now,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    publications::insert(conn, &row).await?;
+    Ok(true)
+}

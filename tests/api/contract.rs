@@ -396,7 +396,7 @@ async fn csv_exports_every_matching_row_safely() {
 
 /// Rate limits count per wall-clock minute: start a limit test well inside a minute, so a
 /// window rolling over mid-test cannot make it flaky.
-async fn away_from_a_minute_boundary() {
+pub(crate) async fn away_from_a_minute_boundary() {
     let second = chrono::Utc::now().timestamp() % 60;
     if second >= 55 {
         tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;

@@ -26,5 +26,6 @@ mod seed;
 mod sign_out;
 mod signin_limits;
 mod support;
+mod transparency;
 mod users;
 mod webhooks;

@@ -223,7 +223,10 @@ fn typed_ids_are_documented_as_inline_uuids() {
         .keys()
         .filter(|name| name.ends_with("Id"))
         .collect();
-    assert!(ids.is_empty(), "add these to the aliases in build.rs: {ids:?}");
+    assert!(
+        ids.is_empty(),
+        "add these to the aliases in build.rs: {ids:?}"
+    );
 }
 
 /// Each create links to the operations on what it created, with the answer's `id` as their

@@ -17,6 +17,7 @@ async fn the_demo_register_loads_once_with_valid_data() {
     assert_eq!(first.funding, 1);
     assert_eq!(first.governance, 1);
     assert_eq!(first.cluster, 1);
+    assert_eq!(first.transparency, 1);
     let again = agrupa::seed::demo::seed(&mut conn).await.unwrap();
     assert!(again.is_empty(), "idempotent: {again:?}");
 

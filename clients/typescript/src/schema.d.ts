@@ -1754,6 +1754,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/transparency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether Ley 19/2013 art. 3.b binds the cluster to publish for a fiscal year: the public
+         *     aid of the year by funder and item, the income it is compared with (which figure, and
+         *     the fallback), each criterion with its figures (staff, admins, auditors). With
+         *     `Accept: text/csv`, one row per criterion.
+         */
+        get: operations["transparency_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resolutions/{id}/certificates": {
         parameters: {
             query?: never;
@@ -1853,6 +1875,45 @@ export interface paths {
         head?: never;
         /** Changes a segment's name, description or position (admins). */
         patch: operations["update_segment"];
+        trace?: never;
+    };
+    "/api/v1/transparency-publications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published years, newest first (staff, admins, auditors), or CSV. */
+        get: operations["list_transparency_publications"];
+        put?: never;
+        /**
+         * Publishes a fiscal year on the public transparency feed (staff, admins). Publishing does
+         *     not require the year to be obliged: a cluster may publish voluntarily.
+         */
+        post: operations["create_transparency_publication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transparency-publications/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published year (staff, admins, auditors): 404 when it is not published. */
+        get: operations["get_transparency_publication"];
+        put?: never;
+        post?: never;
+        /** Withdraws a published year from the public feed (staff, admins); `If-Match` honoured. */
+        delete: operations["delete_transparency_publication"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -2059,6 +2120,123 @@ export interface paths {
          *     this path answers 404.
          */
         get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published fiscal years, newest first (anyone, no token). */
+        get: operations["list_public_transparency_years"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything published for a fiscal year (anyone, no token): 404 unless the year is
+         *     published. With `Accept: text/html`, a plain page a cluster can link from its website.
+         */
+        get: operations["get_public_transparency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency/{year}/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreements with public administrations in force during a published year (anyone, no
+         *     token), or CSV.
+         */
+        get: operations["get_public_transparency_agreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency/{year}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The adopted budget's lines and their execution in a published year (anyone, no token),
+         *     or CSV. No lines when the year has no adopted budget.
+         */
+        get: operations["get_public_transparency_budget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency/{year}/governing-bodies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The seats of the governing bodies (boards and committees) of a published year, by
+         *     organisation and position (anyone, no token), or CSV.
+         */
+        get: operations["get_public_transparency_governing_bodies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/v1/transparency/{year}/subsidies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subsidies and aid received from public administrations in a published year (anyone, no
+         *     token), or CSV.
+         */
+        get: operations["get_public_transparency_subsidies"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2407,6 +2585,39 @@ export interface components {
             /** @description Yearly instalments (replaces the list). */
             instalments?: components["schemas"]["Instalment"][] | null;
         };
+        /** @description One piece of aid of the year. */
+        AidItem: {
+            /** @description A grant or an agreement. */
+            kind: components["schemas"]["AidKind"];
+            /**
+             * Format: uuid
+             * @description The application (grant) or the agreement.
+             */
+            id: string;
+            /** @description Its title. */
+            title: string;
+            /**
+             * Format: uuid
+             * @description The funder.
+             */
+            funder_id: string;
+            /** @description The funder's name. */
+            funder_name: string;
+            /** @description The funder's kind. */
+            funder_kind: components["schemas"]["FunderKind"];
+            /** @description Whether it counts as public aid (the funder is a public administration). */
+            public: boolean;
+            /**
+             * Format: int64
+             * @description The amount of the year, in cents.
+             */
+            amount_cents: number;
+        };
+        /**
+         * @description What an aid item is.
+         * @enum {string}
+         */
+        AidKind: "grant" | "agreement";
         /** @description Planned, committed and actual amounts, what remains, and the execution rate. */
         Amounts: {
             /**
@@ -3963,6 +4174,35 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description The aid of one funder in the year. */
+        FunderAid: {
+            /**
+             * Format: uuid
+             * @description The funder.
+             */
+            funder_id: string;
+            /** @description Its name. */
+            funder_name: string;
+            /** @description Its kind. */
+            funder_kind: components["schemas"]["FunderKind"];
+            /** @description Whether it is a public administration. */
+            public: boolean;
+            /**
+             * Format: int64
+             * @description Its grants' income of the year, in cents.
+             */
+            grants_cents: number;
+            /**
+             * Format: int64
+             * @description Its agreements' instalments of the year, in cents.
+             */
+            agreements_cents: number;
+            /**
+             * Format: int64
+             * @description Both, in cents.
+             */
+            total_cents: number;
+        };
         /**
          * @description What kind of institution a funder is.
          * @enum {string}
@@ -4013,6 +4253,29 @@ export interface components {
              * @example ok
              */
             status: string;
+        };
+        /**
+         * @description Which figure the income of the year is.
+         * @enum {string}
+         */
+        IncomeBasis: "executed" | "planned" | "none";
+        /** @description The income of the year the 40% criterion compares with. */
+        IncomeFigure: {
+            /**
+             * @description Which figure this is: `executed`, `planned` (no income received recorded yet) or
+             *     `none` (no adopted budget).
+             */
+            basis: components["schemas"]["IncomeBasis"];
+            /**
+             * Format: uuid
+             * @description The adopted budget version it comes from.
+             */
+            budget_id?: string | null;
+            /**
+             * Format: int64
+             * @description The income, in cents (`null` with basis `none`).
+             */
+            amount_cents?: number | null;
         };
         /** @description The income of one funding source. */
         IncomeSource: components["schemas"]["Amounts"] & {
@@ -5417,6 +5680,16 @@ export interface components {
             depth?: number | null;
             labels?: null | components["schemas"]["Labels"];
         };
+        /** @description Publishing a year. */
+        NewPublication: {
+            /**
+             * Format: int32
+             * @description The fiscal year (2000–2100).
+             */
+            fiscal_year: number;
+            /** @description A note shown on the public feed (1–2,000 characters). */
+            note?: string | null;
+        };
         /** @description The vote of an item: `totals` or `votes`, one of them. */
         NewResolution: {
             totals?: null | components["schemas"]["VoteTotals"];
@@ -5668,6 +5941,31 @@ export interface components {
             kind: components["schemas"]["NodeKind"];
             /** @description Title. */
             title: string;
+        };
+        /** @description One criterion of art. 3.b. */
+        ObligationCriterion: {
+            /** @description `aid_over_100k` or `aid_40_percent`. */
+            code: string;
+            /** @description Pass (met), fail (not met) or unknown (no income figure). */
+            status: components["schemas"]["CriterionStatus"];
+            /** @description Why, in words. */
+            detail: string;
+            /**
+             * Format: int64
+             * @description The public aid compared, in cents.
+             */
+            aid_cents: number;
+            /**
+             * Format: int64
+             * @description The threshold, in cents (100,000 EUR; 5,000 EUR for the share criterion).
+             */
+            threshold_cents: number;
+            /**
+             * Format: int64
+             * @description Public aid over income in basis points, rounded down (share criterion, when the
+             *     income is known and positive).
+             */
+            share_bp?: number | null;
         };
         /** @description A page of results. */
         Page_Agreement: {
@@ -6974,6 +7272,47 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of results. */
+        Page_Publication: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Names this publication in the audit trail (a new one each time the year is
+                 *     published).
+                 */
+                id: string;
+                /**
+                 * Format: int32
+                 * @description The fiscal year; its data is served at `/public/v1/transparency/{year}`.
+                 */
+                fiscal_year: number;
+                /** @description A note shown on the public feed. */
+                note?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The user who published it (`null` if that user was deleted).
+                 */
+                published_by?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it was published.
+                 */
+                published_at: string;
+                /**
+                 * Format: date-time
+                 * @description Same as `published_at`.
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change.
+                 */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results. */
         Page_RollEntry: {
             /** @description The items of this page. */
             items: {
@@ -7627,6 +7966,209 @@ export interface components {
             /** @description Children. */
             children: components["schemas"]["ProgressNode"][];
         };
+        /** @description An agreement (convenio) with a public administration in force during the year. */
+        PublicAgreement: {
+            /** @description The parties: the cluster and the administration. */
+            parties: string[];
+            /** @description The administration's kind. */
+            administration_kind: components["schemas"]["FunderKind"];
+            /** @description The object of the agreement (its title). */
+            object: string;
+            /** @description Its reference. */
+            reference?: string | null;
+            /**
+             * Format: date
+             * @description Start of its term.
+             */
+            starts_on: string;
+            /**
+             * Format: date
+             * @description End of its term.
+             */
+            ends_on: string;
+            /**
+             * Format: int64
+             * @description Its whole amount, in cents.
+             */
+            total_cents: number;
+            /**
+             * Format: int64
+             * @description What it pays in this fiscal year, in cents.
+             */
+            year_cents: number;
+            /** @description The economic obligations of the parties, as recorded. */
+            economic_obligations?: string | null;
+            /**
+             * Format: int64
+             * @description How many times it was modified since it was recorded.
+             */
+            modifications: number;
+            /**
+             * Format: date
+             * @description When it was last modified (Madrid date).
+             */
+            last_modified_on: string;
+        };
+        /** @description A governing body on the composition date. */
+        PublicBody: {
+            /** @description Its name. */
+            name: string;
+            /** @description Assembly, board or committee. */
+            kind: components["schemas"]["BodyKind"];
+            /** @description How many member organisations have a vote in it. */
+            voting_organisations: number;
+            /**
+             * @description The seats of a board or committee (empty for the Assembly, whose members are every
+             *     member entitled to vote).
+             */
+            seats: components["schemas"]["PublicSeat"][];
+        };
+        /** @description The budget of the year and its execution. */
+        PublicBudget: {
+            /** @description Its title. */
+            title: string;
+            /**
+             * Format: int32
+             * @description Its version number.
+             */
+            version_number: number;
+            /**
+             * Format: date
+             * @description When the assembly approved it.
+             */
+            approved_on?: string | null;
+            /**
+             * Format: int64
+             * @description Planned income, in cents (the sum of the income lines).
+             */
+            planned_income_cents: number;
+            /**
+             * Format: int64
+             * @description Planned expense, in cents.
+             */
+            planned_expense_cents: number;
+            /**
+             * Format: int64
+             * @description Income received, in cents.
+             */
+            actual_income_cents: number;
+            /**
+             * Format: int64
+             * @description Expense spent, in cents.
+             */
+            actual_expense_cents: number;
+            /** @description Its lines. */
+            lines: components["schemas"]["PublicBudgetLine"][];
+        };
+        /** @description A line of the adopted budget with its execution. */
+        PublicBudgetLine: {
+            /** @description The line's code. */
+            code: string;
+            /** @description `income` or `expense`. */
+            kind: components["schemas"]["LineKind"];
+            /** @description What it is. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Budgeted, in cents.
+             */
+            planned_cents: number;
+            /**
+             * Format: int64
+             * @description Committed, in cents.
+             */
+            committed_cents: number;
+            /**
+             * Format: int64
+             * @description Actually received or spent, in cents.
+             */
+            actual_cents: number;
+        };
+        /** @description The entity publishing. */
+        PublicEntity: {
+            /** @description Its legal name. */
+            legal_name: string;
+            /** @description Its tax id (a legal person's, public). */
+            tax_id: string;
+            /** @description Its website. */
+            website?: string | null;
+        };
+        /** @description A seat on a board or committee: an organisation and its position (never the person). */
+        PublicSeat: {
+            /** @description The body's name. */
+            body: string;
+            /** @description The member organisation holding the seat. */
+            organisation: string;
+            /** @description Its position. */
+            position: components["schemas"]["Position"];
+        };
+        /** @description A subsidy or aid received in the year from a public administration. */
+        PublicSubsidy: {
+            /** @description Who granted it. */
+            grantor: string;
+            /** @description The grantor's kind. */
+            grantor_kind: components["schemas"]["FunderKind"];
+            /** @description `grant` (a subsidy) or `agreement` (an agreement's instalment). */
+            instrument: string;
+            /** @description What it is for (the grant's or agreement's title). */
+            purpose: string;
+            /**
+             * Format: int64
+             * @description The amount of the year, in cents.
+             */
+            amount_cents: number;
+        };
+        /** @description A fiscal year published on the public transparency feed. */
+        Publication: {
+            /**
+             * Format: uuid
+             * @description Names this publication in the audit trail (a new one each time the year is
+             *     published).
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The fiscal year; its data is served at `/public/v1/transparency/{year}`.
+             */
+            fiscal_year: number;
+            /** @description A note shown on the public feed. */
+            note?: string | null;
+            /**
+             * Format: uuid
+             * @description The user who published it (`null` if that user was deleted).
+             */
+            published_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was published.
+             */
+            published_at: string;
+            /**
+             * Format: date-time
+             * @description Same as `published_at`.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+        };
+        /** @description A published year, as the feed lists it. */
+        PublishedYear: {
+            /**
+             * Format: int32
+             * @description The fiscal year.
+             */
+            fiscal_year: number;
+            /**
+             * Format: date-time
+             * @description When it was published.
+             */
+            published_at: string;
+            /** @description Where its data is. */
+            href: string;
+        };
         /** @description The quorum as recorded at constitution, in members present or represented. */
         Quorum: {
             /**
@@ -7977,6 +8519,153 @@ export interface components {
              */
             ends_on?: string | null;
         };
+        /**
+         * @description One section of the feed: every item, in one answer (a year's section is small; there is
+         *     no next page).
+         */
+        Section_PublicAgreement: {
+            /** @description The items. */
+            items: {
+                /** @description The parties: the cluster and the administration. */
+                parties: string[];
+                /** @description The administration's kind. */
+                administration_kind: components["schemas"]["FunderKind"];
+                /** @description The object of the agreement (its title). */
+                object: string;
+                /** @description Its reference. */
+                reference?: string | null;
+                /**
+                 * Format: date
+                 * @description Start of its term.
+                 */
+                starts_on: string;
+                /**
+                 * Format: date
+                 * @description End of its term.
+                 */
+                ends_on: string;
+                /**
+                 * Format: int64
+                 * @description Its whole amount, in cents.
+                 */
+                total_cents: number;
+                /**
+                 * Format: int64
+                 * @description What it pays in this fiscal year, in cents.
+                 */
+                year_cents: number;
+                /** @description The economic obligations of the parties, as recorded. */
+                economic_obligations?: string | null;
+                /**
+                 * Format: int64
+                 * @description How many times it was modified since it was recorded.
+                 */
+                modifications: number;
+                /**
+                 * Format: date
+                 * @description When it was last modified (Madrid date).
+                 */
+                last_modified_on: string;
+            }[];
+            /** @description Always `null`: the whole section is in one answer. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One section of the feed: every item, in one answer (a year's section is small; there is
+         *     no next page).
+         */
+        Section_PublicBudgetLine: {
+            /** @description The items. */
+            items: {
+                /** @description The line's code. */
+                code: string;
+                /** @description `income` or `expense`. */
+                kind: components["schemas"]["LineKind"];
+                /** @description What it is. */
+                description: string;
+                /**
+                 * Format: int64
+                 * @description Budgeted, in cents.
+                 */
+                planned_cents: number;
+                /**
+                 * Format: int64
+                 * @description Committed, in cents.
+                 */
+                committed_cents: number;
+                /**
+                 * Format: int64
+                 * @description Actually received or spent, in cents.
+                 */
+                actual_cents: number;
+            }[];
+            /** @description Always `null`: the whole section is in one answer. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One section of the feed: every item, in one answer (a year's section is small; there is
+         *     no next page).
+         */
+        Section_PublicSeat: {
+            /** @description The items. */
+            items: {
+                /** @description The body's name. */
+                body: string;
+                /** @description The member organisation holding the seat. */
+                organisation: string;
+                /** @description Its position. */
+                position: components["schemas"]["Position"];
+            }[];
+            /** @description Always `null`: the whole section is in one answer. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One section of the feed: every item, in one answer (a year's section is small; there is
+         *     no next page).
+         */
+        Section_PublicSubsidy: {
+            /** @description The items. */
+            items: {
+                /** @description Who granted it. */
+                grantor: string;
+                /** @description The grantor's kind. */
+                grantor_kind: components["schemas"]["FunderKind"];
+                /** @description `grant` (a subsidy) or `agreement` (an agreement's instalment). */
+                instrument: string;
+                /** @description What it is for (the grant's or agreement's title). */
+                purpose: string;
+                /**
+                 * Format: int64
+                 * @description The amount of the year, in cents.
+                 */
+                amount_cents: number;
+            }[];
+            /** @description Always `null`: the whole section is in one answer. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One section of the feed: every item, in one answer (a year's section is small; there is
+         *     no next page).
+         */
+        Section_PublishedYear: {
+            /** @description The items. */
+            items: {
+                /**
+                 * Format: int32
+                 * @description The fiscal year.
+                 */
+                fiscal_year: number;
+                /**
+                 * Format: date-time
+                 * @description When it was published.
+                 */
+                published_at: string;
+                /** @description Where its data is. */
+                href: string;
+            }[];
+            /** @description Always `null`: the whole section is in one answer. */
+            next_cursor?: string | null;
+        };
         /** @description The size of the sector the cluster claims critical mass against, with its source. */
         SectorFigures: {
             /**
@@ -8283,6 +8972,68 @@ export interface components {
              * @description Grants: the justification deadline (default: the call's).
              */
             justification_due_on?: string | null;
+        };
+        /** @description Everything published for a fiscal year. */
+        TransparencyDocument: {
+            /**
+             * Format: int32
+             * @description The fiscal year.
+             */
+            fiscal_year: number;
+            /**
+             * Format: date-time
+             * @description When it was published.
+             */
+            published_at: string;
+            /** @description The publisher's note. */
+            note?: string | null;
+            entity?: null | components["schemas"]["PublicEntity"];
+            /**
+             * Format: int64
+             * @description The aid of the year from public administrations, in cents.
+             */
+            public_aid_cents: number;
+            /** @description Agreements with public administrations in force during the year. */
+            agreements: components["schemas"]["PublicAgreement"][];
+            /** @description Subsidies and aid received in the year from public administrations. */
+            subsidies: components["schemas"]["PublicSubsidy"][];
+            budget?: null | components["schemas"]["PublicBudget"];
+            /** @description The governing bodies and their composition. */
+            governing_bodies: components["schemas"]["PublicBody"][];
+            /**
+             * Format: date
+             * @description The day the composition is given for: 31 December of the year, or today while the
+             *     year runs.
+             */
+            composition_on: string;
+        };
+        /** @description The transparency obligation test of a fiscal year. */
+        TransparencyObligation: {
+            /**
+             * Format: int32
+             * @description The fiscal year.
+             */
+            year: number;
+            /** @description Whether the cluster is bound to publish for the year (either criterion passes). */
+            obliged: boolean;
+            /**
+             * Format: int64
+             * @description The public aid of the year, in cents (the sum of the public items).
+             */
+            public_aid_cents: number;
+            /**
+             * Format: int64
+             * @description The aid from funders that are not public administrations, in cents (not counted).
+             */
+            other_funding_cents: number;
+            /** @description The income the share is computed against. */
+            income: components["schemas"]["IncomeFigure"];
+            /** @description The two criteria. */
+            criteria: components["schemas"]["ObligationCriterion"][];
+            /** @description The aid by funder, public first, by name. */
+            by_funder: components["schemas"]["FunderAid"][];
+            /** @description Every aid item of the year. */
+            items: components["schemas"]["AidItem"][];
         };
         /** @description A whole plan, nested. */
         Tree: {
@@ -33788,6 +34539,138 @@ export interface operations {
             };
         };
     };
+    transparency_report: {
+        parameters: {
+            query: {
+                /** @description The fiscal year (2000–2100). */
+                year: number;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The obligation test (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransparencyObligation"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_certificates: {
         parameters: {
             query?: {
@@ -35350,6 +36233,646 @@ export interface operations {
             };
             /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
             422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_transparency_publications: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100, default 25). */
+                limit?: number;
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of publications (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Publication"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_transparency_publication: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPublication"];
+            };
+        };
+        responses: {
+            /** @description Published. */
+            201: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_published`. */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_transparency_publication: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The publication. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_transparency_publication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a GET */
+                "If-Match"?: string | null;
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn. */
+            204: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: `If-Match` does not match the current `ETag` (changed since you read it). */
+            412: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;
@@ -37733,6 +39256,752 @@ export interface operations {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;
                     "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_public_transparency_years: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published years. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description public, max-age=300 */
+                    "Cache-Control"?: string;
+                    /** @description Tag of this answer */
+                    ETag?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Section_PublishedYear"];
+                };
+            };
+            /** @description Not modified since the tag in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_transparency: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The year's transparency document (or an HTML page). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description public, max-age=300 */
+                    "Cache-Control"?: string;
+                    /** @description Tag of this answer */
+                    ETag?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransparencyDocument"];
+                    "text/html": string;
+                };
+            };
+            /** @description Not modified since the tag in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_transparency_agreements: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreements (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Section_PublicAgreement"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_transparency_budget: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The budget lines (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Section_PublicBudgetLine"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_transparency_governing_bodies: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seats (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Section_PublicSeat"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_transparency_subsidies: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Fiscal year */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subsidies (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Section_PublicSubsidy"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not yours to see (the same answer for both). */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::super::model::ApplicationStatus;
+use super::super::model::{ApplicationStatus, FunderKind};
 use crate::{
     budgets::model::LineLineage,
     domain::{AgreementId, ApplicationId, BudgetId, BudgetLineId, Cents, FunderId},
@@ -240,4 +240,151 @@ pub async fn mark_booked(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Where a fiscal year's aid comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AidSource {
+    /// An agreement's instalment of the year.
+    Agreement(AgreementId),
+    /// A grant's income of the year.
+    Grant(ApplicationId),
+}
+
+/// One piece of aid received in a fiscal year, with its funder (public or not: the caller
+/// decides what counts).
+#[derive(Debug, Clone)]
+pub struct YearAid {
+    /// The agreement or the grant.
+    pub source: AidSource,
+    /// Its title.
+    pub title: String,
+    /// The funder.
+    pub funder_id: FunderId,
+    /// The funder's name.
+    pub funder_name: String,
+    /// The funder's kind.
+    pub funder_kind: FunderKind,
+    /// The amount of the year.
+    pub amount_cents: Cents,
+}
+
+/// The aid of a fiscal year: the income of that year of every grant that still holds its
+/// grant (renounced or withdrawn ones drop out), and every agreement instalment of that
+/// year, each with its funder; by funder name, then title.
+pub async fn aid_of_year(conn: &mut AsyncPgConnection, year: i32) -> QueryResult<Vec<YearAid>> {
+    type Row<I> = (I, String, FunderId, String, FunderKind, Cents);
+    let grants: Vec<Row<ApplicationId>> = application_income::table
+        .inner_join(applications::table.inner_join(calls::table.inner_join(funders::table)))
+        .filter(application_income::fiscal_year.eq(year))
+        .filter(applications::status.eq_any(ApplicationStatus::granted_statuses()))
+        .select((
+            applications::id,
+            applications::title,
+            funders::id,
+            funders::name,
+            funders::kind,
+            application_income::amount_cents,
+        ))
+        .load(conn)
+        .await?;
+    let instalments: Vec<Row<AgreementId>> = agreement_instalments::table
+        .inner_join(agreements::table.inner_join(funders::table))
+        .filter(agreement_instalments::fiscal_year.eq(year))
+        .select((
+            agreements::id,
+            agreements::title,
+            funders::id,
+            funders::name,
+            funders::kind,
+            agreement_instalments::amount_cents,
+        ))
+        .load(conn)
+        .await?;
+    let aid = |source, (title, funder_id, funder_name, funder_kind, amount_cents)| YearAid {
+        source,
+        title,
+        funder_id,
+        funder_name,
+        funder_kind,
+        amount_cents,
+    };
+    let mut all: Vec<YearAid> = grants
+        .into_iter()
+        .map(|(id, t, f, n, k, a)| aid(AidSource::Grant(id), (t, f, n, k, a)))
+        .chain(
+            instalments
+                .into_iter()
+                .map(|(id, t, f, n, k, a)| aid(AidSource::Agreement(id), (t, f, n, k, a))),
+        )
+        .collect();
+    all.sort_by(|a, b| (&a.funder_name, &a.title).cmp(&(&b.funder_name, &b.title)));
+    Ok(all)
+}
+
+/// An agreement in force during a fiscal year, with its funder and what it pays that year.
+#[derive(Debug, Clone)]
+pub struct YearAgreement {
+    /// The agreement.
+    pub agreement: super::super::model::AgreementRow,
+    /// The funder's name.
+    pub funder_name: String,
+    /// The funder's kind.
+    pub funder_kind: FunderKind,
+    /// The sum of its instalments of the year.
+    pub year_cents: Cents,
+}
+
+/// The agreements in force at some time of a fiscal year (their term overlaps it) or with
+/// an instalment in it, by start date and title.
+pub async fn agreements_of_year(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> QueryResult<Vec<YearAgreement>> {
+    use super::super::model::AgreementRow;
+    let (Some(first), Some(last)) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let with_instalment = agreement_instalments::table
+        .filter(agreement_instalments::fiscal_year.eq(year))
+        .select(agreement_instalments::agreement_id);
+    let rows: Vec<(AgreementRow, String, FunderKind)> = agreements::table
+        .inner_join(funders::table)
+        .filter(
+            agreements::starts_on
+                .le(last)
+                .and(agreements::ends_on.ge(first))
+                .or(agreements::id.eq_any(with_instalment)),
+        )
+        .select((AgreementRow::as_select(), funders::name, funders::kind))
+        .order((agreements::starts_on, agreements::title, agreements::id))
+        .load(conn)
+        .await?;
+    let ids: Vec<AgreementId> = rows.iter().map(|r| r.0.id).collect();
+    let amounts: Vec<(AgreementId, Cents)> = agreement_instalments::table
+        .filter(agreement_instalments::fiscal_year.eq(year))
+        .filter(agreement_instalments::agreement_id.eq_any(&ids))
+        .select((
+            agreement_instalments::agreement_id,
+            agreement_instalments::amount_cents,
+        ))
+        .load(conn)
+        .await?;
+    let mut by_id: HashMap<AgreementId, i64> = HashMap::new();
+    for (id, a) in amounts {
+        let sum = by_id.entry(id).or_default();
+        *sum = sum.saturating_add(a.get());
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(agreement, funder_name, funder_kind)| YearAgreement {
+            year_cents: Cents(by_id.get(&agreement.id).copied().unwrap_or(0)),
+            agreement,
+            funder_name,
+            funder_kind,
+        })
+        .collect())
 }

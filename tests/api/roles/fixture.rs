@@ -33,6 +33,23 @@ impl Fixture<'_> {
         self.n.get()
     }
 
+    /// Publishes a transparency year unless it already is.
+    async fn publish(&self, year: i32) {
+        let res = self
+            .app
+            .post_json(
+                self.token(),
+                "/api/v1/transparency-publications",
+                &json!({"fiscal_year": year}),
+            )
+            .await;
+        assert!(
+            [201, 409].contains(&res.status().as_u16()),
+            "publish {year}: {}",
+            res.status()
+        );
+    }
+
     fn token(&self) -> &str {
         &self.admin.token
     }
@@ -566,6 +583,26 @@ impl Fixture<'_> {
                     .await;
                 fill(self.member, None, &s.to_string())
             }
+            "GET /api/v1/reports/transparency" => format!("{template}?year=2025"),
+            // A year published for reading; a fresh one for each withdrawal and each publish.
+            "POST /api/v1/transparency-publications" => {
+                let year = 2030 + n % 40;
+                self.app
+                    .sql(&format!(
+                        "DELETE FROM transparency_publications WHERE fiscal_year = {year}"
+                    ))
+                    .await;
+                template.to_owned()
+            }
+            "GET /api/v1/transparency-publications/{year}" => {
+                self.publish(2025).await;
+                template.replace("{year}", "2025")
+            }
+            "DELETE /api/v1/transparency-publications/{year}" => {
+                let year = 2070 + (n % 30) as i32;
+                self.publish(year).await;
+                template.replace("{year}", &year.to_string())
+            }
             _ => fill(self.member, Some(self.contact), &other),
         };
         let body = match key {
@@ -600,6 +637,7 @@ impl Fixture<'_> {
             "PATCH /api/v1/members/{id}/dues/{year}" => json!({"status": "paid"}),
             "POST /api/v1/dues-issuances" => dues_of_2025(),
             "PUT /api/v1/cluster" => cluster(),
+            "POST /api/v1/transparency-publications" => json!({"fiscal_year": 2030 + n % 40}),
             _ => json!({}),
         };
         (path, body)

@@ -114,6 +114,31 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             "GET /api/v1/reports/aei-register",
             Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
         ),
+        (
+            "GET /api/v1/reports/transparency",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
+        // Publishing a transparency year: staff and admins; auditors read.
+        (
+            "GET /api/v1/transparency-publications",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
+        ("POST /api/v1/transparency-publications", Some(W201)),
+        (
+            "GET /api/v1/transparency-publications/{year}",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "DELETE /api/v1/transparency-publications/{year}",
+            Some(W204),
+        ),
+        // The public transparency feed answers without a token (tests/api/transparency.rs).
+        ("GET /public/v1/transparency", None),
+        ("GET /public/v1/transparency/{year}", None),
+        ("GET /public/v1/transparency/{year}/agreements", None),
+        ("GET /public/v1/transparency/{year}/subsidies", None),
+        ("GET /public/v1/transparency/{year}/budget", None),
+        ("GET /public/v1/transparency/{year}/governing-bodies", None),
         ("GET /api/v1/bodies", Some(GOV_LIST)),
         ("POST /api/v1/bodies", Some(W201)),
         ("GET /api/v1/bodies/{id}", Some(GOV_PUBLIC)),

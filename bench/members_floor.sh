@@ -8,6 +8,10 @@
 # ratios measured a few seconds apart mean anything).
 #   bash bench/members_floor.sh
 #   MEMBERS=100000 ROUNDS=4 ROUND_SECS=3 TRANSPORTS="tcp socket" bash bench/members_floor.sh
+#   ONLY="member by id" AGRUPA_BIN=/tmp/agrupa.before bash bench/members_floor.sh
+# ONLY (an extended regex) keeps the requests whose name matches; AGRUPA_BIN measures that
+# agrupa binary (e.g. a copy kept from before a change) instead of building one (nor the
+# floor, when it is built).
 # Needs wrk (installed from Debian when missing) and the PostgreSQL client tools. Prints a
 # Markdown report; the raw rounds go to target/bench-floor/rounds.tsv.
 set -euo pipefail
@@ -26,6 +30,8 @@ AGRUPA_PORT=${AGRUPA_PORT:-18380}
 FLOOR_PORT=${FLOOR_PORT:-18390}
 LINES=${LINES:-1000}
 ENTRIES=${ENTRIES:-20000}
+ONLY=${ONLY:-}
+wants() { [ -z "$ONLY" ] || grep -qE -- "$ONLY" <<<"$1"; }
 
 # The fresh-machine rule: install what is missing.
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -34,9 +40,11 @@ PSQL=$(command -v psql || echo "$PGBIN/psql")
 if ! "$PGBIN/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT"; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -n1)" main start
 fi
-cargo build --release --bin agrupa -q
-(cd bench/floor && cargo build --release -q)
-BIN=$(pwd)/target/release/agrupa
+if [ -z "${AGRUPA_BIN:-}" ] || [ ! -x bench/floor/target/release/agrupa-floor ]; then
+  [ -n "${AGRUPA_BIN:-}" ] || cargo build --release --bin agrupa -q
+  (cd bench/floor && cargo build --release -q)
+fi
+BIN=${AGRUPA_BIN:-$(pwd)/target/release/agrupa}
 FLOOR=$(pwd)/bench/floor/target/release/agrupa-floor
 WORK=$(pwd)/target/bench-floor
 PASSWORD='contraseña-de-benchmark'
@@ -135,7 +143,7 @@ export IDS_FILE=$WORK/ids.txt
 # A cursor deep in the list (half way, at most 100,000 rows), as bench/members.sh.
 PAGES=$(( MEMBERS / 200 < 1000 ? MEMBERS / 200 : 1000 ))
 cursor=""
-for _ in $(seq 1 "$PAGES"); do
+wants "page $((PAGES + 1)) ($((PAGES * 100)) rows deep)" && for _ in $(seq 1 "$PAGES"); do
   cursor=$(curl -s "${AUTH[@]}" "127.0.0.1:$AGRUPA_PORT/api/v1/members?limit=100${cursor:+&cursor=$cursor}" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"] or "")')
 done
@@ -150,6 +158,9 @@ REQUESTS=(
   "plan tree|/api/v1/plans/$TREE_PLAN/tree|floor"
   "budget report ($LINES lines)|/api/v1/budgets/$BUDGET/report|floor"
 )
+CHOSEN=()
+for spec in "${REQUESTS[@]}"; do wants "${spec%%|*}" && CHOSEN+=("$spec"); done
+REQUESTS=("${CHOSEN[@]}")
 ROUNDS_TSV=$WORK/rounds.tsv
 SIZES_TSV=$WORK/sizes.tsv
 : >"$ROUNDS_TSV"; : >"$SIZES_TSV"

@@ -3,13 +3,15 @@
 # statement) or the bare floor (the member read alone), under valgrind's callgrind with
 # instrumentation on only while wrk -t1 -c4 runs (after a 5 s warm-up).
 #   WHO=agrupa|floor|bare SECS=30 bash bench/floor/callgrind.sh
+# BIN=path/to/agrupa measures another agrupa binary (default target/release/agrupa), e.g. a copy
+# kept from before a change.
 # Needs (from a database bench/members.sh or `agrupa seed synthetic` filled): DATABASE_URL,
 # AGRUPA_JWT_KEYS (the keys the token was signed with) and TOKEN (a user's access token).
 # Prints the requests, the instructions and their quotient; the profile is left in
 # target/callgrind.$WHO.out* (callgrind_annotate, or python3 bench/floor/by_crate.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-WHO=${WHO:-agrupa}; SECS=${SECS:-30}
+WHO=${WHO:-agrupa}; SECS=${SECS:-30}; BIN=${BIN:-target/release/agrupa}
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 OUT=$(pwd)/target/callgrind.$WHO.out
@@ -28,7 +30,7 @@ if [ "$WHO" = agrupa ]; then
   PORT=18385
   AGRUPA_ADDR=127.0.0.1:$PORT AGRUPA_RATE_LIMIT=0 AGRUPA_TOKEN_RATE_LIMIT=0 AGRUPA_LOG=warn \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT" \
-    target/release/agrupa serve >/dev/null 2>&1 &
+    "$BIN" serve >/dev/null 2>&1 &
 else
   PORT=18395
   [ "$WHO" = bare ] && PREFIX=/bare

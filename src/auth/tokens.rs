@@ -1,7 +1,10 @@
 //! Access tokens (short-lived JWTs, HS256 pinned by the server, keys with `kid` so they can
 //! rotate) and opaque secrets (refresh tokens, client secrets: random, stored as SHA-256).
 
-use std::collections::HashSet;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use base64::{
     Engine,
@@ -18,6 +21,9 @@ use super::policy::Role;
 const TOKEN_TYPE: &str = "at+jwt";
 /// Clock tolerance for `exp`, `nbf` and `iat`.
 const LEEWAY_SECS: u64 = 30;
+/// How many verified tokens [`KeySet::verify`] remembers (each about 600 bytes: the token
+/// and its claims, so at most about 2.5 MB).
+const VERIFIED_CAPACITY: usize = 4_096;
 
 /// One signing key.
 #[derive(Clone)]
@@ -37,6 +43,40 @@ pub struct KeySet {
     audience: String,
     /// The checks every access token passes (built once: verification runs on every request).
     validation: Validation,
+    /// Tokens already verified, with their claims: see [`Verified`].
+    verified: Arc<Verified>,
+}
+
+/// Access tokens whose header, signature and claims [`KeySet::verify`] has checked, with
+/// their claims, so that a repeat request skips base64, HMAC-SHA256 and the claims' JSON
+/// (issue 18: about 130,000 instructions of a GET by id). Keyed by the whole token, compared
+/// byte for byte, so only the very string that was verified is found. It holds only what the
+/// token itself proves, which cannot change while the key set stays the same: whether the
+/// token was revoked and the caller's role, session epoch and active flag are still read
+/// from the database on every request, so they act on the next request on every replica.
+/// An entry is used only until the token expires; at [`VERIFIED_CAPACITY`] the expired
+/// entries go, and if none had expired, all of them.
+#[derive(Default)]
+struct Verified(Mutex<HashMap<Box<str>, Claims>>);
+
+impl Verified {
+    fn get(&self, token: &str, now: i64) -> Option<Claims> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token)
+            .filter(|c| now <= c.exp.saturating_add(LEEWAY_SECS as i64))
+            .cloned()
+    }
+
+    fn insert(&self, token: &str, claims: &Claims, now: i64) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= VERIFIED_CAPACITY {
+            map.retain(|_, c| now <= c.exp.saturating_add(LEEWAY_SECS as i64));
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert(token.into(), claims.clone());
+    }
 }
 
 impl std::fmt::Debug for KeySet {
@@ -95,6 +135,7 @@ impl KeySet {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             validation: validation(issuer, audience),
+            verified: Arc::default(),
         })
     }
 
@@ -107,6 +148,7 @@ impl KeySet {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             validation: validation(issuer, audience),
+            verified: Arc::default(),
         })
     }
 
@@ -140,8 +182,19 @@ impl KeySet {
     }
 
     /// Verifies an access token: known `kid`, HS256 only, `typ`, signature, `iss`, `aud`,
-    /// `exp`, `nbf`, `iat`; returns its claims.
+    /// `exp`, `nbf`, `iat`; returns its claims. A token verified before and not expired is
+    /// answered from memory ([`Verified`]).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let now = chrono::Utc::now().timestamp();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = self.verify_uncached(token)?;
+        self.verified.insert(token, &claims, now);
+        Ok(claims)
+    }
+
+    fn verify_uncached(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::HS256 {
             return Err(TokenError::Algorithm);
@@ -292,6 +345,56 @@ mod tests {
         let token = k.sign(&claims(now)).unwrap();
         assert!(k.verify(&token).is_ok());
         assert!(matches!(keys().verify(&token), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_remembered_token_is_answered_until_it_expires_and_no_other_string_is() {
+        let k = keys();
+        let now = chrono::Utc::now().timestamp();
+        let token = k.sign(&claims(now)).unwrap();
+        let first = k.verify(&token).unwrap();
+        // The second answer comes from memory: the same claims.
+        let again = k.verify(&token).unwrap();
+        assert_eq!((again.jti, again.exp), (first.jti, first.exp));
+        assert!(k.verified.get(&token, now).is_some());
+        // Past its expiry (and the leeway) the remembered entry is not used, and the token
+        // itself is refused.
+        let expired = k
+            .sign(&Claims {
+                exp: now - 120,
+                nbf: now - 900,
+                iat: now - 900,
+                ..claims(now)
+            })
+            .unwrap();
+        let mut stale = first.clone();
+        stale.exp = now - 120;
+        k.verified.insert(&expired, &stale, now);
+        assert!(k.verified.get(&expired, now).is_none());
+        assert!(matches!(k.verify(&expired), Err(TokenError::Invalid(_))));
+        // Another string (a tampered signature) is verified afresh and refused.
+        let dot = token.rfind('.').unwrap() + 1;
+        let swapped = if token[dot..].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        let tampered = format!("{}{swapped}{}", &token[..dot], &token[dot + 1..]);
+        assert!(k.verify(&tampered).is_err());
+        // A copy of the key set shares the memory; another key set does not trust it.
+        assert!(k.clone().verified.get(&token, now).is_some());
+        assert!(matches!(keys().verify(&token), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn verified_tokens_are_bounded() {
+        let v = Verified::default();
+        let now = chrono::Utc::now().timestamp();
+        let c = claims(now);
+        for i in 0..VERIFIED_CAPACITY + 5 {
+            v.insert(&format!("t{i}"), &c, now);
+        }
+        assert!(v.0.lock().unwrap().len() <= VERIFIED_CAPACITY);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{
     ContactChanges, ContactRow, DueRow, DueStatus, MemberCard, MemberChanges, MemberKind,
-    MemberRow, MemberSize, MemberSort, MemberStatus, StatusChangeRow,
+    MemberRow, MemberSize, MemberSort, MemberStatus, SegmentRef, StatusChangeRow,
 };
 use crate::{
     auth::model::UserPrincipal,
@@ -50,14 +50,30 @@ const JOINED_KEY_SQL: &str = "coalesce(members.joined_on, DATE '0001-01-01')";
 
 /// A member as its statements read it: the row, its category's name, its segments (JSON)
 /// and its good standing.
-type CardColumns = (MemberRow, String, serde_json::Value, bool);
+type CardColumns = (MemberRow, String, SegmentsJson, bool);
 
 fn card((row, category_name, segments, in_good_standing): CardColumns) -> MemberCard {
     MemberCard {
         row,
         category_name,
-        segments: serde_json::from_value(segments).unwrap_or_default(),
+        segments: segments.0,
         in_good_standing,
+    }
+}
+
+/// The segments' `jsonb` array ([`SEGMENTS_SQL`], the `member_cards` view) decoded straight
+/// into [`SegmentRef`]s, without building a `serde_json::Value` first (issue 18: about
+/// 30,000 instructions of a member read went there).
+#[derive(Debug, diesel::deserialize::FromSqlRow)]
+struct SegmentsJson(Vec<SegmentRef>);
+
+impl diesel::deserialize::FromSql<Jsonb, diesel::pg::Pg> for SegmentsJson {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        // Binary `jsonb`: a version byte (1), then the JSON text.
+        match value.as_bytes().split_first() {
+            Some((1, json)) => Ok(Self(serde_json::from_slice(json)?)),
+            _ => Err("unsupported jsonb encoding".into()),
+        }
     }
 }
 

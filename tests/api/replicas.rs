@@ -188,3 +188,31 @@ async fn a_refresh_token_spent_on_one_replica_is_caught_reused_on_the_other() {
     let after = refresh(&a, &successor).await;
     assert_eq!(after.status(), 400, "the successor died with its family");
 }
+
+/// Each replica remembers the access tokens it has verified (their signature and claims,
+/// never whether they are still good): a token revoked, or a user deactivated, through one
+/// replica is refused by the other on its very next request, although the other had
+/// verified that token before.
+#[tokio::test]
+async fn a_token_one_replica_has_verified_is_refused_there_once_revoked_through_the_other() {
+    let a = spawn_app().await;
+    let b = replica_of(&a, |_| {}).await;
+    let admin = a.admin().await;
+    let staff = a.user(&admin, "staff").await;
+    let auditor = a.user(&admin, "auditor").await;
+    let id = a.category(&admin, 50_000).await;
+    let path = format!("/api/v1/member-categories/{id}");
+    for token in [&staff.token, &auditor.token] {
+        for _ in 0..2 {
+            assert_eq!(b.get_as(token, &path).await.status(), 200);
+        }
+    }
+    assert_eq!(a.revoke_token(&auditor.token).await.status(), 200);
+    a.update_user(&admin.token, &staff.id, &json!({"active": false}))
+        .await;
+    assert_problem(b.get_as(&auditor.token, &path).await, 401, "unauthorized").await;
+    assert_problem(b.get_as(&staff.token, &path).await, 401, "unauthorized").await;
+    // The admin's token, verified on both, still reads on both.
+    assert_eq!(a.get_as(&admin.token, &path).await.status(), 200);
+    assert_eq!(b.get_as(&admin.token, &path).await.status(), 200);
+}

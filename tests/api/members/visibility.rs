@@ -229,6 +229,26 @@ async fn a_revoked_access_token_reads_no_member_at_once() {
 }
 
 #[tokio::test]
+async fn a_revoked_access_token_read_with_many_times_before_reads_no_member_at_once() {
+    // The server remembers the tokens it has verified (signature and claims only): the
+    // revocation is still read on the next request.
+    let (app, admin, id) = member_to_read().await;
+    let auditor = app.user(&admin, "auditor").await;
+    for _ in 0..3 {
+        assert_eq!(app.try_get_member(&auditor.token, id).await.status(), 200);
+    }
+    assert_eq!(app.revoke_token(&auditor.token).await.status(), 200);
+    for _ in 0..2 {
+        assert_problem(
+            app.try_get_member(&auditor.token, id).await,
+            401,
+            "unauthorized",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn a_changed_password_ends_the_session_at_once() {
     // The token's epoch is stale.
     let (app, admin, id) = member_to_read().await;

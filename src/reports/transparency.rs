@@ -37,7 +37,10 @@ use crate::{
         model::FunderKind,
         repo::{AidSource, YearAid},
     },
-    http::csv::{self, CsvRow},
+    http::{
+        csv::{self, CsvRow},
+        extract::query_in_range,
+    },
 };
 
 use super::aei_register::CriterionStatus;
@@ -203,6 +206,7 @@ pub struct TransparencyObligation {
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// The fiscal year (2000–2100).
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
 }
 
@@ -448,7 +452,8 @@ pub async fn obligation(
 /// `Accept: text/csv`, one row per criterion.
 #[utoipa::path(tag = "reports", params(YearQuery), responses(
     (status = 200, description = "The obligation test (or CSV).",
-        content((TransparencyObligation = "application/json"), (String = "text/csv")))))]
+        content((TransparencyObligation = "application/json"), (String = "text/csv"))),
+    (status = 400, description = "`invalid_query`: `year` out of 2000–2100.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/reports/transparency")]
 pub async fn transparency_report(
     req: HttpRequest,
@@ -456,7 +461,7 @@ pub async fn transparency_report(
     query: web::Query<YearQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = query.into_inner().year;
+    let year = query_in_range("year", Some(query.into_inner().year), 2000..=2100)?.unwrap_or(2000);
     let report = obligation(&mut *state.conn().await?, &caller, year).await?;
     if csv::wants_csv(&req) {
         return Ok(csv::attachment(

@@ -148,7 +148,7 @@ async fn the_transparency_obligation_follows_public_aid_to_the_cent() {
         "{csv}"
     );
 
-    // Representatives do not see it; a year out of range is a 422.
+    // Representatives do not see it; a year out of range is a query the schema refuses (400).
     let member = app.user(&admin, "member").await;
     let res = app
         .get_as(&member.token, "/api/v1/reports/transparency?year=2031")
@@ -157,7 +157,7 @@ async fn the_transparency_obligation_follows_public_aid_to_the_cent() {
     let res = app
         .get_as(t, "/api/v1/reports/transparency?year=1999")
         .await;
-    assert_problem(res, 422, "validation_failed").await;
+    assert_problem(res, 400, "invalid_query").await;
     let res = app.get_as(t, "/api/v1/reports/transparency").await;
     assert_eq!(res.status(), 400);
 }

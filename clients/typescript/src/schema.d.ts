@@ -34569,7 +34569,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            /** @description `invalid_query`: `year` out of 2000–2100. */
             400: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */

@@ -217,7 +217,7 @@ pub struct PublicBody {
     /// Assembly, board or committee.
     pub kind: BodyKind,
     /// How many member organisations have a vote in it.
-    pub voting_organisations: usize,
+    pub voting_organisations: i64,
     /// The seats of a board or committee (empty for the Assembly, whose members are every
     /// member entitled to vote).
     pub seats: Vec<PublicSeat>,

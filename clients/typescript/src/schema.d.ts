@@ -8015,7 +8015,10 @@ export interface components {
             name: string;
             /** @description Assembly, board or committee. */
             kind: components["schemas"]["BodyKind"];
-            /** @description How many member organisations have a vote in it. */
+            /**
+             * Format: int64
+             * @description How many member organisations have a vote in it.
+             */
             voting_organisations: number;
             /**
              * @description The seats of a board or committee (empty for the Assembly, whose members are every

@@ -228,6 +228,18 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("above_call_limits", "El importe supera los límites de la convocatoria."),
     ("double_funding", "Estos gastos ya están financiados por otra ayuda."),
     ("bdns_code_taken", "Ya existe una convocatoria con este código BDNS."),
+    (
+        "not_accepted",
+        "La cuenta justificativa se hace de una subvención aceptada; esta solicitud no lo está.",
+    ),
+    (
+        "already_paid",
+        "Este apunte ya tiene fecha de pago; no se cambia: anúlelo y regístrelo de nuevo.",
+    ),
+    (
+        "not_payable",
+        "Este apunte es una anulación: no se paga.",
+    ),
     ("reference_taken", "Ya existe un registro con esta referencia."),
     // Governance.
     ("assembly_exists", "La agrupación ya tiene una Asamblea General."),
@@ -296,6 +308,8 @@ pub const FIELD_MESSAGES: &[(&str, &str)] = &[
     ("outside", "Queda fuera del periodo permitido."),
     ("outside_agreement", "Debe ser un año del convenio."),
     ("before_start", "No puede ser anterior a la fecha de inicio."),
+    ("before_issue", "No puede ser anterior a la fecha del documento."),
+    ("in_the_future", "No puede ser una fecha futura."),
     ("before_opening", "Debe ser posterior a la apertura."),
     ("before_first_call", "Debe ser posterior a la primera convocatoria."),
     ("notice_too_short", "No respeta el plazo mínimo de convocatoria del órgano."),

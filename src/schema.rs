@@ -108,6 +108,9 @@ diesel::table! {
         recorded_by -> Nullable<Uuid>,
         request_id -> Nullable<Text>,
         created_at -> Timestamptz,
+        counterparty_tax_id -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+        paid_on -> Nullable<Date>,
     }
 }
 
@@ -515,6 +518,8 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        simplified_justification -> Bool,
+        indirect_cost_rate_bp -> Nullable<Int4>,
     }
 }
 

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, policy},
-    domain::{BudgetLineId, Cents, EntryId, text},
+    domain::{BudgetLineId, Cents, EntryId, TaxId, text},
     error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
         csv::CsvRow,
@@ -47,8 +47,14 @@ pub struct Entry {
     pub description: String,
     /// Document reference (invoice number …).
     pub document_ref: Option<String>,
-    /// Counterparty.
+    /// Counterparty (the creditor of an expense, the payer of an income).
     pub counterparty: Option<String>,
+    /// The counterparty's tax id (Spanish NIF/NIE/CIF, normalised, or a foreign VAT number).
+    pub counterparty_tax_id: Option<String>,
+    /// Date of the document (invoice); null: the entry's date.
+    pub issued_on: Option<NaiveDate>,
+    /// When it was paid (expenses) or collected (income); null: not yet.
+    pub paid_on: Option<NaiveDate>,
     /// The entry this one reverses.
     pub reverses_id: Option<EntryId>,
     /// Who recorded it.
@@ -70,6 +76,9 @@ impl From<EntryRow> for Entry {
             description: e.description,
             document_ref: e.document_ref,
             counterparty: e.counterparty,
+            counterparty_tax_id: e.counterparty_tax_id,
+            issued_on: e.issued_on,
+            paid_on: e.paid_on,
             reverses_id: e.reverses_id,
             recorded_by: e.recorded_by,
             created_at: e.created_at,
@@ -87,6 +96,9 @@ impl CsvRow for EntryRow {
             "description",
             "document_ref",
             "counterparty",
+            "counterparty_tax_id",
+            "issued_on",
+            "paid_on",
             "reverses_id",
         ]
     }
@@ -100,6 +112,9 @@ impl CsvRow for EntryRow {
             self.description.clone(),
             self.document_ref.clone().unwrap_or_default(),
             self.counterparty.clone().unwrap_or_default(),
+            self.counterparty_tax_id.clone().unwrap_or_default(),
+            self.issued_on.map(|d| d.to_string()).unwrap_or_default(),
+            self.paid_on.map(|d| d.to_string()).unwrap_or_default(),
             self.reverses_id.map(|i| i.to_string()).unwrap_or_default(),
         ]
     }
@@ -126,6 +141,16 @@ pub struct NewEntry {
     /// Counterparty.
     #[schema(max_length = 300)]
     pub counterparty: Option<String>,
+    /// The counterparty's tax id: a Spanish NIF, NIE or CIF (checked, normalised), or a
+    /// foreign VAT number with its country prefix (`FR40303265045`).
+    #[schema(max_length = 30, example = "B12345674")]
+    pub counterparty_tax_id: Option<String>,
+    /// Date of the document (invoice), if not the entry's date; at most a year before it,
+    /// not after it.
+    pub issued_on: Option<NaiveDate>,
+    /// When it was paid or collected, if it was already (else record it later with
+    /// `POST /api/v1/budget-entries/{id}/payment`); not before the document.
+    pub paid_on: Option<NaiveDate>,
     /// The entry this one reverses.
     pub reverses_id: Option<EntryId>,
 }
@@ -202,6 +227,7 @@ struct EntryText {
     description: String,
     document_ref: Option<String>,
     counterparty: Option<String>,
+    counterparty_tax_id: Option<String>,
 }
 
 /// The checks that need no database: texts, the amount's range, and what a new entry
@@ -221,6 +247,28 @@ fn check_entry(input: &NewEntry) -> Result<EntryText, ApiError> {
             text::optional_line(input.counterparty.as_deref(), 300),
         )
         .flatten();
+    let counterparty_tax_id = input
+        .counterparty_tax_id
+        .as_deref()
+        .and_then(|t| errors.check("counterparty_tax_id", check_counterparty_tax_id(t)));
+    if let Some(issued) = input.issued_on
+        && (issued > input.entry_date || (input.entry_date - issued).num_days() > 366)
+    {
+        errors.add(
+            "issued_on",
+            "out_of_range",
+            "must not be after `entry_date`, nor more than a year before it",
+        );
+    }
+    if let Some(paid) = input.paid_on
+        && paid < input.issued_on.unwrap_or(input.entry_date)
+    {
+        errors.add(
+            "paid_on",
+            "before_issue",
+            "must not be before the document's date",
+        );
+    }
     if let Some(a) = input.amount_cents
         && (a.is_zero() || !a.in_range(Cents(-Cents::MAX.get())))
     {
@@ -248,7 +296,34 @@ fn check_entry(input: &NewEntry) -> Result<EntryText, ApiError> {
         description,
         document_ref,
         counterparty,
+        counterparty_tax_id,
     })
+}
+
+/// A counterparty's tax id: a Spanish NIF, NIE or CIF (validated, normalised), or a foreign
+/// VAT number (two letters of a country other than Spain, then 2 to 13 letters, digits, `+`
+/// or `*`).
+pub fn check_counterparty_tax_id(raw: &str) -> Result<String, String> {
+    if let Ok(t) = TaxId::parse(raw) {
+        return Ok(t.to_string());
+    }
+    let v: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.'))
+        .collect::<String>()
+        .to_uppercase();
+    let b = v.as_bytes();
+    let foreign = (4..=15).contains(&b.len())
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && &b[..2] != b"ES"
+        && b[2..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'+' | b'*'));
+    if foreign {
+        Ok(v)
+    } else {
+        Err("must be a valid Spanish NIF, NIE or CIF, or a foreign VAT number with its country prefix".into())
+    }
 }
 
 /// Records an execution entry on a line of the fiscal year's approved budget (or a
@@ -300,6 +375,9 @@ pub async fn record(
             description: checked.description.clone(),
             document_ref: checked.document_ref.clone(),
             counterparty: checked.counterparty.clone(),
+            counterparty_tax_id: checked.counterparty_tax_id.clone(),
+            issued_on: input.issued_on,
+            paid_on: input.paid_on,
             reverses_id: input.reverses_id,
             recorded_by: Some(caller.id()),
             request_id: caller.request_id.clone(),

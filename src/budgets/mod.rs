@@ -4,7 +4,7 @@
 //!
 //! One file per sub-resource, each with its request and response types, its handlers and
 //! its service functions: [`categories`], [`versions`] (the budgets, their approval and
-//! revisions), [`lines`], [`entries`], [`report`], [`diff`], and [`grants`] (grant income
+//! revisions), [`lines`], [`entries`] (and their [`payments`]), [`report`], [`diff`], and [`grants`] (grant income
 //! booked on lines). Changes of a budget and its lines need `If-Match` (428 without).
 
 pub mod categories;
@@ -13,6 +13,7 @@ pub mod entries;
 pub mod grants;
 pub mod lines;
 pub mod model;
+pub mod payments;
 pub mod repo;
 pub mod report;
 pub mod versions;
@@ -40,5 +41,6 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(lines::update_line)
         .service(lines::delete_line)
         .service(entries::list_entries)
-        .service(entries::create_entry);
+        .service(entries::create_entry)
+        .service(payments::pay_entry);
 }

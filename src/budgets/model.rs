@@ -262,6 +262,9 @@ pub struct EntryRow {
     pub recorded_by: Option<Uuid>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub counterparty_tax_id: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub paid_on: Option<NaiveDate>,
 }
 
 /// The execution totals of a line lineage in a fiscal year.

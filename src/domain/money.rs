@@ -129,6 +129,23 @@ impl fmt::Display for Cents {
     }
 }
 
+impl Cents {
+    /// As Spanish documents write it: `-1.234.567,89 €`.
+    pub fn spanish(self) -> String {
+        let abs = self.0.unsigned_abs();
+        let euros = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
+        for (i, c) in euros.chars().enumerate() {
+            if i > 0 && (euros.len() - i).is_multiple_of(3) {
+                grouped.push('.');
+            }
+            grouped.push(c);
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}{grouped},{:02} €", abs % 100)
+    }
+}
+
 impl From<i64> for Cents {
     fn from(value: i64) -> Self {
         Cents(value)
@@ -179,6 +196,15 @@ mod tests {
         assert_eq!(Cents(-5).to_string(), "-0.05 €");
         assert_eq!(Cents(0).to_string(), "0.00 €");
         assert_eq!(Cents(i64::MIN).to_string(), "-92233720368547758.08 €");
+    }
+
+    #[test]
+    fn spanish_groups_thousands_with_dots_and_decimals_with_a_comma() {
+        assert_eq!(Cents(123_456_789).spanish(), "1.234.567,89 €");
+        assert_eq!(Cents(100_000).spanish(), "1.000,00 €");
+        assert_eq!(Cents(99_999).spanish(), "999,99 €");
+        assert_eq!(Cents(-5).spanish(), "-0,05 €");
+        assert_eq!(Cents(i64::MIN).spanish(), "-92.233.720.368.547.758,08 €");
     }
 
     #[test]

@@ -74,6 +74,11 @@ pub struct Call {
     pub execution_ends_on: Option<NaiveDate>,
     /// When the spending must be justified.
     pub justification_due_on: Option<NaiveDate>,
+    /// Allows the simplified justification account (RLGS art. 75, grants under 60,000 EUR).
+    pub simplified_justification: bool,
+    /// Flat rate of indirect costs on the direct costs, basis points (1500 = 15 %); null:
+    /// indirect costs are justified by their own entries.
+    pub indirect_cost_rate_bp: Option<i32>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -109,6 +114,8 @@ impl From<CallView> for Call {
             execution_starts_on: r.execution_starts_on,
             execution_ends_on: r.execution_ends_on,
             justification_due_on: r.justification_due_on,
+            simplified_justification: r.simplified_justification,
+            indirect_cost_rate_bp: r.indirect_cost_rate_bp,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -129,6 +136,8 @@ impl CsvRow for CallView {
             "max_grant_cents",
             "cofinancing_rate_bp",
             "justification_due_on",
+            "simplified_justification",
+            "indirect_cost_rate_bp",
         ]
     }
 
@@ -146,6 +155,8 @@ impl CsvRow for CallView {
             opt(r.max_grant_cents.map(Cents::get)),
             r.cofinancing_rate_bp.to_string(),
             opt(r.justification_due_on),
+            r.simplified_justification.to_string(),
+            opt(r.indirect_cost_rate_bp),
         ]
     }
 }
@@ -190,6 +201,11 @@ pub struct NewCall {
     pub execution_ends_on: Option<NaiveDate>,
     /// Justification deadline.
     pub justification_due_on: Option<NaiveDate>,
+    /// Allows the simplified justification account (RLGS art. 75; default false).
+    pub simplified_justification: Option<bool>,
+    /// Flat rate of indirect costs on the direct costs, basis points (0–2500).
+    #[schema(minimum = 0, maximum = 2500)]
+    pub indirect_cost_rate_bp: Option<i32>,
 }
 
 /// Changes to a call. Needs `If-Match`.
@@ -241,6 +257,12 @@ pub struct CallPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>, nullable)]
     pub justification_due_on: Option<Option<NaiveDate>>,
+    /// Whether the call allows the simplified justification account.
+    pub simplified_justification: Option<bool>,
+    /// Flat rate of indirect costs, basis points (0–2500); `null` clears.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i32>, nullable, minimum = 0, maximum = 2500)]
+    pub indirect_cost_rate_bp: Option<Option<i32>>,
 }
 
 /// Filters of the call list.
@@ -517,6 +539,8 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        simplified_justification: input.simplified_justification.unwrap_or(false),
+        indirect_cost_rate_bp: input.indirect_cost_rate_bp,
     };
     row.check_rules(&mut errors);
     errors.finish()?;
@@ -569,6 +593,8 @@ pub async fn update(
         execution_starts_on: p.execution_starts_on,
         execution_ends_on: p.execution_ends_on,
         justification_due_on: p.justification_due_on,
+        simplified_justification: p.simplified_justification,
+        indirect_cost_rate_bp: p.indirect_cost_rate_bp,
     };
     conn.transaction(async |conn| {
         // Writers (staff, admins) see every call: no visibility to decide before the lock.

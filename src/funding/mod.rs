@@ -6,7 +6,7 @@
 //! One file per sub-resource, each with its request and response types, its handlers and
 //! its service functions: [`funders`], [`calls`], [`agreements`], [`applications`] (a
 //! folder: content rules, the state machine, double funding, income), [`documents`],
-//! [`deadlines`]; who sees what is [`scope`]. Changes of funders, calls, agreements and
+//! [`justification`] (the justification account of a grant), [`deadlines`]; who sees what is [`scope`]. Changes of funders, calls, agreements and
 //! applications need `If-Match` (428 without); a move of an application honours it when
 //! sent.
 
@@ -16,6 +16,7 @@ pub mod calls;
 pub mod deadlines;
 pub mod documents;
 pub mod funders;
+pub mod justification;
 pub mod model;
 pub mod repo;
 pub mod scope;
@@ -47,5 +48,6 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(documents::upload_document)
         .service(documents::get_document)
         .service(documents::document_content)
+        .service(justification::justification_account)
         .service(deadlines::deadlines);
 }

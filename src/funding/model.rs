@@ -212,6 +212,8 @@ pub struct CallRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub simplified_justification: bool,
+    pub indirect_cost_rate_bp: Option<i32>,
 }
 
 impl CallRow {
@@ -247,6 +249,8 @@ pub struct CallChanges {
     pub execution_starts_on: Option<Option<NaiveDate>>,
     pub execution_ends_on: Option<Option<NaiveDate>>,
     pub justification_due_on: Option<Option<NaiveDate>>,
+    pub simplified_justification: Option<bool>,
+    pub indirect_cost_rate_bp: Option<Option<i32>>,
 }
 
 impl CallRow {
@@ -270,6 +274,15 @@ impl CallRow {
                 "cofinancing_rate_bp",
                 "out_of_range",
                 "must be 1 to 10000 basis points",
+            );
+        }
+        if let Some(r) = self.indirect_cost_rate_bp
+            && !(0..=2500).contains(&r)
+        {
+            errors.add(
+                "indirect_cost_rate_bp",
+                "out_of_range",
+                "must be 0 to 2500 basis points",
             );
         }
         if let Some(m) = self.max_grant_cents
@@ -298,6 +311,9 @@ impl CallChanges {
                 .execution_starts_on
                 .unwrap_or(current.execution_starts_on),
             execution_ends_on: self.execution_ends_on.unwrap_or(current.execution_ends_on),
+            indirect_cost_rate_bp: self
+                .indirect_cost_rate_bp
+                .unwrap_or(current.indirect_cost_rate_bp),
             ..current.clone()
         }
     }

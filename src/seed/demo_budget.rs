@@ -493,6 +493,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             recorded_by: None,
             request_id: None,
             created_at: now,
+            counterparty_tax_id: creditor_tax_id(counterparty).map(Into::into),
+            issued_on: None,
+            // Invoices are paid within 30 days (the December one in January).
+            paid_on: (kind == EntryKind::Actual).then(|| when + chrono::Days::new(25)),
         };
         repo::insert_entry(conn, &row).await?;
     }
@@ -520,6 +524,9 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 recorded_by: None,
                 request_id: None,
                 created_at: now,
+                counterparty_tax_id: creditor_tax_id("Viajes Gran Vía, S.A.").map(Into::into),
+                issued_on: None,
+                paid_on: None,
             },
         )
         .await?;
@@ -540,9 +547,27 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 recorded_by: None,
                 request_id: None,
                 created_at: now,
+                counterparty_tax_id: creditor_tax_id("Viajes Gran Vía, S.A.").map(Into::into),
+                issued_on: None,
+                paid_on: None,
             },
         )
         .await?;
     }
     Ok(true)
+}
+
+/// The demo creditors' tax ids (valid check digits, invented numbers; a French VAT number
+/// for the Cannes market's organiser).
+fn creditor_tax_id(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Eventos Castellana, S.L." => "B86123452",
+        "Escuela de Cine de Madrid" => "Q2876543F",
+        "Platós Virtuales del Sur, S.L." => "B87987657",
+        "Estudio Lavapiés Films, S.L." => "B86543212",
+        "Reed MIDEM" => "FR40303265045",
+        "Viajes Gran Vía, S.A." => "A78543212",
+        "Consultora Retiro, S.L." => "B87112231",
+        _ => return None,
+    })
 }

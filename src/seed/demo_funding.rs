@@ -80,6 +80,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let (agreement_line, _) = line("I-10").first::<(Uuid, Uuid)>(conn).await?;
     let (grant_line, grant_key) = line("I-20").first::<(Uuid, Uuid)>(conn).await?;
     let (activities_line, _) = line("G-02").first::<(Uuid, Uuid)>(conn).await?;
+    let (promotion_line, _) = line("G-03").first::<(Uuid, Uuid)>(conn).await?;
     let plan_id = stable_id("plan", "Plan Estratégico 2024–2027");
     let action = |code: &'static str| {
         plan_nodes::table
@@ -176,6 +177,8 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                simplified_justification: false,
+                indirect_cost_rate_bp: None,
             },
         )
         .await?;
@@ -379,8 +382,11 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     }
 
     // The accepted AEI 2025 grant: 120,000 € for actions E1.2.1.2 (45,000 € of its planned
-    // 75,000 €) and E1.3.1.2 (75,000 € of 90,000 €), paying activity line G-02 and expected
-    // on income line I-20, which the approved budget plans at exactly that amount.
+    // 75,000 €) and E1.3.1.2 (75,000 € of 90,000 €), paying activity line G-02 (96,000 €: its
+    // cost of 120,000 € at 80 %) and promotion line G-03 (24,000 €: 30,000 € at 80 %), of an
+    // eligible cost of 150,000 €, and expected on income
+    // line I-20, which the approved budget plans at exactly that amount. Its justification
+    // account lists the 2025 invoices of G-02 and G-03, all paid.
     let grant = ApplicationId(stable_id("application", "AEI 2025 plan de actividades"));
     let mut served = Vec::new();
     for (code, cents) in [("E1.2.1.2", 4_500_000), ("E1.3.1.2", 7_500_000)] {
@@ -398,7 +404,12 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             ApplicationLineRow {
                 application_id: grant,
                 line_id: BudgetLineId(activities_line),
-                amount_cents: Cents(12_000_000),
+                amount_cents: Cents(9_600_000),
+            },
+            ApplicationLineRow {
+                application_id: grant,
+                line_id: BudgetLineId(promotion_line),
+                amount_cents: Cents(2_400_000),
             },
             ApplicationLineRow {
                 application_id: grant,

@@ -284,6 +284,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{id}/justification-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The justification account of an accepted grant, computed from the records now: the
+         *     activity report (the plan actions served, their progress and indicators), the classified
+         *     list of expenses on the lines the grant funds (creditor and tax id, document, amount,
+         *     issue and payment dates; why an expense does not count), deviations against the
+         *     application's budget by line and category, indirect costs and their allocation, other
+         *     income for the same activity, and the amount to return. Simplified (RLGS art. 75) for
+         *     grants under 60,000 EUR when the call allows it, else ordinary (art. 72). Staff,
+         *     auditors and the call's funder. `Accept: text/csv` gives the list of expenses;
+         *     `Accept: application/pdf` the printable account (with the SHA-256 of this JSON).
+         */
+        get: operations["justification_account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{id}/transitions": {
         parameters: {
             query?: never;
@@ -652,6 +679,27 @@ export interface paths {
         head?: never;
         /** Renames or reorders a budget category (admins). */
         patch: operations["update_budget_category"];
+        trace?: never;
+    };
+    "/api/v1/budget-entries/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records when an entry was paid (staff, admins): once; the same date again changes
+         *     nothing (200); another date is a 409 `already_paid` (a wrong date is corrected with a
+         *     reversing entry and a new one). A reversal is not paid itself (409 `not_payable`).
+         */
+        post: operations["pay_entry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/budget-lines/{id}": {
@@ -2274,6 +2322,70 @@ export interface components {
          * @example es-ES,es;q=0.9,en;q=0.8
          */
         AcceptLanguage: string;
+        /** @description The account's totals: each one a sum of the listed expenses. */
+        AccountTotals: {
+            /**
+             * Format: int64
+             * @description Budgeted by the application on the funded expense lines, euro cents.
+             */
+            budgeted_cents: number;
+            /**
+             * Format: int64
+             * @description Every listed expense, euro cents.
+             */
+            listed_cents: number;
+            /**
+             * Format: int64
+             * @description The listed expenses that do not count, euro cents.
+             */
+            ineligible_cents: number;
+            /**
+             * Format: int64
+             * @description Eligible direct costs, euro cents.
+             */
+            direct_cents: number;
+            /**
+             * Format: int64
+             * @description Indirect costs, euro cents.
+             */
+            indirect_cents: number;
+            /**
+             * Format: int64
+             * @description Justified cost: direct plus indirect, euro cents.
+             */
+            justified_cents: number;
+            /**
+             * Format: int64
+             * @description The grant the justified cost supports: the co-financing rate of it, at most the
+             *     grant, euro cents.
+             */
+            supported_cents: number;
+            /**
+             * Format: int64
+             * @description Grant plus other income above the justified cost, euro cents.
+             */
+            excess_funding_cents: number;
+            /**
+             * Format: int64
+             * @description To return (reintegro): the grant not supported, or the excess, whichever is larger.
+             */
+            to_return_cents: number;
+        };
+        /** @description Something the funder will ask about. */
+        AccountWarning: {
+            /**
+             * @description `missing_document`, `missing_creditor_tax_id`, `three_quotes`, `unpaid`,
+             *     `paid_after_deadline`, `outside_period`.
+             */
+            code: string;
+            /**
+             * Format: uuid
+             * @description The expense.
+             */
+            entry_id?: string | null;
+            /** @description What to do (in Spanish, as the account is written). */
+            message: string;
+        };
         /** @description The part of the requested amount for one plan action. */
         ActionAmount: {
             /**
@@ -2419,6 +2531,46 @@ export interface components {
          * @enum {string}
          */
         ActionStatus: "not_started" | "in_progress" | "completed" | "delayed" | "cancelled";
+        /** @description A plan action the grant served, with its progress. */
+        ActivityAction: {
+            /**
+             * Format: uuid
+             * @description The action.
+             */
+            action_id: string;
+            /**
+             * Format: uuid
+             * @description Its plan.
+             */
+            plan_id: string;
+            /** @description Code. */
+            code: string;
+            /** @description Title. */
+            title: string;
+            /**
+             * Format: int64
+             * @description What the application budgeted for it, euro cents.
+             */
+            budgeted_cents: number;
+            status?: null | components["schemas"]["ActionStatus"];
+            /**
+             * Format: double
+             * @description Its progress, 0–100.
+             */
+            progress?: number | null;
+            /**
+             * Format: date
+             * @description Planned start.
+             */
+            start_date?: string | null;
+            /**
+             * Format: date
+             * @description Planned end.
+             */
+            end_date?: string | null;
+            /** @description Its indicators, with their targets and measurements per year. */
+            indicators: components["schemas"]["IndicatorProgress"][];
+        };
         /** @description The AEI register readiness report. */
         AeiReadiness: {
             /**
@@ -3357,6 +3509,14 @@ export interface components {
              * @description When the spending must be justified.
              */
             justification_due_on?: string | null;
+            /** @description Allows the simplified justification account (RLGS art. 75, grants under 60,000 EUR). */
+            simplified_justification: boolean;
+            /**
+             * Format: int32
+             * @description Flat rate of indirect costs on the direct costs, basis points (1500 = 15 %); null:
+             *     indirect costs are justified by their own entries.
+             */
+            indirect_cost_rate_bp?: number | null;
             /**
              * Format: date-time
              * @description Creation.
@@ -3417,6 +3577,13 @@ export interface components {
              * @description Justification deadline; `null` clears.
              */
             justification_due_on?: string | null;
+            /** @description Whether the call allows the simplified justification account. */
+            simplified_justification?: boolean | null;
+            /**
+             * Format: int32
+             * @description Flat rate of indirect costs, basis points (0–2500); `null` clears.
+             */
+            indirect_cost_rate_bp?: number | null;
         };
         /**
          * @description Where a call stands, derived from its opening and closing instants.
@@ -3494,6 +3661,33 @@ export interface components {
             code: string;
             /** @description Name. */
             name: string;
+        };
+        /** @description The expenses of one category. */
+        CategoryTotal: {
+            /** @description Category code. */
+            category_code: string;
+            /** @description Category name. */
+            category_name: string;
+            /**
+             * Format: int64
+             * @description Budgeted, euro cents.
+             */
+            budgeted_cents: number;
+            /**
+             * Format: int64
+             * @description Listed, euro cents.
+             */
+            listed_cents: number;
+            /**
+             * Format: int64
+             * @description Eligible, euro cents.
+             */
+            eligible_cents: number;
+            /**
+             * Format: int64
+             * @description Eligible minus budgeted, euro cents.
+             */
+            deviation_cents: number;
         };
         /** @description A certificate of a resolution. */
         Certificate: {
@@ -4054,8 +4248,20 @@ export interface components {
             description: string;
             /** @description Document reference (invoice number …). */
             document_ref?: string | null;
-            /** @description Counterparty. */
+            /** @description Counterparty (the creditor of an expense, the payer of an income). */
             counterparty?: string | null;
+            /** @description The counterparty's tax id (Spanish NIF/NIE/CIF, normalised, or a foreign VAT number). */
+            counterparty_tax_id?: string | null;
+            /**
+             * Format: date
+             * @description Date of the document (invoice); null: the entry's date.
+             */
+            issued_on?: string | null;
+            /**
+             * Format: date
+             * @description When it was paid (expenses) or collected (income); null: not yet.
+             */
+            paid_on?: string | null;
             /**
              * Format: uuid
              * @description The entry this one reverses.
@@ -4123,6 +4329,103 @@ export interface components {
              * @description The figure, when it is one (cents for money, basis points for shares, days, counts).
              */
             value?: number | null;
+        };
+        /** @description One expense of the classified list. */
+        Expense: {
+            /**
+             * Format: uuid
+             * @description The execution entry.
+             */
+            entry_id: string;
+            /** @description Its line's code. */
+            line_code: string;
+            /** @description Its category's code. */
+            category_code: string;
+            /** @description The creditor. */
+            creditor?: string | null;
+            /** @description The creditor's tax id. */
+            creditor_tax_id?: string | null;
+            /** @description The document (invoice number …). */
+            document_ref?: string | null;
+            /** @description Description. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Amount, euro cents (negative: a refund or a reversal).
+             */
+            amount_cents: number;
+            /**
+             * Format: date
+             * @description The document's date.
+             */
+            issued_on: string;
+            /**
+             * Format: date
+             * @description When it was paid.
+             */
+            paid_on?: string | null;
+            /**
+             * Format: uuid
+             * @description The entry this one reverses.
+             */
+            reverses_id?: string | null;
+            /** @description Whether it counts. */
+            eligible: boolean;
+            ineligible_reason?: null | components["schemas"]["Ineligible"];
+        };
+        /** @description An expense line the grant funds, with its execution against the application's budget. */
+        ExpenseLine: {
+            /**
+             * Format: uuid
+             * @description The line (in the budget version the application named).
+             */
+            line_id: string;
+            /**
+             * Format: uuid
+             * @description The line across versions of its budget.
+             */
+            line_key: string;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            fiscal_year: number;
+            /** @description Code. */
+            code: string;
+            /** @description Description. */
+            description: string;
+            /** @description Category code. */
+            category_code: string;
+            /** @description Category name. */
+            category_name: string;
+            /** @description An indirect cost line (category `overheads`). */
+            indirect: boolean;
+            /**
+             * Format: int64
+             * @description The cost the application budgeted on this line: the part of the request it named for
+             *     the line, scaled up to the eligible cost (requested → eligible), euro cents.
+             */
+            budgeted_cents: number;
+            /**
+             * Format: int64
+             * @description Every listed expense on it, euro cents.
+             */
+            listed_cents: number;
+            /**
+             * Format: int64
+             * @description The expenses that count, euro cents.
+             */
+            eligible_cents: number;
+            /**
+             * Format: int64
+             * @description Eligible minus budgeted, euro cents (negative: under-spent).
+             */
+            deviation_cents: number;
+            /**
+             * Format: int64
+             * @description The deviation in basis points of the budgeted amount (null when nothing was budgeted).
+             */
+            deviation_bp?: number | null;
         };
         /** @description One field that differs. */
         FieldChange: {
@@ -4406,6 +4709,36 @@ export interface components {
             /** @description Per year of the plan. */
             years: components["schemas"]["YearAttainment"][];
         };
+        /** @description The indirect costs. */
+        IndirectCosts: {
+            /** @description How they were allocated. */
+            method: components["schemas"]["IndirectMethod"];
+            /**
+             * Format: int32
+             * @description The flat rate, basis points.
+             */
+            rate_bp?: number | null;
+            /**
+             * Format: int64
+             * @description What the rate applies to: the eligible direct costs, euro cents.
+             */
+            base_cents: number;
+            /**
+             * Format: int64
+             * @description The indirect costs, euro cents.
+             */
+            amount_cents: number;
+        };
+        /**
+         * @description How the indirect costs were allocated.
+         * @enum {string}
+         */
+        IndirectMethod: "flat_rate" | "actual_entries" | "none";
+        /**
+         * @description Why an expense does not count.
+         * @enum {string}
+         */
+        Ineligible: "outside_period" | "unpaid" | "paid_after_deadline" | "covered_by_flat_rate";
         /** @description A yearly instalment of an agreement. */
         Instalment: {
             /**
@@ -4435,6 +4768,99 @@ export interface components {
          * @enum {string}
          */
         ItemKind: "informative" | "resolution";
+        /** @description The justification account of a grant. */
+        JustificationAccount: {
+            /** @description The grant. */
+            grant: components["schemas"]["JustifiedGrant"];
+            /** @description Simplified or ordinary. */
+            variant: components["schemas"]["Variant"];
+            /** @description Why this variant. */
+            variant_basis: string;
+            /** @description The activity report: the plan actions served. */
+            activity: components["schemas"]["ActivityAction"][];
+            /** @description The funded expense lines. */
+            lines: components["schemas"]["ExpenseLine"][];
+            /** @description The expenses by category. */
+            categories: components["schemas"]["CategoryTotal"][];
+            /** @description The classified list of expenses, by line and date. */
+            expenses: components["schemas"]["Expense"][];
+            /** @description The indirect costs. */
+            indirect_costs: components["schemas"]["IndirectCosts"];
+            /** @description Other income for the same activity. */
+            other_income: components["schemas"]["OtherIncome"];
+            /** @description The totals. */
+            totals: components["schemas"]["AccountTotals"];
+            /** @description What the funder will ask about. */
+            warnings: components["schemas"]["AccountWarning"][];
+            /**
+             * Format: date
+             * @description As of this day (Europe/Madrid).
+             */
+            as_of: string;
+        };
+        /** @description The grant being justified. */
+        JustifiedGrant: {
+            /**
+             * Format: uuid
+             * @description The application.
+             */
+            application_id: string;
+            /** @description Its title. */
+            title: string;
+            /** @description Its status. */
+            status: components["schemas"]["ApplicationStatus"];
+            /**
+             * Format: uuid
+             * @description The call.
+             */
+            call_id: string;
+            /** @description The call's title. */
+            call_title: string;
+            /** @description The call's BDNS code. */
+            bdns_code?: string | null;
+            /**
+             * Format: uuid
+             * @description The funder.
+             */
+            funder_id: string;
+            /** @description The funder's name. */
+            funder_name: string;
+            /**
+             * Format: date
+             * @description When the grant was decided.
+             */
+            decided_on?: string | null;
+            /**
+             * Format: int64
+             * @description The grant, euro cents.
+             */
+            granted_cents: number;
+            /**
+             * Format: int64
+             * @description The eligible cost of the application (the activity's budget), euro cents.
+             */
+            eligible_cost_cents: number;
+            /**
+             * Format: int32
+             * @description The call's co-financing rate, basis points.
+             */
+            cofinancing_rate_bp: number;
+            /**
+             * Format: date
+             * @description The execution period: expenses dated in it count.
+             */
+            execution_starts_on?: string | null;
+            /**
+             * Format: date
+             * @description End of the execution period.
+             */
+            execution_ends_on?: string | null;
+            /**
+             * Format: date
+             * @description The end of the justification period: expenses paid after it do not count.
+             */
+            justification_due_on?: string | null;
+        };
         /** @description What the levels of a plan are called (e.g. "Eje", "Área", "Objetivo", "Acción"). */
         Labels: {
             /**
@@ -5314,6 +5740,13 @@ export interface components {
              * @description Justification deadline.
              */
             justification_due_on?: string | null;
+            /** @description Allows the simplified justification account (RLGS art. 75; default false). */
+            simplified_justification?: boolean | null;
+            /**
+             * Format: int32
+             * @description Flat rate of indirect costs on the direct costs, basis points (0–2500).
+             */
+            indirect_cost_rate_bp?: number | null;
         };
         /** @description A new category (admins). */
         NewCategory: {
@@ -5394,6 +5827,24 @@ export interface components {
             document_ref?: string | null;
             /** @description Counterparty. */
             counterparty?: string | null;
+            /**
+             * @description The counterparty's tax id: a Spanish NIF, NIE or CIF (checked, normalised), or a
+             *     foreign VAT number with its country prefix (`FR40303265045`).
+             * @example B12345674
+             */
+            counterparty_tax_id?: string | null;
+            /**
+             * Format: date
+             * @description Date of the document (invoice), if not the entry's date; at most a year before it,
+             *     not after it.
+             */
+            issued_on?: string | null;
+            /**
+             * Format: date
+             * @description When it was paid or collected, if it was already (else record it later with
+             *     `POST /api/v1/budget-entries/{id}/payment`); not before the document.
+             */
+            paid_on?: string | null;
             /**
              * Format: uuid
              * @description The entry this one reverses.
@@ -5967,6 +6418,36 @@ export interface components {
              */
             share_bp?: number | null;
         };
+        /** @description Another grant on the same plan actions. */
+        OtherGrant: {
+            /**
+             * Format: uuid
+             * @description The application.
+             */
+            application_id: string;
+            /** @description Its title. */
+            title: string;
+            /**
+             * Format: int64
+             * @description Its grant's part on the actions this grant also serves, euro cents (rounded up).
+             */
+            amount_cents: number;
+        };
+        /** @description Other income that funded the same activity (LGS art. 30.4 and 19.3). */
+        OtherIncome: {
+            /**
+             * Format: int64
+             * @description Other aid declared in the application, euro cents.
+             */
+            declared_other_aid_cents: number;
+            /** @description The cluster's other grants on the same actions. */
+            grants: components["schemas"]["OtherGrant"][];
+            /**
+             * Format: int64
+             * @description Both together, euro cents.
+             */
+            total_cents: number;
+        };
         /** @description A page of results. */
         Page_Agreement: {
             /** @description The items of this page. */
@@ -6421,6 +6902,14 @@ export interface components {
                  * @description When the spending must be justified.
                  */
                 justification_due_on?: string | null;
+                /** @description Allows the simplified justification account (RLGS art. 75, grants under 60,000 EUR). */
+                simplified_justification: boolean;
+                /**
+                 * Format: int32
+                 * @description Flat rate of indirect costs on the direct costs, basis points (1500 = 15 %); null:
+                 *     indirect costs are justified by their own entries.
+                 */
+                indirect_cost_rate_bp?: number | null;
                 /**
                  * Format: date-time
                  * @description Creation.
@@ -6745,8 +7234,20 @@ export interface components {
                 description: string;
                 /** @description Document reference (invoice number …). */
                 document_ref?: string | null;
-                /** @description Counterparty. */
+                /** @description Counterparty (the creditor of an expense, the payer of an income). */
                 counterparty?: string | null;
+                /** @description The counterparty's tax id (Spanish NIF/NIE/CIF, normalised, or a foreign VAT number). */
+                counterparty_tax_id?: string | null;
+                /**
+                 * Format: date
+                 * @description Date of the document (invoice); null: the entry's date.
+                 */
+                issued_on?: string | null;
+                /**
+                 * Format: date
+                 * @description When it was paid (expenses) or collected (income); null: not yet.
+                 */
+                paid_on?: string | null;
                 /**
                  * Format: uuid
                  * @description The entry this one reverses.
@@ -7687,6 +8188,14 @@ export interface components {
             current_password: string;
             /** @description The new password (12–1024 characters). */
             new_password: string;
+        };
+        /** @description When an entry was paid. */
+        Payment: {
+            /**
+             * Format: date
+             * @description The day it was paid or collected: not before the document's date, not in the future.
+             */
+            paid_on: string;
         };
         /**
          * Format: binary
@@ -8975,6 +9484,11 @@ export interface components {
              * @description Grants: the justification deadline (default: the call's).
              */
             justification_due_on?: string | null;
+            /**
+             * @description `justification_submitted`: attach the justification account, as it is at this
+             *     move, to the application as a document (JSON, with its SHA-256), frozen.
+             */
+            attach_justification_account?: boolean | null;
         };
         /** @description Everything published for a fiscal year. */
         TransparencyDocument: {
@@ -9124,6 +9638,12 @@ export interface components {
              */
             funder_id?: string | null;
         };
+        /**
+         * @description Which account: the simplified one (art. 75) or the ordinary one with proof of each
+         *     expense (art. 72).
+         * @enum {string}
+         */
+        Variant: "simplified" | "ordinary";
         /** @description Recorded totals (vote weights). */
         VoteTotals: {
             /**
@@ -13248,6 +13768,171 @@ export interface operations {
             };
             /** @description No such resource, or not yours to see (the same answer for both). */
             404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    justification_account: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account (or the list of expenses as CSV, or the PDF). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JustificationAccount"];
+                    "text/csv": string;
+                    "application/pdf": components["schemas"]["PdfFile"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not staff, an auditor or the call's funder. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such application, or not visible. */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_accepted`: the grant is not accepted (yet). */
+            409: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;
@@ -18776,6 +19461,221 @@ export interface operations {
                 };
             };
             /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pay_entry: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Payment"];
+            };
+        };
+        responses: {
+            /** @description Recorded (or already recorded with this date). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry. */
+            404: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_paid`, `not_payable`. */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: before the document, or in the future. */
             422: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */

@@ -16,11 +16,13 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Principal, Resource, policy},
-    domain::{ApplicationId, Cents, calendar, text},
+    domain::{ApplicationId, Cents, DocumentId, calendar, text},
     error::{ApiError, FieldErrors},
     events,
     funding::{
+        documents::Store,
         funders::opt,
+        justification,
         model::{ApplicationChanges, ApplicationStatus, CallStatus, Side, TransitionRow},
         repo,
         scope::is_partner_of,
@@ -51,6 +53,9 @@ pub struct TransitionRequest {
     pub decided_on: Option<NaiveDate>,
     /// Grants: the justification deadline (default: the call's).
     pub justification_due_on: Option<NaiveDate>,
+    /// `justification_submitted`: attach the justification account, as it is at this
+    /// move, to the application as a document (JSON, with its SHA-256), frozen.
+    pub attach_justification_account: Option<bool>,
 }
 
 /// One move of an application, as kept in its history.
@@ -149,6 +154,7 @@ pub async fn transition_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Action::write(Resource::Funding))?;
     let precondition = Precondition::from_request(&req);
+    let store = Store::configured(state.config.document_dir.as_deref());
     let mut conn = state.conn().await?;
     let view = transition(
         &mut conn,
@@ -156,6 +162,7 @@ pub async fn transition_application(
         id.into_inner(),
         precondition,
         body.into_inner(),
+        &store,
     )
     .await?;
     Ok(etag::updated(view.row.version, &Application::from(view)))
@@ -274,6 +281,15 @@ fn check_fields(step: &TransitionRequest) -> Result<Option<String>, ApiError> {
             "an amount and a decision date go with a decision (granted, partially_granted, rejected)",
         ));
     }
+    if to != ApplicationStatus::JustificationSubmitted
+        && step.attach_justification_account.is_some()
+    {
+        return Err(FieldErrors::one(
+            "attach_justification_account",
+            "not_allowed",
+            "the justification account is attached when the justification is submitted",
+        ));
+    }
     if !to.grants() && step.justification_due_on.is_some() {
         return Err(FieldErrors::one(
             "justification_due_on",
@@ -314,14 +330,16 @@ fn granted_amount(step: &TransitionRequest, requested: Cents) -> Result<Cents, A
 /// (412, optional); the edge (409 `illegal_transition`); who may make it (403); the fields
 /// it needs (422); its rules (the call open for a first submission, the call's limits,
 /// double funding for a grant); the move, kept in the history and the audit log. Accepting
-/// a grant books its income. Anything refused changes nothing. Inside a resolution's
-/// transaction it is a savepoint of it.
+/// a grant books its income; submitting the justification can attach the justification
+/// account, frozen, as a document (its bytes in `store`). Anything refused changes nothing.
+/// Inside a resolution's transaction it is a savepoint of it.
 pub async fn transition(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: ApplicationId,
     precondition: Precondition,
     step: TransitionRequest,
+    store: &Store,
 ) -> Result<ApplicationView, ApiError> {
     if let Some(g) = step.granted_cents
         && !g.in_range(Cents(1))
@@ -332,96 +350,116 @@ pub async fn transition(
             Cents::range_message(Cents(1)),
         ));
     }
-    conn.transaction(async |conn| {
-        let app = lock_visible(conn, caller, id).await?;
-        precondition.check(app.version, IfMatch::Optional)?;
-        let call = repo::find_call(conn, app.call_id, false).await?;
-        let (from, to) = (app.status, step.to);
-        let side = from.edge(to).ok_or_else(|| illegal(from, to))?;
-        check_side(caller, side, call.funder_id, to)?;
-        let comment = check_fields(&step)?;
-        let now = Utc::now();
-        let mut changes = ApplicationChanges {
-            status: Some(to),
-            ..Default::default()
-        };
-        match to {
-            // A first submission needs the call open; a resubmission after requested changes
-            // does not (the funder asked for it, usually after the call closed).
-            ApplicationStatus::Submitted if from == ApplicationStatus::Draft => {
-                if call.status_at(now) != CallStatus::Open {
-                    return Err(ApiError::conflict(
-                        "call_not_open",
-                        format!(
-                            "The call accepts applications from {} to {}; it is {} now.",
-                            calendar::local(call.opens_at).to_rfc3339(),
-                            calendar::local(call.closes_at).to_rfc3339(),
-                            call.status_at(now)
-                        ),
-                    ));
+    let frozen_account = DocumentId::new();
+    let attach = step.attach_justification_account == Some(true);
+    let result = conn
+        .transaction(async |conn| {
+            let app = lock_visible(conn, caller, id).await?;
+            precondition.check(app.version, IfMatch::Optional)?;
+            let call = repo::find_call(conn, app.call_id, false).await?;
+            let (from, to) = (app.status, step.to);
+            let side = from.edge(to).ok_or_else(|| illegal(from, to))?;
+            check_side(caller, side, call.funder_id, to)?;
+            let comment = check_fields(&step)?;
+            let now = Utc::now();
+            let mut changes = ApplicationChanges {
+                status: Some(to),
+                ..Default::default()
+            };
+            match to {
+                // A first submission needs the call open; a resubmission after requested changes
+                // does not (the funder asked for it, usually after the call closed).
+                ApplicationStatus::Submitted if from == ApplicationStatus::Draft => {
+                    if call.status_at(now) != CallStatus::Open {
+                        return Err(ApiError::conflict(
+                            "call_not_open",
+                            format!(
+                                "The call accepts applications from {} to {}; it is {} now.",
+                                calendar::local(call.opens_at).to_rfc3339(),
+                                calendar::local(call.closes_at).to_rfc3339(),
+                                call.status_at(now)
+                            ),
+                        ));
+                    }
+                    call.check_limits(app.eligible_cost_cents, app.requested_cents)
+                        .map_err(|above| ApiError::conflict("above_call_limits", above.message))?;
+                    changes.submitted_at = Some(Some(now));
                 }
-                call.check_limits(app.eligible_cost_cents, app.requested_cents)
-                    .map_err(|above| ApiError::conflict("above_call_limits", above.message))?;
-                changes.submitted_at = Some(Some(now));
+                ApplicationStatus::Submitted => {
+                    call.check_limits(app.eligible_cost_cents, app.requested_cents)
+                        .map_err(|above| ApiError::conflict("above_call_limits", above.message))?;
+                }
+                ApplicationStatus::Granted | ApplicationStatus::PartiallyGranted => {
+                    let granted = granted_amount(&step, app.requested_cents)?;
+                    call.check_limits(app.eligible_cost_cents, granted)
+                        .map_err(|above| {
+                            FieldErrors::one("granted_cents", "above_call_limits", above.message)
+                        })?;
+                    double_funding::check(conn, &app, granted).await?;
+                    changes.granted_cents = Some(Some(granted));
+                    changes.decided_on =
+                        Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
+                    changes.justification_due_on =
+                        Some(step.justification_due_on.or(call.justification_due_on));
+                }
+                ApplicationStatus::Rejected => {
+                    changes.decided_on =
+                        Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
+                }
+                ApplicationStatus::Accepted => {
+                    let granted = app.granted_cents.unwrap_or_default();
+                    double_funding::check(conn, &app, granted).await?;
+                    income::book(conn, caller, &app, &call, granted).await?;
+                }
+                _ => {}
             }
-            ApplicationStatus::Submitted => {
-                call.check_limits(app.eligible_cost_cents, app.requested_cents)
-                    .map_err(|above| ApiError::conflict("above_call_limits", above.message))?;
+            let updated = repo::update_application(conn, id, &changes).await?;
+            if attach {
+                justification::freeze(
+                    conn,
+                    caller,
+                    updated.clone(),
+                    call.funder_id,
+                    store,
+                    frozen_account,
+                )
+                .await?;
             }
-            ApplicationStatus::Granted | ApplicationStatus::PartiallyGranted => {
-                let granted = granted_amount(&step, app.requested_cents)?;
-                call.check_limits(app.eligible_cost_cents, granted)
-                    .map_err(|above| {
-                        FieldErrors::one("granted_cents", "above_call_limits", above.message)
-                    })?;
-                double_funding::check(conn, &app, granted).await?;
-                changes.granted_cents = Some(Some(granted));
-                changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
-                changes.justification_due_on =
-                    Some(step.justification_due_on.or(call.justification_due_on));
-            }
-            ApplicationStatus::Rejected => {
-                changes.decided_on = Some(Some(step.decided_on.unwrap_or_else(calendar::today)));
-            }
-            ApplicationStatus::Accepted => {
-                let granted = app.granted_cents.unwrap_or_default();
-                double_funding::check(conn, &app, granted).await?;
-                income::book(conn, caller, &app, &call, granted).await?;
-            }
-            _ => {}
-        }
-        let updated = repo::update_application(conn, id, &changes).await?;
-        let (actor_kind, actor_id) = match caller.principal {
-            Principal::User(id) => ("user", id),
-            Principal::Client(id) => ("api_client", id),
-        };
-        repo::insert_transition(
-            conn,
-            &TransitionRow {
-                id: Uuid::now_v7(),
-                application_id: id,
-                from_status: from,
-                to_status: to,
-                comment,
-                granted_cents: if to.grants() {
-                    updated.granted_cents
-                } else {
-                    None
+            let (actor_kind, actor_id) = match caller.principal {
+                Principal::User(id) => ("user", id),
+                Principal::Client(id) => ("api_client", id),
+            };
+            repo::insert_transition(
+                conn,
+                &TransitionRow {
+                    id: Uuid::now_v7(),
+                    application_id: id,
+                    from_status: from,
+                    to_status: to,
+                    comment,
+                    granted_cents: if to.grants() {
+                        updated.granted_cents
+                    } else {
+                        None
+                    },
+                    actor_id,
+                    actor_kind: actor_kind.into(),
+                    actor_role: caller.role.to_string(),
+                    request_id: caller.request_id.clone(),
+                    created_at: now,
                 },
-                actor_id,
-                actor_kind: actor_kind.into(),
-                actor_role: caller.role.to_string(),
-                request_id: caller.request_id.clone(),
-                created_at: now,
-            },
-        )
-        .await?;
-        let moved = events::kinds::application_moved(&updated, call.funder_id, from, to);
-        events::record_all(conn, moved).await?;
-        let before = ApplicationSummary::from(app);
-        let after = ApplicationSummary::from(updated.clone());
-        audit::updated(conn, caller, "application", id.into(), &before, &after).await?;
-        view(conn, updated).await
-    })
-    .await
+            )
+            .await?;
+            let moved = events::kinds::application_moved(&updated, call.funder_id, from, to);
+            events::record_all(conn, moved).await?;
+            let before = ApplicationSummary::from(app);
+            let after = ApplicationSummary::from(updated.clone());
+            audit::updated(conn, caller, "application", id.into(), &before, &after).await?;
+            view(conn, updated).await
+        })
+        .await;
+    if result.is_err() && attach {
+        store.discard(frozen_account).await;
+    }
+    result
 }

@@ -484,29 +484,75 @@ pub async fn add(
 ) -> Result<DocumentRow, ApiError> {
     check_uploader(conn, caller, id).await?;
     let content_type = check_content(&upload.content_type, &upload.bytes)?;
-    let row = DocumentRow {
-        id: DocumentId::new(),
+    let id_of_document = DocumentId::new();
+    let document = Generated {
+        id: id_of_document,
         application_id: id,
         filename: upload.filename,
-        content_type: content_type.to_owned(),
-        size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-        sha256: sha256_hex(&upload.bytes),
+        content_type,
+        description: upload.description.as_deref().unwrap_or_default(),
+        bytes: &upload.bytes,
+    };
+    let result = conn
+        .transaction(async |conn| insert_generated(conn, caller, document, store).await)
+        .await;
+    if result.is_err() {
+        // The commit itself may have failed after the bytes were written.
+        store.discard(id_of_document).await;
+    }
+    result
+}
+
+/// A document made by agrupa itself (a frozen justification account), or a checked upload.
+#[derive(Debug)]
+pub struct Generated<'a> {
+    /// Its id (chosen by the caller, who removes the bytes from a disk store when its
+    /// transaction does not commit).
+    pub id: DocumentId,
+    /// The application.
+    pub application_id: ApplicationId,
+    /// File name.
+    pub filename: String,
+    /// Content type.
+    pub content_type: &'static str,
+    /// Description (empty: none).
+    pub description: &'a str,
+    /// Content.
+    pub bytes: &'a [u8],
+}
+
+/// Keeps a document's metadata and bytes and audits it, in the caller's transaction. On a
+/// disk store the bytes are written first: when the transaction does not commit, they are
+/// removed here if this call failed, else by the caller ([`Store::discard`]).
+pub async fn insert_generated(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    g: Generated<'_>,
+    store: &Store,
+) -> Result<DocumentRow, ApiError> {
+    let row_id = g.id;
+    let row = DocumentRow {
+        id: g.id,
+        application_id: g.application_id,
+        filename: g.filename,
+        content_type: g.content_type.to_owned(),
+        size_bytes: i64::try_from(g.bytes.len()).unwrap_or(i64::MAX),
+        sha256: sha256_hex(g.bytes),
         storage: store.name().to_owned(),
-        description: upload.description,
+        description: (!g.description.is_empty()).then(|| g.description.to_owned()),
         uploaded_by: caller.id(),
         created_at: Utc::now(),
     };
-    let result = conn
-        .transaction(async |conn| {
-            let row = repo::insert_document(conn, &row).await?;
-            store.put(conn, row.id, &upload.bytes).await?;
-            let doc = Document::from(row.clone());
-            audit::created(conn, caller, "application_document", doc.id.into(), &doc).await?;
-            Ok(row)
-        })
-        .await;
+    let result = async {
+        let row = repo::insert_document(conn, &row).await?;
+        store.put(conn, row.id, g.bytes).await?;
+        let doc = Document::from(row.clone());
+        audit::created(conn, caller, "application_document", doc.id.into(), &doc).await?;
+        Ok(row)
+    }
+    .await;
     if result.is_err() {
-        store.discard(row.id).await;
+        store.discard(row_id).await;
     }
     result
 }

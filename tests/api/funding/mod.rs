@@ -5,6 +5,7 @@ mod agreements;
 mod applications;
 mod documents;
 mod grants;
+mod justification;
 mod rules;
 mod transitions;
 mod visibility;

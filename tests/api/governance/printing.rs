@@ -24,24 +24,7 @@ async fn get_with(a: &Assembly, token: &str, path: &str, accept: &str) -> reqwes
 
 /// The PDF at `path` (asserting the answer is one) and its text, as `pdftotext` reads it.
 async fn pdf_text(a: &Assembly, token: &str, path: &str) -> String {
-    let res = get_with(a, token, path, "application/pdf").await;
-    assert_eq!(res.status(), 200, "{path}");
-    assert_eq!(res.headers()["content-type"], "application/pdf");
-    assert_eq!(res.headers()["vary"], "Accept");
-    let bytes = res.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, &bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian poppler-utils) must be installed");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
+    crate::support::pdf_text(get_with(a, token, path, "application/pdf").await).await
 }
 
 /// Whether `text` holds `needle` with line breaks (and any spacing) aside.

@@ -280,6 +280,15 @@ impl Fixture<'_> {
                 let id = self.new_budget(self.fresh_year()).await;
                 (at(self.first_line(id).await), empty)
             }
+            "POST /api/v1/budget-entries/{id}/payment" => {
+                let body = json!({"entry_date": "2025-05-01", "kind": "actual",
+                    "amount_cents": 1000, "description": "Factura", "document_ref": format!("P-{n}")});
+                let entry = self
+                    .app
+                    .add_entry(self.token(), b("approved_line"), &body)
+                    .await;
+                (at(entry.id), json!({"paid_on": "2025-05-02"}))
+            }
             "POST /api/v1/budget-lines/{id}/entries" => (
                 at(b("approved_line")),
                 json!({"entry_date": "2025-05-01", "kind": "actual", "amount_cents": 1000,
@@ -312,6 +321,7 @@ impl Fixture<'_> {
                     .await;
                 Some(template.replace("{id}", &a.id.to_string()))
             }
+            "/api/v1/applications/{id}/justification-account" => object("accepted"),
             t if t.starts_with("/api/v1/applications/") => Some(
                 template
                     .replace("{id}", &f("application").to_string())
@@ -741,12 +751,17 @@ pub(super) async fn fixture<'a>(
         description: None,
     };
     let document = app.upload_document(t, application, &memoria).await.id;
+    let accepted = app.new_application(t, call, &json!({})).await.id;
+    for to in ["submitted", "under_review", "granted", "accepted"] {
+        app.transition_to(t, accepted, to).await;
+    }
     for (k, v) in [
         ("funder", funder),
         ("call", call),
         ("agreement", agreement),
         ("application", application),
         ("document", document),
+        ("accepted", accepted),
     ] {
         fixture.ids.insert(format!("f:{k}"), v);
     }

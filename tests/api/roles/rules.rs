@@ -61,6 +61,7 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some("admin:200 staff:200 member:404 partner:404 auditor:200 client:404"),
         ),
         ("POST /api/v1/budget-lines/{id}/entries", Some(W201)),
+        ("POST /api/v1/budget-entries/{id}/payment", Some(W200)),
         // Funding: partner users here belong to no funder and the API client holds no
         // funding scope; members here represent no organisation.
         ("GET /api/v1/funders", Some(R200)),
@@ -85,6 +86,11 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some("admin:200 staff:200 member:403 partner:404 auditor:403 client:403"),
         ),
         ("GET /api/v1/applications/{id}/history", Some(OWN_APP)),
+        // The account of an accepted grant: staff, auditors and the call's funder.
+        (
+            "GET /api/v1/applications/{id}/justification-account",
+            Some(OWN_APP),
+        ),
         ("GET /api/v1/applications/{id}/documents", Some(OWN_APP)),
         // The matrix sends JSON: the upload wants multipart (415) once the caller may upload.
         (

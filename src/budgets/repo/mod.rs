@@ -7,16 +7,17 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::model::{
-    BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, EntryRow, LineChanges,
-    LineKind, LineLineage, LineRow, ShareRow, TotalsRow,
+    BudgetChanges, BudgetRow, BudgetStatus, CategoryChanges, CategoryRow, LineChanges, LineKind,
+    LineLineage, LineRow, ShareRow,
 };
 use crate::{
-    domain::{BudgetCategoryId, BudgetId, BudgetLineId, EntryId, UserId},
-    schema::{
-        budget_categories, budget_entries, budget_line_actions, budget_line_totals, budget_lines,
-        budgets,
-    },
+    domain::{BudgetCategoryId, BudgetId, BudgetLineId, UserId},
+    schema::{budget_categories, budget_line_actions, budget_lines, budgets},
 };
+
+mod execution;
+
+pub use execution::*;
 
 /// Inserts a budget.
 pub async fn insert_budget(
@@ -420,94 +421,6 @@ pub async fn set_shares(
         .map(drop)
 }
 
-/// The execution totals of a fiscal year's line lineages.
-pub async fn totals(
-    conn: &mut AsyncPgConnection,
-    year: i32,
-    keys: &[Uuid],
-) -> QueryResult<Vec<TotalsRow>> {
-    budget_line_totals::table
-        .filter(budget_line_totals::fiscal_year.eq(year))
-        .filter(budget_line_totals::line_key.eq_any(keys))
-        .select(TotalsRow::as_select())
-        .load(conn)
-        .await
-}
-
-/// The execution totals of every line of a budget (one join, whatever the number of lines).
-pub async fn budget_totals(
-    conn: &mut AsyncPgConnection,
-    budget_id: BudgetId,
-    year: i32,
-) -> QueryResult<Vec<TotalsRow>> {
-    budget_line_totals::table
-        .inner_join(
-            budget_lines::table.on(budget_lines::line_key
-                .eq(budget_line_totals::line_key)
-                .and(budget_lines::budget_id.eq(budget_id))),
-        )
-        .filter(budget_line_totals::fiscal_year.eq(year))
-        .select(TotalsRow::as_select())
-        .load(conn)
-        .await
-}
-
-/// The line lineages of a fiscal year that have entries.
-pub async fn keys_with_entries(conn: &mut AsyncPgConnection, year: i32) -> QueryResult<Vec<Uuid>> {
-    budget_line_totals::table
-        .filter(budget_line_totals::fiscal_year.eq(year))
-        .filter(budget_line_totals::entries.gt(0))
-        .select(budget_line_totals::line_key)
-        .load(conn)
-        .await
-}
-
-/// Inserts an entry (the totals follow, by trigger, in the same transaction).
-pub async fn insert_entry(conn: &mut AsyncPgConnection, row: &EntryRow) -> QueryResult<EntryRow> {
-    diesel::insert_into(budget_entries::table)
-        .values(row)
-        .returning(EntryRow::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// One entry.
-pub async fn find_entry(conn: &mut AsyncPgConnection, id: EntryId) -> QueryResult<EntryRow> {
-    budget_entries::table
-        .find(id)
-        .select(EntryRow::as_select())
-        .first(conn)
-        .await
-}
-
-/// The entries of a line lineage in a fiscal year, by date, after `(entry_date, id)`.
-pub async fn entries(
-    conn: &mut AsyncPgConnection,
-    year: i32,
-    line_key: Uuid,
-    after: Option<(NaiveDate, EntryId)>,
-    limit: i64,
-) -> QueryResult<Vec<EntryRow>> {
-    let mut q = budget_entries::table
-        .filter(budget_entries::fiscal_year.eq(year))
-        .filter(budget_entries::line_key.eq(line_key))
-        .select(EntryRow::as_select())
-        .into_boxed();
-    if let Some((d, id)) = after {
-        q = q.filter(
-            budget_entries::entry_date
-                .gt(d)
-                .or(budget_entries::entry_date
-                    .eq(d)
-                    .and(budget_entries::id.gt(id))),
-        );
-    }
-    q.order((budget_entries::entry_date, budget_entries::id))
-        .limit(limit)
-        .load(conn)
-        .await
-}
-
 /// The category of this kind with this code.
 pub async fn category_by_code(
     conn: &mut AsyncPgConnection,
@@ -588,6 +501,31 @@ pub async fn line_lineages(
         .inner_join(budgets::table)
         .filter(budget_lines::id.eq_any(ids))
         .select(LINEAGE)
+        .load(conn)
+        .await
+}
+
+/// Lines by id, each with its budget's fiscal year and its category.
+pub async fn lines_with_categories(
+    conn: &mut AsyncPgConnection,
+    ids: &[BudgetLineId],
+) -> QueryResult<Vec<(LineRow, i32, CategoryRow)>> {
+    budget_lines::table
+        .inner_join(budgets::table)
+        .inner_join(
+            budget_categories::table.on(budget_categories::id.eq(budget_lines::category_id)),
+        )
+        .filter(budget_lines::id.eq_any(ids))
+        .select((
+            LineRow::as_select(),
+            budgets::fiscal_year,
+            CategoryRow::as_select(),
+        ))
+        .order((
+            budgets::fiscal_year,
+            budget_lines::position,
+            budget_lines::code,
+        ))
         .load(conn)
         .await
 }

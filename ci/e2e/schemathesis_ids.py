@@ -128,6 +128,14 @@ if not published:
     sys.exit("schemathesis_ids.py: the demo data has no published transparency year")
 ids["transparency-year"] = published[0]["fiscal_year"]
 
+# The demo's accepted grant (its justification account) and one of the expenses it lists
+# (its payment route).
+accepted = first("/api/v1/applications?status=accepted")
+account = call("GET", f"/api/v1/applications/{accepted}/justification-account")
+if not account["expenses"]:
+    sys.exit("schemathesis_ids.py: the demo grant's justification account lists no expense")
+ids["budget-entries"] = account["expenses"][0]["entry_id"]
+
 # The second parameter of nested paths, by its name.
 second = {"contact_id": ids["contacts"], "year": ids["dues"], "document_id": ids["documents"],
           "item_id": item, "certificate_id": certificate,
@@ -154,6 +162,8 @@ for path in sorted(spec["paths"]):
     params = {"path.id": ids[collection]}
     if path.endswith("/revocation"):
         params["path.id"] = revoked_client
+    if path.endswith("/justification-account"):
+        params["path.id"] = accepted
     for name, value in second.items():
         if "{" + name + "}" in path and value is not None:
             params["path." + name] = value

@@ -239,7 +239,8 @@ async fn the_demo_funding_is_consistent_with_the_demo_plan_and_budget() {
     let accepted = apps.iter().find(|a| a.status == "accepted").unwrap();
     let a = app.get_application(t, accepted.id).await;
     assert_eq!(a.actions.len(), 2);
-    assert_eq!(a.budget_lines.len(), 2);
+    // Activities (G-02) and promotion (G-03), and the income line (I-20).
+    assert_eq!(a.budget_lines.len(), 3);
     assert_eq!(a.income[0].fiscal_year, 2025);
     let history = app.application_history(t, a.id).await;
     assert_eq!(history.len(), 4);

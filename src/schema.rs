@@ -515,6 +515,10 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        total_budget_cents -> Nullable<Int8>,
+        regulatory_basis -> Nullable<Text>,
+        regulatory_basis_url -> Nullable<Text>,
+        instruments -> Array<Text>,
     }
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
+    bdns::format::check_code,
     funders::{self, opt},
     model::{CallChanges, CallRow, CallStatus},
     repo::{self, CallFilter},
@@ -74,6 +75,14 @@ pub struct Call {
     pub execution_ends_on: Option<NaiveDate>,
     /// When the spending must be justified.
     pub justification_due_on: Option<NaiveDate>,
+    /// The call's whole budget, euro cents (BDNS `presupuestoTotal`; set by the BDNS import).
+    pub total_budget_cents: Option<Cents>,
+    /// Its regulatory basis (BDNS `descripcionBasesReguladoras`; set by the BDNS import).
+    pub regulatory_basis: Option<String>,
+    /// Where the regulatory basis is published (BDNS `urlBasesReguladoras`; BDNS import).
+    pub regulatory_basis_url: Option<String>,
+    /// Its aid instruments (BDNS `instrumentos`; set by the BDNS import).
+    pub instruments: Vec<String>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -109,6 +118,10 @@ impl From<CallView> for Call {
             execution_starts_on: r.execution_starts_on,
             execution_ends_on: r.execution_ends_on,
             justification_due_on: r.justification_due_on,
+            total_budget_cents: r.total_budget_cents,
+            regulatory_basis: r.regulatory_basis,
+            regulatory_basis_url: r.regulatory_basis_url,
+            instruments: r.instruments,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -389,7 +402,8 @@ async fn views(
         .collect())
 }
 
-async fn view(conn: &mut AsyncPgConnection, row: CallRow) -> Result<CallView, ApiError> {
+/// A call with its eligible cost categories.
+pub(super) async fn view(conn: &mut AsyncPgConnection, row: CallRow) -> Result<CallView, ApiError> {
     views(conn, vec![row]).await?.pop().ok_or_else(not_found)
 }
 
@@ -425,15 +439,6 @@ struct CallText<'a> {
     journal_url: Option<Option<&'a str>>,
 }
 
-fn check_bdns(raw: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if (1..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
-        Ok(v.to_owned())
-    } else {
-        Err("must be the BDNS code: 1 to 10 digits".into())
-    }
-}
-
 fn check_call_fields(errors: &mut FieldErrors, t: CallText<'_>) -> CallFields {
     CallFields {
         title: t
@@ -444,7 +449,7 @@ fn check_call_fields(errors: &mut FieldErrors, t: CallText<'_>) -> CallFields {
             .map(|p| p.and_then(|p| errors.check("programme", text::name(p, 300)))),
         bdns_code: t
             .bdns_code
-            .map(|b| b.and_then(|b| errors.check("bdns_code", check_bdns(b)))),
+            .map(|b| b.and_then(|b| errors.check("bdns_code", check_code(b)))),
         journal_reference: t
             .journal_reference
             .map(|j| j.and_then(|j| errors.check("journal_reference", text::name(j, 300)))),
@@ -471,7 +476,8 @@ async fn check_categories(
     Ok(())
 }
 
-fn bdns_taken(e: diesel::result::Error) -> ApiError {
+/// 409 `bdns_code_taken` for the unique BDNS code.
+pub(super) fn bdns_taken(e: diesel::result::Error) -> ApiError {
     on_unique(
         e,
         "calls_bdns_code_key",
@@ -517,6 +523,10 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        total_budget_cents: None,
+        regulatory_basis: None,
+        regulatory_basis_url: None,
+        instruments: Vec::new(),
     };
     row.check_rules(&mut errors);
     errors.finish()?;
@@ -569,6 +579,7 @@ pub async fn update(
         execution_starts_on: p.execution_starts_on,
         execution_ends_on: p.execution_ends_on,
         justification_due_on: p.justification_due_on,
+        ..CallChanges::default()
     };
     conn.transaction(async |conn| {
         // Writers (staff, admins) see every call: no visibility to decide before the lock.

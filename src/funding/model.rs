@@ -212,6 +212,10 @@ pub struct CallRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub total_budget_cents: Option<Cents>,
+    pub regulatory_basis: Option<String>,
+    pub regulatory_basis_url: Option<String>,
+    pub instruments: Vec<String>,
 }
 
 impl CallRow {
@@ -247,6 +251,10 @@ pub struct CallChanges {
     pub execution_starts_on: Option<Option<NaiveDate>>,
     pub execution_ends_on: Option<Option<NaiveDate>>,
     pub justification_due_on: Option<Option<NaiveDate>>,
+    pub total_budget_cents: Option<Option<Cents>>,
+    pub regulatory_basis: Option<Option<String>>,
+    pub regulatory_basis_url: Option<Option<String>>,
+    pub instruments: Option<Vec<String>>,
 }
 
 impl CallRow {

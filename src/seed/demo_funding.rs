@@ -176,6 +176,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                total_budget_cents: None,
+                regulatory_basis: None,
+                regulatory_basis_url: None,
+                instruments: Vec::new(),
             },
         )
         .await?;

@@ -35,10 +35,7 @@ use crate::{
     domain::Cents,
     error::ApiError,
     funding::{model::FunderKind, repo::DecidedGrant},
-    http::{
-        csv::{self, CsvRow},
-        extract::query_in_range,
-    },
+    http::csv::CsvRow,
 };
 
 /// The BDNS's description of a plain subsidy, for a call that names no instrument.
@@ -233,15 +230,10 @@ pub async fn bdns_grants_report(
     query: web::Query<YearQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = query_in_range("year", Some(query.into_inner().year), 2000..=2100)?.unwrap_or(2000);
+    let year = query.into_inner().checked()?;
     let report = grants(&mut *state.conn().await?, &caller, year).await?;
-    if csv::wants_csv(&req) {
-        return Ok(csv::attachment(
-            &format!("bdns-grants-{year}.csv"),
-            &report.items,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(report))
+    let filename = format!("bdns-grants-{year}.csv");
+    Ok(super::respond(&req, &report, &filename, &report.items))
 }
 
 #[cfg(test)]

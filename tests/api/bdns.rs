@@ -1,7 +1,8 @@
 //! BDNS interchange: a call imported from the national subsidy database's export (idempotent,
 //! with the changes reported field by field, a dry run, bad files refused whole), and the
 //! year's grants exported as its grant records (JSON and CSV). The sample files are in
-//! `tests/fixtures/bdns/`.
+//! `tests/fixtures/bdns/` (made up, in the BDNS's shape: see their `advertencia`; the grant
+//! record `concesion.json` names the fields an export may use).
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -430,6 +431,11 @@ async fn the_bdns_grant_export_lists_the_years_grants_as_bdns_records() {
             "ayudaEquivalente": 5000.5
         })
     );
+    // Every field is one the BDNS's own grant records have (a sample in the fixtures).
+    let sample = fixture("concesion.json");
+    for key in items[0].as_object().unwrap().keys() {
+        assert!(sample.get(key).is_some(), "{key} is not a BDNS field");
+    }
     assert_eq!(items[1]["codConcesion"], ids[0].to_string());
     assert_eq!(items[1]["fechaConcesion"], "2025-06-30");
     assert_eq!(items[1]["importe"], 8000.0);

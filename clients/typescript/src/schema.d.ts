@@ -2687,17 +2687,6 @@ export interface components {
              */
             execution_pct?: number | null;
         };
-        /** @description An announcement of the call in an official journal. */
-        Anuncio: {
-            /** @description The journal's code of the announcement (`BOE-B-2025-12345`). */
-            cve?: string | null;
-            /** @description The journal (`BOE`, `B.O.P. DE VALENCIA`). */
-            desDiarioOficial?: string | null;
-            /** @description Publication date (`2025-03-12T00:00:00.000+01:00` or `2025-03-12`). */
-            datPublicacion?: string | null;
-            /** @description Where it is published. */
-            url?: string | null;
-        };
         /** @description A partner institution's system, signing in with `client_credentials`. */
         ApiClient: {
             /**
@@ -3083,10 +3072,21 @@ export interface components {
             /** @description Its title. */
             title: string;
         };
+        /** @description An announcement of the call in an official journal. */
+        BdnsAnuncio: {
+            /** @description The journal's code of the announcement (`BOE-B-2025-12345`). */
+            cve?: string | null;
+            /** @description The journal (`BOE`, `B.O.P. DE VALENCIA`). */
+            desDiarioOficial?: string | null;
+            /** @description Publication date (`2025-03-12T00:00:00.000+01:00` or `2025-03-12`). */
+            datPublicacion?: string | null;
+            /** @description Where it is published. */
+            url?: string | null;
+        };
         /** @description An import of a call from its BDNS export (staff, admins). */
         BdnsCallImport: {
             /** @description The call as the BDNS exports it (its own field names; unknown fields are accepted). */
-            convocatoria: components["schemas"]["Convocatoria"];
+            convocatoria: components["schemas"]["BdnsConvocatoria"];
             /**
              * Format: uuid
              * @description The funder of a new call; without it, the funder named by `convocatoria.organo`.
@@ -3115,6 +3115,45 @@ export interface components {
             changes: components["schemas"]["FieldChange"][];
             /** @description Values of the file left out (a web address that is not one), with why. */
             warnings: components["schemas"]["FieldError"][];
+        };
+        /**
+         * @description A BDNS convocatoria as its API exports it. Only the fields below are read; every other
+         *     field of the export is accepted and ignored.
+         */
+        BdnsConvocatoria: {
+            /**
+             * @description The call's BDNS code (digits).
+             * @example 900123
+             */
+            codigoBDNS?: string | null;
+            /** @description The same code, as the BDNS search results name it. */
+            numeroConvocatoria?: string | null;
+            /** @description The call's title. */
+            descripcion?: string | null;
+            organo?: null | components["schemas"]["BdnsOrgano"];
+            /**
+             * @description First day of applications.
+             * @example 2025-03-13T00:00:00+01:00
+             */
+            fechaInicioSolicitud?: string | null;
+            /**
+             * @description Last day of applications.
+             * @example 2025-04-14T00:00:00+02:00
+             */
+            fechaFinSolicitud?: string | null;
+            /**
+             * Format: double
+             * @description The call's whole budget, euros.
+             */
+            presupuestoTotal?: number | null;
+            /** @description Aid instruments. */
+            instrumentos?: components["schemas"]["BdnsInstrumento"][] | null;
+            /** @description The regulatory basis. */
+            descripcionBasesReguladoras?: string | null;
+            /** @description Where the regulatory basis is published. */
+            urlBasesReguladoras?: string | null;
+            /** @description Announcements in official journals. */
+            anuncios?: components["schemas"]["BdnsAnuncio"][] | null;
         };
         /** @description One grant as a BDNS concesión record (the BDNS's field names). */
         BdnsGrant: {
@@ -3174,6 +3213,23 @@ export interface components {
             total_cents: number;
             /** @description The grants, by decision day. */
             items: components["schemas"]["BdnsGrant"][];
+        };
+        /** @description An aid instrument (`"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN "`). */
+        BdnsInstrumento: {
+            /** @description Its description. */
+            descripcion?: string | null;
+        };
+        /**
+         * @description The granting body, in the BDNS's three levels (`nivel1` the administration, e.g.
+         *     `ESTADO`; `nivel2` the ministry or region; `nivel3` the directorate or body).
+         */
+        BdnsOrgano: {
+            /** @description First level. */
+            nivel1?: string | null;
+            /** @description Second level. */
+            nivel2?: string | null;
+            /** @description Third level. */
+            nivel3?: string | null;
         };
         /** @description A governing body. */
         Body: {
@@ -3842,45 +3898,6 @@ export interface components {
          * @enum {string}
          */
         ConvenedBy: "board" | "members_request" | "president";
-        /**
-         * @description A BDNS convocatoria as its API exports it. Only the fields below are read; every other
-         *     field of the export is accepted and ignored.
-         */
-        Convocatoria: {
-            /**
-             * @description The call's BDNS code (digits).
-             * @example 900123
-             */
-            codigoBDNS?: string | null;
-            /** @description The same code, as the BDNS search results name it. */
-            numeroConvocatoria?: string | null;
-            /** @description The call's title. */
-            descripcion?: string | null;
-            organo?: null | components["schemas"]["Organo"];
-            /**
-             * @description First day of applications.
-             * @example 2025-03-13T00:00:00+01:00
-             */
-            fechaInicioSolicitud?: string | null;
-            /**
-             * @description Last day of applications.
-             * @example 2025-04-14T00:00:00+02:00
-             */
-            fechaFinSolicitud?: string | null;
-            /**
-             * Format: double
-             * @description The call's whole budget, euros.
-             */
-            presupuestoTotal?: number | null;
-            /** @description Aid instruments. */
-            instrumentos?: components["schemas"]["Instrumento"][] | null;
-            /** @description The regulatory basis. */
-            descripcionBasesReguladoras?: string | null;
-            /** @description Where the regulatory basis is published. */
-            urlBasesReguladoras?: string | null;
-            /** @description Announcements in official journals. */
-            anuncios?: components["schemas"]["Anuncio"][] | null;
-        };
         /** @description One count of a breakdown. */
         Count: {
             /** @description What is counted (a status, a kind, a category name, a segment code, a year …). */
@@ -4628,11 +4645,6 @@ export interface components {
              * @description The income line of that year's budget that receives it.
              */
             budget_line_id?: string | null;
-        };
-        /** @description An aid instrument (`"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN "`). */
-        Instrumento: {
-            /** @description Its description. */
-            descripcion?: string | null;
         };
         /**
          * @description What an agenda item is.
@@ -6186,18 +6198,6 @@ export interface components {
              *     income is known and positive).
              */
             share_bp?: number | null;
-        };
-        /**
-         * @description The granting body, in the BDNS's three levels (`nivel1` the administration, e.g.
-         *     `ESTADO`; `nivel2` the ministry or region; `nivel3` the directorate or body).
-         */
-        Organo: {
-            /** @description First level. */
-            nivel1?: string | null;
-            /** @description Second level. */
-            nivel2?: string | null;
-            /** @description Third level. */
-            nivel3?: string | null;
         };
         /** @description A page of results. */
         Page_Agreement: {

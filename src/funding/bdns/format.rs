@@ -47,7 +47,7 @@ use crate::{
 /// The granting body, in the BDNS's three levels (`nivel1` the administration, e.g.
 /// `ESTADO`; `nivel2` the ministry or region; `nivel3` the directorate or body).
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct Organo {
+pub struct BdnsOrgano {
     /// First level.
     #[schema(max_length = 300)]
     pub nivel1: Option<String>,
@@ -61,7 +61,7 @@ pub struct Organo {
 
 /// An aid instrument (`"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN "`).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct Instrumento {
+pub struct BdnsInstrumento {
     /// Its description.
     #[schema(max_length = 300)]
     pub descripcion: Option<String>,
@@ -70,7 +70,7 @@ pub struct Instrumento {
 /// An announcement of the call in an official journal.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Anuncio {
+pub struct BdnsAnuncio {
     /// The journal's code of the announcement (`BOE-B-2025-12345`).
     #[schema(max_length = 300)]
     pub cve: Option<String>,
@@ -89,7 +89,7 @@ pub struct Anuncio {
 /// field of the export is accepted and ignored.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Convocatoria {
+pub struct BdnsConvocatoria {
     /// The call's BDNS code (digits).
     #[serde(rename = "codigoBDNS")]
     #[schema(value_type = Option<String>, max_length = 10, example = "900123")]
@@ -101,7 +101,7 @@ pub struct Convocatoria {
     #[schema(max_length = 500)]
     pub descripcion: Option<String>,
     /// The granting body.
-    pub organo: Option<Organo>,
+    pub organo: Option<BdnsOrgano>,
     /// First day of applications.
     #[schema(max_length = 40, example = "2025-03-13T00:00:00+01:00")]
     pub fecha_inicio_solicitud: Option<String>,
@@ -113,7 +113,7 @@ pub struct Convocatoria {
     pub presupuesto_total: Option<Value>,
     /// Aid instruments.
     #[schema(max_items = 10)]
-    pub instrumentos: Option<Vec<Instrumento>>,
+    pub instrumentos: Option<Vec<BdnsInstrumento>>,
     /// The regulatory basis.
     #[schema(max_length = 2000)]
     pub descripcion_bases_reguladoras: Option<String>,
@@ -122,7 +122,7 @@ pub struct Convocatoria {
     pub url_bases_reguladoras: Option<String>,
     /// Announcements in official journals.
     #[schema(max_items = 50)]
-    pub anuncios: Option<Vec<Anuncio>>,
+    pub anuncios: Option<Vec<BdnsAnuncio>>,
 }
 
 /// What an import takes from a convocatoria (`None`: the file says nothing).
@@ -251,7 +251,7 @@ fn given(v: Option<&String>) -> Option<&str> {
 
 /// Reads a convocatoria: every problem with a value is recorded in `errors` (the import
 /// then fails whole); a web address that is not one is left out with a warning.
-pub fn read(c: &Convocatoria, errors: &mut FieldErrors) -> Read {
+pub fn read(c: &BdnsConvocatoria, errors: &mut FieldErrors) -> Read {
     let mut out = Read::default();
     let codes: Vec<(&str, &Value)> = [
         ("codigoBDNS", c.codigo_bdns.as_ref()),
@@ -354,7 +354,7 @@ fn web_address(
 }
 
 /// The earliest announcement's reference and address.
-fn read_announcements(c: &Convocatoria, errors: &mut FieldErrors, out: &mut Read) {
+fn read_announcements(c: &BdnsConvocatoria, errors: &mut FieldErrors, out: &mut Read) {
     let mut earliest: Option<(NaiveDate, usize)> = None;
     let anuncios = c.anuncios.as_deref().unwrap_or_default();
     for (i, a) in anuncios.iter().enumerate() {
@@ -391,7 +391,7 @@ mod tests {
     use super::*;
 
     fn read_json(v: Value) -> (Read, FieldErrors) {
-        let c: Convocatoria = serde_json::from_value(v).unwrap();
+        let c: BdnsConvocatoria = serde_json::from_value(v).unwrap();
         let mut errors = FieldErrors::default();
         let r = read(&c, &mut errors);
         (r, errors)

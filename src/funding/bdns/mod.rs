@@ -26,7 +26,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use self::format::{Convocatoria, Read};
+use self::format::{BdnsConvocatoria, Read};
 use super::{
     calls::{Call, CallView, bdns_taken, view},
     funders,
@@ -63,7 +63,7 @@ pub struct NewCallSettings {
 #[serde(deny_unknown_fields)]
 pub struct BdnsCallImport {
     /// The call as the BDNS exports it (its own field names; unknown fields are accepted).
-    pub convocatoria: Convocatoria,
+    pub convocatoria: BdnsConvocatoria,
     /// The funder of a new call; without it, the funder named by `convocatoria.organo`.
     /// On an existing call it must be the call's funder.
     pub funder_id: Option<FunderId>,

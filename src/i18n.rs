@@ -225,6 +225,8 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("illegal_status_transition", "Este cambio de estado no está permitido."),
     ("application_frozen", "La solicitud ya no se puede modificar."),
     ("call_not_open", "La convocatoria no está abierta."),
+    ("bdns_call_of_other_funder", "La convocatoria con este código BDNS es de otra entidad financiadora; la entidad de una convocatoria no cambia."),
+    ("cluster_record_missing", "Falta la ficha de la agrupación (PUT /api/v1/cluster): es la beneficiaria de cada concesión."),
     ("above_call_limits", "El importe supera los límites de la convocatoria."),
     ("double_funding", "Estos gastos ya están financiados por otra ayuda."),
     ("bdns_code_taken", "Ya existe una convocatoria con este código BDNS."),
@@ -271,6 +273,8 @@ pub const FIELD_MESSAGES: &[(&str, &str)] = &[
     ("out_of_range", "El valor está fuera del intervalo permitido."),
     ("too_many", "Hay demasiados elementos."),
     ("too_long", "El valor es demasiado largo."),
+    ("ambiguous", "Corresponde a más de un registro; indique cuál."),
+    ("ignored", "No es válido y se ha dejado fuera."),
     (
         "cannot_dissent",
         "Esta entrada de la lista no puede formular un voto particular sobre el acuerdo.",

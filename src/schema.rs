@@ -520,6 +520,10 @@ diesel::table! {
         updated_at -> Timestamptz,
         simplified_justification -> Bool,
         indirect_cost_rate_bp -> Nullable<Int4>,
+        total_budget_cents -> Nullable<Int8>,
+        regulatory_basis -> Nullable<Text>,
+        regulatory_basis_url -> Nullable<Text>,
+        instruments -> Array<Text>,
     }
 }
 

@@ -1,6 +1,10 @@
 //! Calls for subsidies (convocatorias): a funder's window for applications, with its
 //! maximum grant, co-financing rate and eligible cost categories. Their status (forecast,
 //! open, closed) follows from the instants, at the time of each request.
+//!
+//! Just over 600 lines: a call carries many fields (its BDNS record's, what its
+//! justification allows), each in the response, the create and the patch types, and the
+//! sub-resource stays in one file like every other.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
+    bdns::format::check_code,
     funders::{self, opt},
     model::{CallChanges, CallRow, CallStatus},
     repo::{self, CallFilter},
@@ -79,6 +84,14 @@ pub struct Call {
     /// Flat rate of indirect costs on the direct costs, basis points (1500 = 15 %); null:
     /// indirect costs are justified by their own entries.
     pub indirect_cost_rate_bp: Option<i32>,
+    /// The call's whole budget, euro cents (BDNS `presupuestoTotal`; set by the BDNS import).
+    pub total_budget_cents: Option<Cents>,
+    /// Its regulatory basis (BDNS `descripcionBasesReguladoras`; set by the BDNS import).
+    pub regulatory_basis: Option<String>,
+    /// Where the regulatory basis is published (BDNS `urlBasesReguladoras`; BDNS import).
+    pub regulatory_basis_url: Option<String>,
+    /// Its aid instruments (BDNS `instrumentos`; set by the BDNS import).
+    pub instruments: Vec<String>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -116,6 +129,10 @@ impl From<CallView> for Call {
             justification_due_on: r.justification_due_on,
             simplified_justification: r.simplified_justification,
             indirect_cost_rate_bp: r.indirect_cost_rate_bp,
+            total_budget_cents: r.total_budget_cents,
+            regulatory_basis: r.regulatory_basis,
+            regulatory_basis_url: r.regulatory_basis_url,
+            instruments: r.instruments,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -411,7 +428,8 @@ async fn views(
         .collect())
 }
 
-async fn view(conn: &mut AsyncPgConnection, row: CallRow) -> Result<CallView, ApiError> {
+/// A call with its eligible cost categories.
+pub(super) async fn view(conn: &mut AsyncPgConnection, row: CallRow) -> Result<CallView, ApiError> {
     views(conn, vec![row]).await?.pop().ok_or_else(not_found)
 }
 
@@ -447,15 +465,6 @@ struct CallText<'a> {
     journal_url: Option<Option<&'a str>>,
 }
 
-fn check_bdns(raw: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if (1..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
-        Ok(v.to_owned())
-    } else {
-        Err("must be the BDNS code: 1 to 10 digits".into())
-    }
-}
-
 fn check_call_fields(errors: &mut FieldErrors, t: CallText<'_>) -> CallFields {
     CallFields {
         title: t
@@ -466,7 +475,7 @@ fn check_call_fields(errors: &mut FieldErrors, t: CallText<'_>) -> CallFields {
             .map(|p| p.and_then(|p| errors.check("programme", text::name(p, 300)))),
         bdns_code: t
             .bdns_code
-            .map(|b| b.and_then(|b| errors.check("bdns_code", check_bdns(b)))),
+            .map(|b| b.and_then(|b| errors.check("bdns_code", check_code(b)))),
         journal_reference: t
             .journal_reference
             .map(|j| j.and_then(|j| errors.check("journal_reference", text::name(j, 300)))),
@@ -493,7 +502,8 @@ async fn check_categories(
     Ok(())
 }
 
-fn bdns_taken(e: diesel::result::Error) -> ApiError {
+/// 409 `bdns_code_taken` for the unique BDNS code.
+pub(super) fn bdns_taken(e: diesel::result::Error) -> ApiError {
     on_unique(
         e,
         "calls_bdns_code_key",
@@ -541,6 +551,10 @@ pub async fn create(
         updated_at: now,
         simplified_justification: input.simplified_justification.unwrap_or(false),
         indirect_cost_rate_bp: input.indirect_cost_rate_bp,
+        total_budget_cents: None,
+        regulatory_basis: None,
+        regulatory_basis_url: None,
+        instruments: Vec::new(),
     };
     row.check_rules(&mut errors);
     errors.finish()?;
@@ -595,6 +609,7 @@ pub async fn update(
         justification_due_on: p.justification_due_on,
         simplified_justification: p.simplified_justification,
         indirect_cost_rate_bp: p.indirect_cost_rate_bp,
+        ..CallChanges::default()
     };
     conn.transaction(async |conn| {
         // Writers (staff, admins) see every call: no visibility to decide before the lock.

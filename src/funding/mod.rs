@@ -6,12 +6,15 @@
 //! One file per sub-resource, each with its request and response types, its handlers and
 //! its service functions: [`funders`], [`calls`], [`agreements`], [`applications`] (a
 //! folder: content rules, the state machine, double funding, income), [`documents`],
-//! [`justification`] (the justification account of a grant), [`deadlines`]; who sees what is [`scope`]. Changes of funders, calls, agreements and
+//! [`justification`] (the justification account of a grant), [`deadlines`]; who sees what
+//! is [`scope`]. [`bdns`] imports a call from its export in the national subsidy database.
+//! Changes of funders, calls, agreements and
 //! applications need `If-Match` (428 without); a move of an application honours it when
 //! sent.
 
 pub mod agreements;
 pub mod applications;
+pub mod bdns;
 pub mod calls;
 pub mod deadlines;
 pub mod documents;
@@ -32,6 +35,7 @@ pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
         .service(funders::update_funder)
         .service(calls::list_calls)
         .service(calls::create_call)
+        .service(bdns::import_bdns_call)
         .service(calls::get_call)
         .service(calls::update_call)
         .service(agreements::list_agreements)

@@ -214,6 +214,10 @@ pub struct CallRow {
     pub updated_at: DateTime<Utc>,
     pub simplified_justification: bool,
     pub indirect_cost_rate_bp: Option<i32>,
+    pub total_budget_cents: Option<Cents>,
+    pub regulatory_basis: Option<String>,
+    pub regulatory_basis_url: Option<String>,
+    pub instruments: Vec<String>,
 }
 
 impl CallRow {
@@ -251,6 +255,10 @@ pub struct CallChanges {
     pub justification_due_on: Option<Option<NaiveDate>>,
     pub simplified_justification: Option<bool>,
     pub indirect_cost_rate_bp: Option<Option<i32>>,
+    pub total_budget_cents: Option<Option<Cents>>,
+    pub regulatory_basis: Option<Option<String>>,
+    pub regulatory_basis_url: Option<Option<String>>,
+    pub instruments: Option<Vec<String>>,
 }
 
 impl CallRow {

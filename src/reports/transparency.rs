@@ -37,10 +37,7 @@ use crate::{
         model::FunderKind,
         repo::{AidSource, YearAid},
     },
-    http::{
-        csv::{self, CsvRow},
-        extract::query_in_range,
-    },
+    http::{csv::CsvRow, extract::query_in_range},
 };
 
 use super::aei_register::CriterionStatus;
@@ -208,6 +205,13 @@ pub struct YearQuery {
     /// The fiscal year (2000–2100).
     #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
+}
+
+impl YearQuery {
+    /// The year, in range (400 `invalid_query` otherwise).
+    pub fn checked(self) -> Result<i32, ApiError> {
+        Ok(query_in_range("year", Some(self.year), 2000..=2100)?.unwrap_or(2000))
+    }
 }
 
 /// A fiscal year in range (422 `year` otherwise).
@@ -461,15 +465,10 @@ pub async fn transparency_report(
     query: web::Query<YearQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = query_in_range("year", Some(query.into_inner().year), 2000..=2100)?.unwrap_or(2000);
+    let year = query.into_inner().checked()?;
     let report = obligation(&mut *state.conn().await?, &caller, year).await?;
-    if csv::wants_csv(&req) {
-        return Ok(csv::attachment(
-            &format!("transparency-{year}.csv"),
-            &report.criteria,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(report))
+    let filename = format!("transparency-{year}.csv");
+    Ok(super::respond(&req, &report, &filename, &report.criteria))
 }
 
 #[cfg(test)]

@@ -179,6 +179,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 updated_at: now,
                 simplified_justification: false,
                 indirect_cost_rate_bp: None,
+                total_budget_cents: None,
+                regulatory_basis: None,
+                regulatory_basis_url: None,
+                instruments: Vec::new(),
             },
         )
         .await?;

@@ -5,6 +5,7 @@
 
 mod auth;
 mod backup;
+mod bdns;
 mod bounds;
 mod budgets;
 mod contract;

@@ -524,6 +524,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bdns-call-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a call from its BDNS export (staff, admins). A call created answers 201 with its
+         *     `Location`; an update, an unchanged call and any dry run answer 200.
+         */
+        post: operations["import_bdns_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bodies": {
         parameters: {
             query?: never;
@@ -1794,6 +1814,27 @@ export interface paths {
          *     evidence (staff, admins, auditors). With `Accept: text/csv`, one row per criterion.
          */
         get: operations["aei_register_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/bdns-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grants the cluster received in a year (decided in it), as the national subsidy
+         *     database's grant records (staff, admins, auditors). With `Accept: text/csv`, one row per
+         *     grant with the BDNS's column names.
+         */
+        get: operations["bdns_grants_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3183,6 +3224,165 @@ export interface components {
             /** @description Its title. */
             title: string;
         };
+        /** @description An announcement of the call in an official journal. */
+        BdnsAnuncio: {
+            /** @description The journal's code of the announcement (`BOE-B-2025-12345`). */
+            cve?: string | null;
+            /** @description The journal (`BOE`, `B.O.P. DE VALENCIA`). */
+            desDiarioOficial?: string | null;
+            /** @description Publication date (`2025-03-12T00:00:00.000+01:00` or `2025-03-12`). */
+            datPublicacion?: string | null;
+            /** @description Where it is published. */
+            url?: string | null;
+        };
+        /** @description An import of a call from its BDNS export (staff, admins). */
+        BdnsCallImport: {
+            /** @description The call as the BDNS exports it (its own field names; unknown fields are accepted). */
+            convocatoria: components["schemas"]["BdnsConvocatoria"];
+            /**
+             * Format: uuid
+             * @description The funder of a new call; without it, the funder named by `convocatoria.organo`.
+             *     On an existing call it must be the call's funder.
+             */
+            funder_id?: string | null;
+            new_call?: null | components["schemas"]["NewCallSettings"];
+            /** @description Report what would change without writing anything. */
+            dry_run?: boolean;
+        };
+        /** @description What an import did. */
+        BdnsCallImportResult: {
+            /** @description `created`, `updated` or `unchanged`. */
+            outcome: components["schemas"]["ImportOutcome"];
+            /** @description Whether this was a dry run (nothing written). */
+            dry_run: boolean;
+            /**
+             * @description The call after the import (in a dry run, as it would be; a new call's id is then
+             *     not stored).
+             */
+            call: components["schemas"]["Call"];
+            /**
+             * @description The call's fields that changed, with their values before (`null` for a new call)
+             *     and after, by field name; empty when unchanged.
+             */
+            changes: components["schemas"]["FieldChange"][];
+            /** @description Values of the file left out (a web address that is not one), with why. */
+            warnings: components["schemas"]["FieldError"][];
+        };
+        /**
+         * @description A BDNS convocatoria as its API exports it. Only the fields below are read; every other
+         *     field of the export is accepted and ignored.
+         */
+        BdnsConvocatoria: {
+            /**
+             * @description The call's BDNS code (digits).
+             * @example 900123
+             */
+            codigoBDNS?: string | null;
+            /** @description The same code, as the BDNS search results name it. */
+            numeroConvocatoria?: string | null;
+            /** @description The call's title. */
+            descripcion?: string | null;
+            organo?: null | components["schemas"]["BdnsOrgano"];
+            /**
+             * @description First day of applications.
+             * @example 2025-03-13T00:00:00+01:00
+             */
+            fechaInicioSolicitud?: string | null;
+            /**
+             * @description Last day of applications.
+             * @example 2025-04-14T00:00:00+02:00
+             */
+            fechaFinSolicitud?: string | null;
+            /**
+             * Format: double
+             * @description The call's whole budget, euros.
+             */
+            presupuestoTotal?: number | null;
+            /** @description Aid instruments. */
+            instrumentos?: components["schemas"]["BdnsInstrumento"][] | null;
+            /** @description The regulatory basis. */
+            descripcionBasesReguladoras?: string | null;
+            /** @description Where the regulatory basis is published. */
+            urlBasesReguladoras?: string | null;
+            /** @description Announcements in official journals. */
+            anuncios?: components["schemas"]["BdnsAnuncio"][] | null;
+        };
+        /** @description One grant as a BDNS concesión record (the BDNS's field names). */
+        BdnsGrant: {
+            /** @description The grant's code: the application's id here. */
+            codConcesion: string;
+            /** @description The call's BDNS code. */
+            numeroConvocatoria?: string | null;
+            /** @description The call's title. */
+            convocatoria: string;
+            /** @description The kind of administration: `ESTATAL`, `AUTONOMICA`, `LOCAL` or `OTROS`. */
+            nivel1: string;
+            /** @description The funder's name. */
+            nivel2: string;
+            /** @description The granting body's third level (not known here: always `null`). */
+            nivel3?: string | null;
+            /**
+             * Format: date
+             * @description The day of the decision.
+             */
+            fechaConcesion: string;
+            /**
+             * @description The beneficiary: tax id, a space, legal name.
+             * @example G12345674 Clúster Audiovisual de Madrid
+             */
+            beneficiario: string;
+            /**
+             * @description The aid instrument.
+             * @example SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN
+             */
+            instrumento: string;
+            /**
+             * Format: double
+             * @description The amount granted, euros (at most two decimals).
+             * @example 80000.5
+             */
+            importe: number;
+            /**
+             * Format: double
+             * @description The equivalent aid, euros (the amount, for a subsidy).
+             * @example 80000.5
+             */
+            ayudaEquivalente: number;
+        };
+        /** @description The grants of a year as BDNS records. */
+        BdnsGrants: {
+            /**
+             * Format: int32
+             * @description The year of the decisions.
+             */
+            year: number;
+            /** @description The beneficiary of every record (the cluster). */
+            beneficiary: string;
+            /**
+             * Format: int64
+             * @description The sum of the amounts granted, in cents (exact).
+             */
+            total_cents: number;
+            /** @description The grants, by decision day. */
+            items: components["schemas"]["BdnsGrant"][];
+        };
+        /** @description An aid instrument (`"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN "`). */
+        BdnsInstrumento: {
+            /** @description Its description. */
+            descripcion?: string | null;
+        };
+        /**
+         * @description The granting body, in the BDNS's three levels (`nivel1` the administration, e.g.
+         *     `ESTADO`; `nivel2` the ministry or region; `nivel3` the directorate or body).
+         */
+        BdnsOrgano: {
+            /** @description First level. */
+            nivel1?: string | null;
+            /** @description Second level. */
+            nivel2?: string | null;
+            /** @description Third level. */
+            nivel3?: string | null;
+        };
         /** @description A governing body. */
         Body: {
             /**
@@ -3517,6 +3717,17 @@ export interface components {
              *     indirect costs are justified by their own entries.
              */
             indirect_cost_rate_bp?: number | null;
+            /**
+             * Format: int64
+             * @description The call's whole budget, euro cents (BDNS `presupuestoTotal`; set by the BDNS import).
+             */
+            total_budget_cents?: number | null;
+            /** @description Its regulatory basis (BDNS `descripcionBasesReguladoras`; set by the BDNS import). */
+            regulatory_basis?: string | null;
+            /** @description Where the regulatory basis is published (BDNS `urlBasesReguladoras`; BDNS import). */
+            regulatory_basis_url?: string | null;
+            /** @description Its aid instruments (BDNS `instrumentos`; set by the BDNS import). */
+            instruments: string[];
             /**
              * Format: date-time
              * @description Creation.
@@ -4557,6 +4768,11 @@ export interface components {
              */
             status: string;
         };
+        /**
+         * @description What an import did (or, in a dry run, would do).
+         * @enum {string}
+         */
+        ImportOutcome: "created" | "updated" | "unchanged";
         /**
          * @description Which figure the income of the year is.
          * @enum {string}
@@ -5748,6 +5964,22 @@ export interface components {
              */
             indirect_cost_rate_bp?: number | null;
         };
+        /** @description What a call the import creates needs that the BDNS does not publish. */
+        NewCallSettings: {
+            /**
+             * Format: int32
+             * @description Co-financing rate, basis points (1–10000).
+             * @example 8000
+             */
+            cofinancing_rate_bp: number;
+            /**
+             * Format: int64
+             * @description Largest grant per application, euro cents.
+             */
+            max_grant_cents?: number | null;
+            /** @description Programme. */
+            programme?: string | null;
+        };
         /** @description A new category (admins). */
         NewCategory: {
             /** @description Name (1–100 characters, unique). */
@@ -6910,6 +7142,17 @@ export interface components {
                  *     indirect costs are justified by their own entries.
                  */
                 indirect_cost_rate_bp?: number | null;
+                /**
+                 * Format: int64
+                 * @description The call's whole budget, euro cents (BDNS `presupuestoTotal`; set by the BDNS import).
+                 */
+                total_budget_cents?: number | null;
+                /** @description Its regulatory basis (BDNS `descripcionBasesReguladoras`; set by the BDNS import). */
+                regulatory_basis?: string | null;
+                /** @description Where the regulatory basis is published (BDNS `urlBasesReguladoras`; BDNS import). */
+                regulatory_basis_url?: string | null;
+                /** @description Its aid instruments (BDNS `instrumentos`; set by the BDNS import). */
+                instruments: string[];
                 /**
                  * Format: date-time
                  * @description Creation.
@@ -17039,6 +17282,217 @@ export interface operations {
                 };
             };
             /** @description `plan_frozen`, `code_taken`, `wrong_level`. */
+            409: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `AGRUPA_BODY_LIMIT`. */
+            413: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: well-formed but invalid values; `errors` names each field. */
+            422: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_bdns_call: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BdnsCallImport"];
+            };
+        };
+        responses: {
+            /** @description Updated, unchanged, or a dry run. */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BdnsCallImportResult"];
+                };
+            };
+            /** @description A new call (`Location`: the call). */
+            201: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BdnsCallImportResult"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `bdns_code_taken` (a concurrent import), `bdns_call_of_other_funder`. */
             409: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -35374,6 +35828,154 @@ export interface operations {
             };
             /** @description Your role or token scopes do not allow this. */
             403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bdns_grants_report: {
+        parameters: {
+            query: {
+                /** @description The fiscal year (2000–2100). */
+                year: number;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grants (or CSV). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BdnsGrants"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `invalid_query`: `year` out of 2000–2100. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `cluster_record_missing`: the cluster's record (the beneficiary) is not set up. */
+            409: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
                     "Access-Control-Allow-Origin"?: string;

@@ -33,6 +33,22 @@ pub async fn find_call(
     }
 }
 
+/// The call with a BDNS code (`lock`: `FOR UPDATE`).
+pub async fn find_call_by_bdns_code(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    lock: bool,
+) -> QueryResult<CallRow> {
+    let q = calls::table
+        .filter(calls::bdns_code.eq(code))
+        .select(CallRow::as_select());
+    if lock {
+        q.for_update().first(conn).await
+    } else {
+        q.first(conn).await
+    }
+}
+
 /// The calls open at `at` (for the `call.opened` scan; a handful at any time).
 pub async fn open_calls(
     conn: &mut AsyncPgConnection,

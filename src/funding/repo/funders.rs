@@ -32,6 +32,15 @@ pub async fn find_funder(
     }
 }
 
+/// Every funder, by name (a few dozen: the BDNS import matches names among them).
+pub async fn all_funders(conn: &mut AsyncPgConnection) -> QueryResult<Vec<FunderRow>> {
+    funders::table
+        .select(FunderRow::as_select())
+        .order((funders::name, funders::id))
+        .load(conn)
+        .await
+}
+
 /// Funders by name, after the key `(name, id)`.
 pub async fn list_funders(
     conn: &mut AsyncPgConnection,

@@ -8,6 +8,7 @@ mod calls;
 mod deadlines;
 mod documents;
 mod funders;
+mod grants;
 mod income;
 
 pub use agreements::*;
@@ -16,4 +17,5 @@ pub use calls::*;
 pub use deadlines::*;
 pub use documents::*;
 pub use funders::*;
+pub use grants::*;
 pub use income::*;

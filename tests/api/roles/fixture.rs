@@ -310,6 +310,7 @@ impl Fixture<'_> {
             | "/api/v1/calls"
             | "/api/v1/agreements"
             | "/api/v1/applications"
+            | "/api/v1/bdns-call-imports"
             | "/api/v1/deadlines" => Some(template.to_owned()),
             t if t.starts_with("/api/v1/funders/") => object("funder"),
             t if t.starts_with("/api/v1/calls/") => object("call"),
@@ -336,6 +337,10 @@ impl Fixture<'_> {
                 "opens_at": "2030-01-01T09:00:00+01:00", "closes_at": "2030-02-01T14:00:00+01:00",
                 "cofinancing_rate_bp": 5000}),
             "PATCH /api/v1/calls/{id}" => json!({"programme": "Programa AEI"}),
+            "POST /api/v1/bdns-call-imports" => json!({"funder_id": f("funder"),
+                "convocatoria": {"codigoBDNS": (700_000 + n).to_string(), "descripcion": "Convocatoria BDNS",
+                    "fechaInicioSolicitud": "2030-01-01", "fechaFinSolicitud": "2030-02-01"},
+                "new_call": {"cofinancing_rate_bp": 5000}}),
             "POST /api/v1/agreements" => {
                 json!({"funder_id": f("funder"), "title": format!("Convenio {n}"),
                 "starts_on": "2030-01-01", "ends_on": "2030-12-31", "total_cents": 100})
@@ -593,7 +598,9 @@ impl Fixture<'_> {
                     .await;
                 fill(self.member, None, &s.to_string())
             }
-            "GET /api/v1/reports/transparency" => format!("{template}?year=2025"),
+            "GET /api/v1/reports/transparency" | "GET /api/v1/reports/bdns-grants" => {
+                format!("{template}?year=2025")
+            }
             // A year published for reading; a fresh one for each withdrawal and each publish.
             "POST /api/v1/transparency-publications" => {
                 let year = 2030 + n % 40;

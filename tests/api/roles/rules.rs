@@ -72,6 +72,8 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ("POST /api/v1/calls", Some(W201)),
         ("GET /api/v1/calls/{id}", Some(OWN_FUNDER)),
         ("PATCH /api/v1/calls/{id}", Some(W200)),
+        // A fresh BDNS code each time: every import creates its call.
+        ("POST /api/v1/bdns-call-imports", Some(W201)),
         ("GET /api/v1/agreements", Some(R200)),
         ("POST /api/v1/agreements", Some(W201)),
         // Agreements are the cluster's and the funder's business: not representatives'.
@@ -118,6 +120,10 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
         ),
         (
             "GET /api/v1/reports/aei-register",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
+            "GET /api/v1/reports/bdns-grants",
             Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
         ),
         (

@@ -20,6 +20,7 @@ mod database;
 pub mod funding;
 pub mod governance;
 pub mod members;
+pub mod pdf;
 pub mod plans;
 pub mod webhooks;
 

@@ -16,7 +16,7 @@ log "pdftoppm (Debian poppler-utils)"
 if ! command -v pdftoppm >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
 fi
-pdftoppm -v 2>&1 | head -n 1
+pdftoppm -v 2>&1 | sed -n 1p  # (sed reads it all: head would end it with SIGPIPE)
 
 start_service
 

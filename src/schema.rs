@@ -149,6 +149,8 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        services -> Array<Text>,
+        founded_on -> Nullable<Date>,
     }
 }
 

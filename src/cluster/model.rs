@@ -34,6 +34,8 @@ pub struct ClusterRow {
     pub sector_source: Option<String>,
     pub sector_year: Option<i32>,
     pub management_fte_hundredths: Option<i32>,
+    pub services: Vec<String>,
+    pub founded_on: Option<NaiveDate>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -94,6 +94,11 @@ pub struct Cluster {
     /// Management staff in full-time equivalents (two decimals).
     #[schema(example = 2.5)]
     pub management_fte: Option<f64>,
+    /// The services the cluster's management offers its members, in words, in the order the
+    /// cluster presents them (the European profile lists them).
+    pub services: Vec<String>,
+    /// When the cluster was founded.
+    pub founded_on: Option<NaiveDate>,
     /// Creation.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -137,6 +142,8 @@ impl From<ClusterRow> for Cluster {
             aei_registration,
             sector_figures,
             management_fte: r.management_fte_hundredths.map(|h| f64::from(h) / 100.0),
+            services: r.services,
+            founded_on: r.founded_on,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -191,6 +198,12 @@ pub struct ClusterInput {
     /// Management staff in full-time equivalents (0–10,000, at most two decimals).
     #[schema(minimum = 0, maximum = 10000, multiple_of = 0.01)]
     pub management_fte: Option<f64>,
+    /// The services the management offers the members (up to 30, each 1–200 characters on
+    /// one line; repeated ones are kept once), in the order to present them.
+    #[schema(schema_with = services_schema)]
+    pub services: Option<Vec<String>>,
+    /// When the cluster was founded (from 1800-01-01, not after today).
+    pub founded_on: Option<NaiveDate>,
 }
 
 /// CNAE codes as the OpenAPI document describes them (what [`check_cnae`] accepts).
@@ -206,6 +219,43 @@ fn cnae_schema() -> utoipa::openapi::schema::Array {
         .max_items(Some(20))
         .build();
     crate::openapi::or_null(array)
+}
+
+/// Services as the OpenAPI document describes them (what [`check_services`] accepts).
+fn services_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
+    let array = ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(200)),
+        )
+        .max_items(Some(30))
+        .build();
+    crate::openapi::or_null(array)
+}
+
+fn check_services(services: &[String]) -> Result<Vec<String>, String> {
+    if services.len() > 30 {
+        return Err("at most 30 services".into());
+    }
+    let mut out: Vec<String> = Vec::with_capacity(services.len());
+    for service in services {
+        let service = text::name(service, 200).map_err(|e| format!("each service {e}"))?;
+        if !out.contains(&service) {
+            out.push(service);
+        }
+    }
+    Ok(out)
+}
+
+fn check_founded(on: NaiveDate) -> Result<NaiveDate, String> {
+    let first = NaiveDate::from_ymd_opt(1800, 1, 1).unwrap_or(NaiveDate::MIN);
+    if on < first || on > crate::domain::calendar::today() {
+        return Err("must be between 1800-01-01 and today".into());
+    }
+    Ok(on)
 }
 
 fn check_registration(r: &AeiRegistration) -> Result<(String, NaiveDate, NaiveDate), String> {
@@ -370,6 +420,15 @@ fn check(input: ClusterInput) -> Result<ClusterRow, ApiError> {
     let fte = input
         .management_fte
         .and_then(|f| e.check("management_fte", check_fte(f)));
+    let services = e
+        .check(
+            "services",
+            check_services(input.services.as_deref().unwrap_or_default()),
+        )
+        .unwrap_or_default();
+    let founded_on = input
+        .founded_on
+        .and_then(|d| e.check("founded_on", check_founded(d)));
     let (legal_name, tax_id) = e.finish_with(legal_name.zip(tax_id))?;
     let now = Utc::now();
     Ok(ClusterRow {
@@ -393,6 +452,8 @@ fn check(input: ClusterInput) -> Result<ClusterRow, ApiError> {
         sector_source: sector.as_ref().map(|s| s.source.clone()),
         sector_year: sector.as_ref().map(|s| s.year),
         management_fte_hundredths: fte,
+        services,
+        founded_on,
         version: 1,
         created_at: now,
         updated_at: now,

@@ -16,13 +16,6 @@ use crate::{
 static MINUTES: Template = Template::new("minutes", include_str!("pdf/minutes.typ"));
 static CERTIFICATE: Template = Template::new("certificate", include_str!("pdf/certificate.typ"));
 
-/// The issuer printed on every page: the cluster's legal name, once its record exists.
-async fn issuer(conn: &mut AsyncPgConnection) -> Result<String, ApiError> {
-    Ok(crate::cluster::repo::find(conn, false)
-        .await?
-        .map_or_else(|| "agrupa".to_owned(), |c| c.legal_name))
-}
-
 fn local(at: DateTime<Utc>) -> String {
     calendar::local(at).format("%d/%m/%Y %H:%M").to_string()
 }
@@ -58,7 +51,7 @@ pub async fn minutes(conn: &mut AsyncPgConnection, m: &Minutes) -> Result<Vec<u8
         super::model::MinutesStatus::Approved => "Acta",
         super::model::MinutesStatus::Draft => "Acta (borrador)",
     };
-    pdf::render(&MINUTES, title, &issuer(conn).await?, &data).await
+    pdf::render(&MINUTES, title, &pdf::issuer(conn).await?, &data).await
 }
 
 /// A certificate as a PDF.
@@ -74,7 +67,7 @@ pub async fn certificate(
     pdf::render(
         &CERTIFICATE,
         "Certificado de acuerdo",
-        &issuer(conn).await?,
+        &pdf::issuer(conn).await?,
         &data,
     )
     .await

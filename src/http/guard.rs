@@ -1,7 +1,8 @@
 //! Response hardening and the request time limit.
 //!
 //! Security headers on every response (no sniffing, no framing, no referrer; a strict
-//! Content-Security-Policy except for Swagger UI's own page), `Cache-Control: no-store`
+//! Content-Security-Policy except for Swagger UI's own page, and kept when a handler set its
+//! own), `Cache-Control: no-store`
 //! on API answers that do not set their own, and a bound on handler time: a request that
 //! takes longer than `AGRUPA_REQUEST_TIMEOUT_SECS` is abandoned (its transaction rolls back)
 //! and answered 503 with `Retry-After`.
@@ -42,10 +43,14 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if swagger { SWAGGER_CSP } else { API_CSP }),
-    );
+    // A handler that serves a page of its own (the public transparency page) sets a policy
+    // as strict as this one plus its own style's hash: keep it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(if swagger { SWAGGER_CSP } else { API_CSP }),
+        );
+    }
     if api && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

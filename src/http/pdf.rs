@@ -1,5 +1,6 @@
 //! Printable documents (PDF): `Accept: application/pdf` on a resource that has one (the
-//! minutes and certificates of governance, the reports).
+//! minutes and certificates of governance; the AEI register, transparency and European
+//! profile reports).
 //!
 //! The engine is typst, compiled in as a library (`typst-as-lib`, `typst-pdf`) with the fonts
 //! of `typst-assets` and Symbola (emoji) embedded in the binary, so nothing is read from disk
@@ -93,6 +94,16 @@ pub struct Meta {
 static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
     Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
 });
+
+/// What every page prints when the cluster's record is not set up yet.
+pub const DEFAULT_ISSUER: &str = "agrupa";
+
+/// The issuer printed on every page: the cluster's legal name, once its record exists.
+pub async fn issuer(conn: &mut diesel_async::AsyncPgConnection) -> Result<String, ApiError> {
+    Ok(crate::cluster::repo::find(conn, false)
+        .await?
+        .map_or_else(|| DEFAULT_ISSUER.to_owned(), |c| c.legal_name))
+}
 
 /// Whether the client asked for PDF: `application/pdf` named in `Accept` with a weight
 /// above zero, and JSON not preferred over it (`application/json` with a higher weight).

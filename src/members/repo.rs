@@ -844,6 +844,20 @@ pub struct CriticalMass {
     pub turnover_cents: i128,
 }
 
+/// The active members (not archived) counted by kind and size, for the register's
+/// composition (the European profile's members by type).
+pub async fn active_by_kind_and_size(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(MemberKind, Option<MemberSize>, i64)>> {
+    members::table
+        .filter(members::archived_at.is_null())
+        .filter(members::status.eq(MemberStatus::Active))
+        .group_by((members::kind, members::size))
+        .select((members::kind, members::size, diesel::dsl::count_star()))
+        .load(conn)
+        .await
+}
+
 /// The legal names and kinds of members (archived ones too: history names them), by id.
 pub async fn names_and_kinds(
     conn: &mut AsyncPgConnection,

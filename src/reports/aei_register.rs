@@ -34,7 +34,10 @@ use crate::{
     domain::calendar,
     error::ApiError,
     governance::composition::Composition,
-    http::csv::{self, CsvRow},
+    http::{
+        csv::{self, CsvRow},
+        pdf,
+    },
     members::{model::MemberKind, repo::CriticalMass},
     plans::model::{PlanRow, PlanStatus},
 };
@@ -65,7 +68,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn record(kind: &str, id: Uuid, label: String) -> Self {
+    /// A record, by id.
+    pub fn record(kind: &str, id: Uuid, label: String) -> Self {
         Self {
             kind: kind.into(),
             id: Some(id),
@@ -74,7 +78,8 @@ impl Evidence {
         }
     }
 
-    fn figure(kind: &str, label: impl Into<String>, value: i64) -> Self {
+    /// A figure.
+    pub fn figure(kind: &str, label: impl Into<String>, value: i64) -> Self {
         Self {
             kind: kind.into(),
             id: None,
@@ -523,10 +528,13 @@ pub async fn readiness(
 }
 
 /// Whether the cluster meets the AEI register's criteria on a day, each criterion with its
-/// evidence (staff, admins, auditors). With `Accept: text/csv`, one row per criterion.
+/// evidence (staff, admins, auditors). With `Accept: text/csv`, one row per criterion; with
+/// `Accept: application/pdf`, the printable dossier in Spanish (the SHA-256 in its footer is
+/// that of the JSON answer of the same request).
 #[utoipa::path(tag = "reports", params(ReadinessQuery), responses(
-    (status = 200, description = "The criteria (or CSV).",
-        content((AeiReadiness = "application/json"), (String = "text/csv")))))]
+    (status = 200, description = "The criteria (or CSV, or PDF).",
+        content((AeiReadiness = "application/json"), (String = "text/csv"),
+            (crate::http::pdf::PdfFile = "application/pdf")))))]
 #[get("/api/v1/reports/aei-register")]
 pub async fn aei_register_report(
     req: HttpRequest,
@@ -535,11 +543,21 @@ pub async fn aei_register_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let as_of = query.into_inner().as_of;
-    let report = readiness(&mut *state.conn().await?, &caller, as_of).await?;
-    if csv::wants_csv(&req) {
-        return Ok(csv::attachment("aei-register.csv", &report.criteria));
+    let mut conn = state.conn().await?;
+    let report = readiness(&mut conn, &caller, as_of).await?;
+    if pdf::wanted(&req) {
+        let issuer = pdf::issuer(&mut conn).await?;
+        drop(conn);
+        let file = super::pdf::aei_register(&issuer, &report).await?;
+        return Ok(pdf::respond("registro-aei.pdf", file));
     }
-    Ok(HttpResponse::Ok().json(report))
+    if csv::wants_csv(&req) {
+        return Ok(pdf::vary(csv::attachment(
+            "aei-register.csv",
+            &report.criteria,
+        )));
+    }
+    Ok(pdf::vary(HttpResponse::Ok().json(report)))
 }
 
 #[cfg(test)]

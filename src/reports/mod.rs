@@ -1,8 +1,9 @@
 //! Accountability reports, computed from the records of their owner modules (never typed
 //! twice): the AEI register readiness dossier ([`aei_register`]), the transparency
-//! obligation test ([`transparency`]) and the year's grants as the national subsidy
-//! database's records ([`bdns_grants`]). Reports own no table; they read through the
-//! owners' repos.
+//! obligation test ([`transparency`]), the European profile ([`european_profile`]) and the
+//! year's grants as the national subsidy database's records ([`bdns_grants`]), each as JSON,
+//! CSV and (the first three) a printable PDF ([`pdf`]). Reports own no table; they read
+//! through the owners' repos.
 
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -11,13 +12,16 @@ use crate::http::csv::{self, CsvRow};
 
 pub mod aei_register;
 pub mod bdns_grants;
+pub mod european_profile;
+pub mod pdf;
 pub mod transparency;
 
 /// Registers the report endpoints.
 pub fn configure(cfg: &mut impl crate::http::routes::Routes) {
     cfg.service(aei_register::aei_register_report)
         .service(transparency::transparency_report)
-        .service(bdns_grants::bdns_grants_report);
+        .service(bdns_grants::bdns_grants_report)
+        .service(european_profile::european_profile_report);
 }
 
 /// A report's answer: its `rows` as a CSV attachment named `filename` when the client asks

@@ -37,7 +37,7 @@ use crate::{
         model::FunderKind,
         repo::{AidSource, YearAid},
     },
-    http::{csv::CsvRow, extract::query_in_range},
+    http::{csv::CsvRow, extract::query_in_range, pdf},
 };
 
 use super::aei_register::CriterionStatus;
@@ -321,13 +321,26 @@ pub fn criteria(aid: Cents, income: Option<Cents>) -> Vec<ObligationCriterion> {
     ]
 }
 
-/// The income of the year (see the module).
-async fn income_of_year(conn: &mut AsyncPgConnection, year: i32) -> Result<IncomeFigure, ApiError> {
+/// The income of a year and, on the same basis, the part of it that is member fees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearIncome {
+    /// The income (see the module).
+    pub figure: IncomeFigure,
+    /// Of it, the member fees: the income lines whose source is a member category
+    /// (`null` with basis `none`).
+    pub membership_fees_cents: Option<Cents>,
+}
+
+/// The income of the year (see the module), with its member fees.
+async fn income_of_year(conn: &mut AsyncPgConnection, year: i32) -> Result<YearIncome, ApiError> {
     let Some(budget) = crate::budgets::repo::adopted_of_year(conn, year).await? else {
-        return Ok(IncomeFigure {
-            basis: IncomeBasis::None,
-            budget_id: None,
-            amount_cents: None,
+        return Ok(YearIncome {
+            figure: IncomeFigure {
+                basis: IncomeBasis::None,
+                budget_id: None,
+                amount_cents: None,
+            },
+            membership_fees_cents: None,
         });
     };
     let lines: Vec<_> = crate::budgets::repo::all_lines(conn, budget.id)
@@ -336,21 +349,39 @@ async fn income_of_year(conn: &mut AsyncPgConnection, year: i32) -> Result<Incom
         .filter(|l| l.kind == LineKind::Income)
         .collect();
     let keys: Vec<Uuid> = lines.iter().map(|l| l.line_key).collect();
+    let fee_keys: Vec<Uuid> = lines
+        .iter()
+        .filter(|l| l.source_member_category_id.is_some())
+        .map(|l| l.line_key)
+        .collect();
     let totals = crate::budgets::repo::totals(conn, year, &keys).await?;
-    let executed = sum(totals.iter().map(|t| t.actual_cents))?;
     let received = totals.iter().any(|t| t.actual_cents.0 != 0);
-    let (basis, amount) = if received {
-        (IncomeBasis::Executed, executed)
+    let (basis, amount, fees) = if received {
+        (
+            IncomeBasis::Executed,
+            sum(totals.iter().map(|t| t.actual_cents))?,
+            sum(totals
+                .iter()
+                .filter(|t| fee_keys.contains(&t.line_key))
+                .map(|t| t.actual_cents))?,
+        )
     } else {
         (
             IncomeBasis::Planned,
             sum(lines.iter().map(|l| l.planned_cents))?,
+            sum(lines
+                .iter()
+                .filter(|l| l.source_member_category_id.is_some())
+                .map(|l| l.planned_cents))?,
         )
     };
-    Ok(IncomeFigure {
-        basis,
-        budget_id: Some(budget.id),
-        amount_cents: Some(amount),
+    Ok(YearIncome {
+        figure: IncomeFigure {
+            basis,
+            budget_id: Some(budget.id),
+            amount_cents: Some(amount),
+        },
+        membership_fees_cents: Some(fees),
     })
 }
 
@@ -416,13 +447,25 @@ pub async fn obligation_of(
     conn: &mut AsyncPgConnection,
     year: i32,
 ) -> Result<TransparencyObligation, ApiError> {
+    Ok(obligation_and_fees(conn, year).await?.0)
+}
+
+/// [`obligation_of`], with the member fees of the year's income on the same basis (the
+/// European profile's financing mix).
+pub async fn obligation_and_fees(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> Result<(TransparencyObligation, Option<Cents>), ApiError> {
     let aid = crate::funding::repo::aid_of_year(conn, year).await?;
     let (items, by_funder) = by_funder(&aid)?;
     let public_aid = sum(items.iter().filter(|i| i.public).map(|i| i.amount_cents))?;
     let other = sum(items.iter().filter(|i| !i.public).map(|i| i.amount_cents))?;
-    let income = income_of_year(conn, year).await?;
+    let YearIncome {
+        figure: income,
+        membership_fees_cents,
+    } = income_of_year(conn, year).await?;
     let criteria = criteria(public_aid, income.amount_cents);
-    Ok(TransparencyObligation {
+    let obligation = TransparencyObligation {
         year,
         obliged: criteria.iter().any(|c| c.status == CriterionStatus::Pass),
         public_aid_cents: public_aid,
@@ -431,7 +474,8 @@ pub async fn obligation_of(
         criteria,
         by_funder,
         items,
-    })
+    };
+    Ok((obligation, membership_fees_cents))
 }
 
 /// The obligation test of a year (staff, admins, auditors): 403 for others, 422 for a year
@@ -453,10 +497,12 @@ pub async fn obligation(
 /// Whether Ley 19/2013 art. 3.b binds the cluster to publish for a fiscal year: the public
 /// aid of the year by funder and item, the income it is compared with (which figure, and
 /// the fallback), each criterion with its figures (staff, admins, auditors). With
-/// `Accept: text/csv`, one row per criterion.
+/// `Accept: text/csv`, one row per criterion; with `Accept: application/pdf`, the printable
+/// report in Spanish (the SHA-256 in its footer is that of the JSON answer).
 #[utoipa::path(tag = "reports", params(YearQuery), responses(
-    (status = 200, description = "The obligation test (or CSV).",
-        content((TransparencyObligation = "application/json"), (String = "text/csv"))),
+    (status = 200, description = "The obligation test (or CSV, or PDF).",
+        content((TransparencyObligation = "application/json"), (String = "text/csv"),
+            (crate::http::pdf::PdfFile = "application/pdf"))),
     (status = 400, description = "`invalid_query`: `year` out of 2000–2100.", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/reports/transparency")]
 pub async fn transparency_report(
@@ -466,9 +512,21 @@ pub async fn transparency_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.into_inner().checked()?;
-    let report = obligation(&mut *state.conn().await?, &caller, year).await?;
+    let mut conn = state.conn().await?;
+    let report = obligation(&mut conn, &caller, year).await?;
+    if pdf::wanted(&req) {
+        let issuer = pdf::issuer(&mut conn).await?;
+        drop(conn);
+        let file = super::pdf::transparency(&issuer, &report).await?;
+        return Ok(pdf::respond(&format!("transparencia-{year}.pdf"), file));
+    }
     let filename = format!("transparency-{year}.csv");
-    Ok(super::respond(&req, &report, &filename, &report.criteria))
+    Ok(pdf::vary(super::respond(
+        &req,
+        &report,
+        &filename,
+        &report.criteria,
+    )))
 }
 
 #[cfg(test)]

@@ -56,6 +56,17 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
         ),
         sector_year: Some(2023),
         management_fte_hundredths: Some(250),
+        services: [
+            "Proyectos colaborativos de innovación entre socios",
+            "Vigilancia tecnológica e inteligencia de mercado",
+            "Internacionalización: misiones, ferias y festivales",
+            "Formación y talento para la industria audiovisual",
+            "Networking y encuentros B2B entre productoras y proveedores",
+            "Búsqueda de financiación pública y apoyo en convocatorias",
+        ]
+        .map(String::from)
+        .to_vec(),
+        founded_on: Some(date(2019, 6, 12)?),
         version: 1,
         created_at: now,
         updated_at: now,

@@ -346,11 +346,16 @@ pub async fn get_public_transparency(
 ) -> Result<HttpResponse, ApiError> {
     let doc = document(&mut *state.conn().await?, year.into_inner()).await?;
     if csv::accepts(&req, "text/html") {
-        return Ok(cached(
+        let mut res = cached(
             &req,
             "text/html; charset=utf-8",
             super::html::render(&doc).into_bytes(),
-        ));
+        );
+        // The page's own style, by hash; the security headers keep a policy a handler set.
+        if let Ok(v) = HeaderValue::from_str(&super::html::CSP) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        return Ok(res);
     }
     json_answer(&req, &doc)
 }

@@ -1,11 +1,15 @@
 //! The published year as one plain HTML page a cluster can link from its website:
-//! server-rendered, every text escaped, no script and no external resource (the API's
-//! `Content-Security-Policy: default-src 'none'` stays as it is).
+//! server-rendered, every text escaped, no script and no external resource. Its one inline
+//! style is allowed by hash ([`CSP`]): the API's `default-src 'none'` otherwise stays.
 
 use std::fmt::Write;
 
 use super::document::TransparencyDocument;
-use crate::domain::Cents;
+use crate::{
+    budgets::model::LineKind,
+    domain::{Cents, calendar},
+    governance::model::Position,
+};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -23,32 +27,111 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The page's only style, inline; its SHA-256 is in the page's Content-Security-Policy
+/// ([`CSP`]), so nothing else (no script, no external resource) can run or load.
+pub const STYLE: &str = "\
+:root{color-scheme:light;--ink:#1d2430;--muted:#5b6473;--line:#d9dee6;--band:#f4f6f9;--accent:#0b5cad}\
+*{box-sizing:border-box}\
+body{margin:0;background:#eef1f5;color:var(--ink);font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}\
+main{max-width:72rem;margin:0 auto;padding:2rem 1.5rem 3rem;background:#fff;min-height:100vh}\
+header{border-bottom:3px solid var(--accent);padding-bottom:1rem;margin-bottom:1.5rem}\
+h1{font-size:1.75rem;line-height:1.25;margin:0 0 .35rem}\
+.entity{font-size:1.15rem;font-weight:600;margin:0}\
+.meta,.note{color:var(--muted);margin:.35rem 0 0}\
+.figures{display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1.5rem;padding:0;list-style:none}\
+.figures li{flex:1 1 11rem;background:var(--band);border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem}\
+.figures b{display:block;font-size:1.35rem;font-variant-numeric:tabular-nums}\
+.figures span{color:var(--muted);font-size:.9rem}\
+section{margin:0 0 2rem}\
+.scroll{overflow-x:auto}\
+table{width:100%;border-collapse:collapse;font-size:.92rem}\
+caption{text-align:left;font-size:1.2rem;font-weight:700;padding:0 0 .5rem}\
+th,td{padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top;text-align:left}\
+thead th{background:var(--band);border-bottom:2px solid var(--line);font-weight:600}\
+tbody tr:nth-child(even){background:#fafbfc}\
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\
+a{color:var(--accent)}\
+footer{border-top:1px solid var(--line);padding-top:1rem;color:var(--muted);font-size:.9rem}\
+";
+
+/// The page's Content-Security-Policy: the API's (`default-src 'none'`) plus its own style,
+/// by hash.
+pub static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use sha2::{Digest, Sha256};
+    let hash = STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'")
+});
+
+/// Euros as Spanish readers write them: `1.234.567,89 €`.
 fn euros(c: Cents) -> String {
-    escape(&c.to_string())
+    let abs = c.0.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, d) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(d);
+    }
+    let sign = if c.0 < 0 { "-" } else { "" };
+    format!("{sign}{grouped},{:02} €", abs % 100)
 }
 
-fn table(out: &mut String, caption: &str, header: &[&str], rows: &[Vec<String>]) {
+/// A date as `DD/MM/YYYY`.
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A table; `numeric` marks the columns to align right. Cells arrive escaped.
+fn table(
+    out: &mut String,
+    caption: &str,
+    header: &[&str],
+    numeric: &[usize],
+    rows: &[Vec<String>],
+) {
+    let class = |i: usize| {
+        if numeric.contains(&i) {
+            " class=\"n\""
+        } else {
+            ""
+        }
+    };
     let _ = write!(
         out,
-        "<table><caption>{}</caption><thead><tr>",
+        "<section><div class=\"scroll\"><table><caption>{}</caption><thead><tr>",
         escape(caption)
     );
-    for h in header {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
+    for (i, h) in header.iter().enumerate() {
+        let _ = write!(out, "<th scope=\"col\"{}>{}</th>", class(i), escape(h));
     }
     out.push_str("</tr></thead><tbody>");
     if rows.is_empty() {
-        let _ = write!(out, "<tr><td colspan=\"{}\">—</td></tr>", header.len());
+        let _ = write!(
+            out,
+            "<tr><td colspan=\"{}\">Nada que publicar en este ejercicio.</td></tr>",
+            header.len()
+        );
     }
     for row in rows {
         out.push_str("<tr>");
-        // Cells arrive escaped.
-        for cell in row {
-            let _ = write!(out, "<td>{cell}</td>");
+        for (i, cell) in row.iter().enumerate() {
+            let _ = write!(out, "<td{}>{cell}</td>", class(i));
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div></section>");
+}
+
+fn position(p: Position) -> &'static str {
+    match p {
+        Position::President => "Presidencia",
+        Position::VicePresident => "Vicepresidencia",
+        Position::Secretary => "Secretaría",
+        Position::Treasurer => "Tesorería",
+        Position::Member => "Vocal",
+    }
 }
 
 /// The page, in Spanish (the law's language).
@@ -63,31 +146,47 @@ pub fn render(doc: &TransparencyDocument) -> String {
         out,
         "<!DOCTYPE html><html lang=\"es\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Portal de transparencia {year} · {name}</title></head><body>\
-         <h1>Portal de transparencia · ejercicio {year}</h1><p>{name}"
+         <title>Portal de transparencia {year} · {name}</title><style>{STYLE}</style></head>\
+         <body><main><header><h1>Portal de transparencia · ejercicio {year}</h1>"
     );
     if let Some(e) = &doc.entity {
-        let _ = write!(out, " (NIF {})", escape(&e.tax_id));
+        let _ = write!(
+            out,
+            "<p class=\"entity\">{name} <span class=\"meta\">(NIF {})</span></p>",
+            escape(&e.tax_id)
+        );
+        if let Some(w) = &e.website {
+            let w = escape(w);
+            let _ = write!(out, "<p class=\"meta\"><a href=\"{w}\">{w}</a></p>");
+        }
     }
     let _ = write!(
         out,
-        ". Publicado el {}. Ley 19/2013, de transparencia, artículos 3.b y 8.</p>",
-        doc.published_at.format("%Y-%m-%d")
+        "<p class=\"meta\">Publicado el {}. Información publicada conforme a la Ley 19/2013, de \
+         transparencia, artículos 3.b y 8.</p>",
+        date(calendar::date_of(doc.published_at))
     );
     if let Some(note) = &doc.note {
-        let _ = write!(out, "<p>{}</p>", escape(note));
+        let _ = write!(out, "<p class=\"note\">{}</p>", escape(note));
     }
-    let _ = write!(
-        out,
-        "<p>Ayudas públicas del ejercicio: {}. Datos reutilizables: \
-         <a href=\"/public/v1/transparency/{year}\">JSON</a>, \
-         <a href=\"/public/v1/transparency/{year}/agreements\">convenios</a>, \
-         <a href=\"/public/v1/transparency/{year}/subsidies\">subvenciones</a>, \
-         <a href=\"/public/v1/transparency/{year}/budget\">presupuesto</a>, \
-         <a href=\"/public/v1/transparency/{year}/governing-bodies\">órganos de gobierno</a> \
-         (también en CSV).</p>",
-        euros(doc.public_aid_cents)
+    out.push_str("</header><ul class=\"figures\">");
+    let mut figure = |value: String, label: &str| {
+        let _ = write!(out, "<li><b>{value}</b><span>{}</span></li>", escape(label));
+    };
+    figure(euros(doc.public_aid_cents), "Ayudas públicas del ejercicio");
+    figure(
+        doc.agreements.len().to_string(),
+        "Convenios con administraciones públicas",
     );
+    figure(
+        doc.subsidies.len().to_string(),
+        "Subvenciones y ayudas recibidas",
+    );
+    if let Some(b) = &doc.budget {
+        figure(euros(b.planned_income_cents), "Ingresos presupuestados");
+        figure(euros(b.actual_income_cents), "Ingresos ejecutados");
+    }
+    out.push_str("</ul>");
     let rows: Vec<Vec<String>> = doc
         .agreements
         .iter()
@@ -95,7 +194,7 @@ pub fn render(doc: &TransparencyDocument) -> String {
             vec![
                 escape(&a.parties.join(" / ")),
                 escape(&a.object),
-                format!("{} – {}", a.starts_on, a.ends_on),
+                format!("{} – {}", date(a.starts_on), date(a.ends_on)),
                 euros(a.total_cents),
                 euros(a.year_cents),
                 escape(a.economic_obligations.as_deref().unwrap_or("")),
@@ -115,6 +214,7 @@ pub fn render(doc: &TransparencyDocument) -> String {
             "Obligaciones económicas",
             "Modificaciones",
         ],
+        &[3, 4, 6],
         &rows,
     );
     let rows: Vec<Vec<String>> = doc
@@ -124,7 +224,11 @@ pub fn render(doc: &TransparencyDocument) -> String {
             vec![
                 escape(&s.grantor),
                 escape(&s.purpose),
-                escape(&s.instrument),
+                escape(match s.instrument.as_str() {
+                    "grant" => "Subvención",
+                    "agreement" => "Convenio",
+                    other => other,
+                }),
                 euros(s.amount_cents),
             ]
         })
@@ -133,6 +237,7 @@ pub fn render(doc: &TransparencyDocument) -> String {
         &mut out,
         "Subvenciones y ayudas públicas recibidas",
         &["Órgano concedente", "Objeto", "Instrumento", "Importe"],
+        &[3],
         &rows,
     );
     let rows: Vec<Vec<String>> = doc
@@ -142,16 +247,23 @@ pub fn render(doc: &TransparencyDocument) -> String {
         .map(|l| {
             vec![
                 escape(&l.code),
-                escape(&l.kind.to_string()),
+                match l.kind {
+                    LineKind::Income => "Ingreso".into(),
+                    LineKind::Expense => "Gasto".into(),
+                },
                 escape(&l.description),
                 euros(l.planned_cents),
                 euros(l.actual_cents),
             ]
         })
         .collect();
+    let caption = doc.budget.as_ref().map_or_else(
+        || "Presupuesto y ejecución".to_owned(),
+        |b| format!("Presupuesto y ejecución: {}", b.title),
+    );
     table(
         &mut out,
-        "Presupuesto y ejecución",
+        &caption,
         &[
             "Partida",
             "Tipo",
@@ -159,6 +271,7 @@ pub fn render(doc: &TransparencyDocument) -> String {
             "Presupuestado",
             "Ejecutado",
         ],
+        &[3, 4],
         &rows,
     );
     let rows: Vec<Vec<String>> = doc
@@ -180,7 +293,7 @@ pub fn render(doc: &TransparencyDocument) -> String {
                         vec![
                             escape(&body),
                             escape(&s.organisation),
-                            escape(&s.position.to_string()),
+                            position(s.position).into(),
                         ]
                     })
                     .collect()
@@ -190,17 +303,37 @@ pub fn render(doc: &TransparencyDocument) -> String {
         .collect();
     table(
         &mut out,
-        &format!("Órganos de gobierno a {}", doc.composition_on),
+        &format!("Órganos de gobierno a {}", date(doc.composition_on)),
         &["Órgano", "Organización", "Cargo"],
+        &[],
         &rows,
     );
-    out.push_str("</body></html>");
+    let _ = write!(
+        out,
+        "<footer><p>Datos reutilizables (JSON; cada sección también en CSV): \
+         <a href=\"/public/v1/transparency/{year}\">todo el ejercicio</a>, \
+         <a href=\"/public/v1/transparency/{year}/agreements\">convenios</a>, \
+         <a href=\"/public/v1/transparency/{year}/subsidies\">subvenciones</a>, \
+         <a href=\"/public/v1/transparency/{year}/budget\">presupuesto</a>, \
+         <a href=\"/public/v1/transparency/{year}/governing-bodies\">órganos de gobierno</a>.</p>\
+         </footer></main></body></html>"
+    );
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn euros_are_written_the_spanish_way() {
+        assert_eq!(euros(Cents(0)), "0,00 €");
+        assert_eq!(euros(Cents(5)), "0,05 €");
+        assert_eq!(euros(Cents(99_999)), "999,99 €");
+        assert_eq!(euros(Cents(100_000)), "1.000,00 €");
+        assert_eq!(euros(Cents(12_345_678)), "123.456,78 €");
+        assert_eq!(euros(Cents(-123_456_789)), "-1.234.567,89 €");
+    }
 
     #[test]
     fn markup_in_text_is_escaped() {

@@ -10,6 +10,7 @@ mod bounds;
 mod budgets;
 mod contract;
 mod errors;
+mod european_profile;
 mod faults;
 mod funding;
 mod governance;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::support::{NewMember, TestApp, assert_problem, expect_json, spawn_app};
 
-fn cluster_body() -> Value {
+pub fn cluster_body() -> Value {
     json!({
         "legal_name": "Clúster Audiovisual de Madrid 🎬",
         "short_name": "Audiovisual Madrid",
@@ -21,7 +21,7 @@ fn cluster_body() -> Value {
     })
 }
 
-async fn put_cluster(
+pub async fn put_cluster(
     app: &TestApp,
     token: &str,
     if_match: Option<&str>,
@@ -38,7 +38,7 @@ async fn put_cluster(
     req.send().await.unwrap()
 }
 
-async fn etag_of(app: &TestApp, token: &str) -> String {
+pub async fn etag_of(app: &TestApp, token: &str) -> String {
     let res = app.get_as(token, "/api/v1/cluster").await;
     assert_eq!(res.status(), 200);
     res.headers()["etag"].to_str().unwrap().to_owned()
@@ -188,7 +188,7 @@ async fn report(app: &TestApp, token: &str, as_of: &str) -> Value {
     .await
 }
 
-fn criterion<'a>(report: &'a Value, code: &str) -> &'a Value {
+pub fn criterion<'a>(report: &'a Value, code: &str) -> &'a Value {
     report["criteria"]
         .as_array()
         .unwrap()
@@ -197,7 +197,7 @@ fn criterion<'a>(report: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {code} in {report}"))
 }
 
-fn status(report: &Value, code: &str) -> String {
+pub fn status(report: &Value, code: &str) -> String {
     criterion(report, code)["status"]
         .as_str()
         .unwrap()

@@ -353,6 +353,12 @@ async fn a_published_year_is_served_without_a_token_and_leaks_nothing_confidenti
             .unwrap()
             .starts_with("text/html")
     );
+    // Its own style, by hash, and nothing else.
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{csp}"
+    );
     let html = res.text().await.unwrap();
     assert!(
         html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),

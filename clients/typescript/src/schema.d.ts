@@ -1811,7 +1811,9 @@ export interface paths {
         };
         /**
          * Whether the cluster meets the AEI register's criteria on a day, each criterion with its
-         *     evidence (staff, admins, auditors). With `Accept: text/csv`, one row per criterion.
+         *     evidence (staff, admins, auditors). With `Accept: text/csv`, one row per criterion; with
+         *     `Accept: application/pdf`, the printable dossier in Spanish (the SHA-256 in its footer is
+         *     that of the JSON answer of the same request).
          */
         get: operations["aei_register_report"];
         put?: never;
@@ -1843,6 +1845,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/european-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cluster's profile as the European Cluster Collaboration Platform and the cluster
+         *     management excellence labels ask for it: identity, sector, region, founding and AEI
+         *     registration; members by type in the three helices; the checks of at least 15 committed
+         *     members, the triple helix and 0.5 FTE of management; the governing bodies and whether
+         *     knowledge providers vote on each; the financing mix of a year; the services (staff,
+         *     admins, auditors). With `Accept: text/csv`, one row per check (the governance one
+         *     last); with `Accept: application/pdf`, the printable profile in Spanish.
+         */
+        get: operations["european_profile_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/transparency": {
         parameters: {
             query?: never;
@@ -1854,7 +1881,8 @@ export interface paths {
          * Whether Ley 19/2013 art. 3.b binds the cluster to publish for a fiscal year: the public
          *     aid of the year by funder and item, the income it is compared with (which figure, and
          *     the fallback), each criterion with its figures (staff, admins, auditors). With
-         *     `Accept: text/csv`, one row per criterion.
+         *     `Accept: text/csv`, one row per criterion; with `Accept: application/pdf`, the printable
+         *     report in Spanish (the SHA-256 in its footer is that of the JSON answer).
          */
         get: operations["transparency_report"];
         put?: never;
@@ -3433,6 +3461,26 @@ export interface components {
              */
             rules_effective_from?: string | null;
         };
+        /** @description One governing body. */
+        BodyProfile: {
+            /**
+             * Format: uuid
+             * @description The body.
+             */
+            id: string;
+            /** @description Its name. */
+            name: string;
+            /** @description Assembly, board or committee. */
+            kind: components["schemas"]["BodyKind"];
+            /**
+             * Format: int64
+             * @description The member organisations with voice and vote on it today (the Assembly: the members
+             *     entitled to vote; boards and committees: the organisations holding a seat).
+             */
+            voting_members: number;
+            /** @description The universities and technology centres among them, by legal name. */
+            knowledge_providers: string[];
+        };
         /** @description A body's rules (from its statutes). */
         BodyRules: {
             /**
@@ -3982,6 +4030,16 @@ export interface components {
              */
             management_fte?: number | null;
             /**
+             * @description The services the cluster's management offers its members, in words, in the order the
+             *     cluster presents them (the European profile lists them).
+             */
+            services: string[];
+            /**
+             * Format: date
+             * @description When the cluster was founded.
+             */
+            founded_on?: string | null;
+            /**
              * Format: date-time
              * @description Creation.
              */
@@ -4028,6 +4086,12 @@ export interface components {
              * @description Management staff in full-time equivalents (0–10,000, at most two decimals).
              */
             management_fte?: number | null;
+            services?: string[] | null;
+            /**
+             * Format: date
+             * @description When the cluster was founded (from 1800-01-01, not after today).
+             */
+            founded_on?: string | null;
         };
         /** @description A contact person (personal data: never shown to partners). */
         Contact: {
@@ -4494,6 +4558,29 @@ export interface components {
          * @enum {string}
          */
         EntryKind: "commitment" | "actual";
+        /** @description The European profile. */
+        EuropeanProfile: {
+            /**
+             * Format: date
+             * @description The day the profile describes (today, Madrid).
+             */
+            as_of: string;
+            /** @description `pass` when every criterion passes, `fail` when one fails, else `unknown`. */
+            overall: components["schemas"]["CriterionStatus"];
+            organisation?: null | components["schemas"]["Organisation"];
+            /** @description The checks: `committed_members`, `triple_helix`, `management_fte`. */
+            criteria: components["schemas"]["Criterion"][];
+            /** @description The members by type. */
+            members: components["schemas"]["Membership"];
+            /** @description The management's staff. */
+            management: components["schemas"]["Management"];
+            /** @description The governing bodies. */
+            governance: components["schemas"]["Governance"];
+            /** @description The financing mix of a fiscal year. */
+            financing: components["schemas"]["FinancingMix"];
+            /** @description The services the management offers the members (the cluster record). */
+            services: string[];
+        };
         /** @description One event, as in a webhook's body (plus its id). */
         EventItem: {
             /**
@@ -4659,6 +4746,56 @@ export interface components {
             /** @description Human-readable explanation. */
             message: string;
         };
+        /** @description The income of a fiscal year by source. */
+        FinancingMix: {
+            /**
+             * Format: int32
+             * @description The fiscal year.
+             */
+            year: number;
+            /**
+             * @description Which budget figures: `executed` (income received is recorded), `planned`, or `none`
+             *     (no adopted budget: fees and other income are 0).
+             */
+            income_basis: components["schemas"]["IncomeBasis"];
+            /**
+             * Format: uuid
+             * @description The adopted budget version the fees and the income come from.
+             */
+            budget_id?: string | null;
+            /**
+             * Format: int64
+             * @description That budget's income of the year, in cents.
+             */
+            budget_income_cents?: number | null;
+            /** @description The four parts, in this order: membership fees, public, private, other. */
+            sources: components["schemas"]["FinancingSource"][];
+            /**
+             * Format: int64
+             * @description Their sum, in cents.
+             */
+            total_cents: number;
+        };
+        /** @description One part of the financing mix. */
+        FinancingSource: {
+            /** @description Which part. */
+            source: components["schemas"]["FinancingSourceKind"];
+            /**
+             * Format: int64
+             * @description Its amount, in cents.
+             */
+            amount_cents: number;
+            /**
+             * Format: int64
+             * @description Its share of the total in basis points, rounded down (`null` when the total is 0).
+             */
+            share_bp?: number | null;
+        };
+        /**
+         * @description A part of the financing mix.
+         * @enum {string}
+         */
+        FinancingSourceKind: "membership_fees" | "public_funding" | "private_funding" | "other_income";
         /** @description A funder: a ministry, a regional government, a city council, the EU, a private funder. */
         Funder: {
             /**
@@ -4731,6 +4868,16 @@ export interface components {
             tax_id?: string | null;
             /** @description Website; `null` clears. */
             website?: string | null;
+        };
+        /** @description The governing bodies. */
+        Governance: {
+            /** @description Every body, by name. */
+            bodies: components["schemas"]["BodyProfile"][];
+            /**
+             * @description Whether a knowledge provider has voice and vote on every body (the AEI register's
+             *     `knowledge_provider` criterion).
+             */
+            knowledge_providers_vote: components["schemas"]["Criterion"];
         };
         /** @description The income an accepted grant brings to one fiscal year. */
         GrantIncome: {
@@ -4950,6 +5097,29 @@ export interface components {
          * @enum {string}
          */
         IndirectMethod: "flat_rate" | "actual_entries" | "none";
+        /** @description Industry: companies and self-employed professionals. */
+        IndustryMembers: {
+            /**
+             * Format: int64
+             * @description All of them.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Small and medium-sized enterprises (micro, small, medium: EU definition).
+             */
+            smes: number;
+            /**
+             * Format: int64
+             * @description Large enterprises (250 people or more).
+             */
+            large: number;
+            /**
+             * Format: int64
+             * @description Size not recorded.
+             */
+            size_unknown: number;
+        };
         /**
          * @description Why an expense does not count.
          * @enum {string}
@@ -5076,6 +5246,16 @@ export interface components {
              * @description The end of the justification period: expenses paid after it do not count.
              */
             justification_due_on?: string | null;
+        };
+        /** @description The active members of one kind. */
+        KindCount: {
+            /** @description The kind. */
+            kind: components["schemas"]["MemberKind"];
+            /**
+             * Format: int64
+             * @description How many active members are of it.
+             */
+            count: number;
         };
         /** @description What the levels of a plan are called (e.g. "Eje", "Área", "Objetivo", "Acción"). */
         Labels: {
@@ -5310,6 +5490,15 @@ export interface components {
              *     `present_and_represented` (abstentions count against) or `whole_roll`.
              */
             base: components["schemas"]["MajorityBase"];
+        };
+        /** @description The cluster management's staff. */
+        Management: {
+            /**
+             * Format: double
+             * @description Management staff in full-time equivalents (the cluster record), when recorded.
+             * @example 2.5
+             */
+            fte?: number | null;
         };
         /**
          * @description What a resolution is about, for the rule on which matters only an extraordinary
@@ -5687,6 +5876,22 @@ export interface components {
          * @enum {string}
          */
         MemberStatus: "applicant" | "active" | "suspended" | "withdrawn" | "expelled";
+        /** @description The committed members by type, in the three helices. */
+        Membership: {
+            /**
+             * Format: int64
+             * @description The committed members: active, not archived.
+             */
+            committed: number;
+            /** @description By kind (every kind, in the register's order). */
+            by_kind: components["schemas"]["KindCount"][];
+            /** @description Industry. */
+            industry: components["schemas"]["IndustryMembers"];
+            /** @description Research and education. */
+            research_and_education: components["schemas"]["ResearchMembers"];
+            /** @description Public administrations and other. */
+            public_and_other: components["schemas"]["PublicAndOtherMembers"];
+        };
         /** @description The minutes of a meeting. */
         Minutes: {
             /**
@@ -6649,6 +6854,33 @@ export interface components {
              *     income is known and positive).
              */
             share_bp?: number | null;
+        };
+        /** @description Who the cluster is. */
+        Organisation: {
+            /** @description Legal name. */
+            legal_name: string;
+            /** @description Short name. */
+            short_name?: string | null;
+            /** @description Spanish tax id. */
+            tax_id: string;
+            /** @description Website. */
+            website?: string | null;
+            /** @description City. */
+            city?: string | null;
+            /** @description Province (the region the cluster works in). */
+            province?: string | null;
+            /** @description ISO 3166-1 alpha-2 country code. */
+            country_code: string;
+            /** @description The sector, in words. */
+            sector_description?: string | null;
+            /** @description CNAE-2009 codes of the sector. */
+            cnae_codes: string[];
+            /**
+             * Format: date
+             * @description When the cluster was founded.
+             */
+            founded_on?: string | null;
+            aei_registration?: null | components["schemas"]["AeiRegistration"];
         };
         /** @description Another grant on the same plan actions. */
         OtherGrant: {
@@ -8761,6 +8993,29 @@ export interface components {
              */
             last_modified_on: string;
         };
+        /** @description Public administrations and other organisations. */
+        PublicAndOtherMembers: {
+            /**
+             * Format: int64
+             * @description All of them.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Public institutions.
+             */
+            public_institutions: number;
+            /**
+             * Format: int64
+             * @description Associations.
+             */
+            associations: number;
+            /**
+             * Format: int64
+             * @description Anything else.
+             */
+            other: number;
+        };
         /** @description A governing body on the composition date. */
         PublicBody: {
             /** @description Its name. */
@@ -9036,6 +9291,29 @@ export interface components {
             member_id: string;
             /** @description Its legal name as on the roll that day. */
             member_name: string;
+        };
+        /** @description Research and education: the knowledge providers and training centres. */
+        ResearchMembers: {
+            /**
+             * Format: int64
+             * @description All of them.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Universities.
+             */
+            universities: number;
+            /**
+             * Format: int64
+             * @description Technology centres.
+             */
+            technology_centres: number;
+            /**
+             * Format: int64
+             * @description Training centres and film schools.
+             */
+            training_centres: number;
         };
         /** @description A resolution with its tallies (vote weights). */
         Resolution: {
@@ -35778,7 +36056,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The criteria (or CSV). */
+            /** @description The criteria (or CSV, or PDF). */
             200: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -35792,6 +36070,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AeiReadiness"];
                     "text/csv": string;
+                    "application/pdf": components["schemas"]["PdfFile"];
                 };
             };
             /** @description Malformed request: bad JSON, unknown field, wrong type or bad parameter. */
@@ -36044,6 +36323,139 @@ export interface operations {
             };
         };
     };
+    european_profile_report: {
+        parameters: {
+            query?: {
+                /** @description The fiscal year of the financing mix (2000–2100; default: last year, Madrid). */
+                year?: number;
+            };
+            header?: {
+                "Accept-Language"?: components["schemas"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile (or CSV, or PDF). */
+            200: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EuropeanProfile"];
+                    "text/csv": string;
+                    "application/pdf": components["schemas"]["PdfFile"];
+                };
+            };
+            /** @description `invalid_query`: `year` out of 2000–2100. */
+            400: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or token scopes do not allow this. */
+            403: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body's request_id finds the logged cause. */
+            500: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or request too slow; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Language"?: components["schemas"]["ContentLanguage"];
+                    /** @description What remains of the quota and the seconds until the window resets: `"minute";r=599;t=42`. Absent when limits are off. */
+                    RateLimit?: string;
+                    /** @description The quota per window of the limit that applies: `"minute";q=600;w=60` (`"token"` on the token and revocation endpoints). Absent when limits are off. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     transparency_report: {
         parameters: {
             query: {
@@ -36058,7 +36470,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The obligation test (or CSV). */
+            /** @description The obligation test (or CSV, or PDF). */
             200: {
                 headers: {
                     /** @description The request's `Origin`, when it is one of `AGRUPA_CORS_ORIGINS` (never `*`). */
@@ -36072,6 +36484,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TransparencyObligation"];
                     "text/csv": string;
+                    "application/pdf": components["schemas"]["PdfFile"];
                 };
             };
             /** @description `invalid_query`: `year` out of 2000–2100. */

@@ -100,9 +100,7 @@ pub async fn justification_account(
         ));
     }
     if pdf::wanted(&req) {
-        let issuer = crate::cluster::repo::find(&mut conn, false)
-            .await?
-            .map_or_else(|| "agrupa".to_owned(), |c| c.legal_name);
+        let issuer = pdf::issuer(&mut conn).await?;
         drop(conn);
         let title = match account.variant {
             Variant::Simplified => "Cuenta justificativa simplificada",

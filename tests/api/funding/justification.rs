@@ -368,16 +368,7 @@ async fn the_account_prints_and_exports_its_list_of_expenses() {
             .unwrap()
             .contains(",123456,2025-04-01,2025-04-15,")
     );
-    let res = w
-        .app
-        .client
-        .get(w.app.url(&account_path(a)))
-        .bearer_auth(t)
-        .header("accept", "application/pdf")
-        .send()
-        .await
-        .unwrap();
-    let text = crate::support::pdf_text(res).await;
+    let text = w.app.pdf_text(t, &account_path(a)).await;
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     for needle in [
         "Cuentajustificativa",

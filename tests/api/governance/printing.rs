@@ -4,7 +4,10 @@
 
 use super::records::board_with_officers;
 use super::*;
-use crate::support::expect_json;
+use crate::support::{
+    expect_json,
+    pdf::{assert_holds, holds},
+};
 
 /// Typst markup, escapes, accents and an emoji: printed as typed, never interpreted.
 const HOSTILE: &str =
@@ -12,33 +15,12 @@ const HOSTILE: &str =
 
 /// GET `path` with `Accept: accept`.
 async fn get_with(a: &Assembly, token: &str, path: &str, accept: &str) -> reqwest::Response {
-    a.app
-        .client
-        .get(a.app.url(path))
-        .bearer_auth(token)
-        .header("accept", accept)
-        .send()
-        .await
-        .unwrap()
+    a.app.get_with_accept(token, path, accept).await
 }
 
-/// The PDF at `path` (asserting the answer is one) and its text, as `pdftotext` reads it.
+/// The PDF at `path` and its text.
 async fn pdf_text(a: &Assembly, token: &str, path: &str) -> String {
-    crate::support::pdf_text(get_with(a, token, path, "application/pdf").await).await
-}
-
-/// Whether `text` holds `needle` with line breaks (and any spacing) aside.
-fn holds(text: &str, needle: &str) -> bool {
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    squeeze(text).contains(&squeeze(needle))
-}
-
-#[track_caller]
-fn assert_holds(text: &str, needle: &str) {
-    assert!(
-        holds(text, needle),
-        "{needle:?} not in the PDF's text:\n{text}"
-    );
+    a.app.pdf_text(token, path).await
 }
 
 #[tokio::test]

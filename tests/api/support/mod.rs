@@ -20,6 +20,7 @@ mod database;
 pub mod funding;
 pub mod governance;
 pub mod members;
+pub mod pdf;
 pub mod plans;
 pub mod webhooks;
 
@@ -358,26 +359,4 @@ pub fn strs<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
         .iter()
         .map(|x| x[field].as_str().unwrap())
         .collect()
-}
-
-/// The text of a PDF answer, as `pdftotext` (Debian `poppler-utils`) reads it, asserting the
-/// answer is a PDF (200, `application/pdf`, `Vary: Accept`, `%PDF-`).
-pub async fn pdf_text(res: reqwest::Response) -> String {
-    assert_eq!(res.status(), 200, "{}", res.url());
-    assert_eq!(res.headers()["content-type"], "application/pdf");
-    assert_eq!(res.headers()["vary"], "Accept");
-    let bytes = res.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, &bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian poppler-utils) must be installed");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
 }

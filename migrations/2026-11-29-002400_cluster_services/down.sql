@@ -1,0 +1,1 @@
+ALTER TABLE cluster_profile DROP COLUMN founded_on, DROP COLUMN services;

@@ -55,7 +55,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
         e = json.loads(line)
     except ValueError:
         continue
-    n += e.get("message") == "access" and e.get("route") == "/healthz"
+    n += e.get("message") == "access" and (e.get("span") or {}).get("route") == "/healthz"
 print(n)
 PY
 )

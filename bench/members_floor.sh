@@ -9,9 +9,14 @@
 #   bash bench/members_floor.sh
 #   MEMBERS=100000 ROUNDS=4 ROUND_SECS=3 TRANSPORTS="tcp socket" bash bench/members_floor.sh
 #   ONLY="member by id" AGRUPA_BIN=/tmp/agrupa.before bash bench/members_floor.sh
+#   VERSUS=log ONLY="member by id" TRANSPORTS=tcp ROUNDS=8 bash bench/members_floor.sh
 # ONLY (an extended regex) keeps the requests whose name matches; AGRUPA_BIN measures that
 # agrupa binary (e.g. a copy kept from before a change) instead of building one (nor the
 # floor, when it is built).
+# VERSUS=log measures the access log instead of the floor: agrupa at AGRUPA_LOG=info (the
+# default: one access line a request, to a file, or through a pipe with LOG_SINK=pipe as under
+# a container runtime) against a second agrupa at AGRUPA_LOG=warn, in the same alternating
+# rounds; the ratio is info / warn.
 # Needs wrk (installed from Debian when missing) and the PostgreSQL client tools. Prints a
 # Markdown report; the raw rounds go to target/bench-floor/rounds.tsv.
 set -euo pipefail
@@ -31,6 +36,9 @@ FLOOR_PORT=${FLOOR_PORT:-18390}
 LINES=${LINES:-1000}
 ENTRIES=${ENTRIES:-20000}
 ONLY=${ONLY:-}
+VERSUS=${VERSUS:-floor}
+LOG_SINK=${LOG_SINK:-file}
+WARN_PORT=${WARN_PORT:-18381}
 wants() { [ -z "$ONLY" ] || grep -qE -- "$ONLY" <<<"$1"; }
 
 # The fresh-machine rule: install what is missing.
@@ -40,18 +48,18 @@ PSQL=$(command -v psql || echo "$PGBIN/psql")
 if ! "$PGBIN/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT"; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -n1)" main start
 fi
-if [ -z "${AGRUPA_BIN:-}" ] || [ ! -x bench/floor/target/release/agrupa-floor ]; then
+if [ -z "${AGRUPA_BIN:-}" ] || { [ "$VERSUS" = floor ] && [ ! -x bench/floor/target/release/agrupa-floor ]; }; then
   [ -n "${AGRUPA_BIN:-}" ] || cargo build --release --bin agrupa -q
-  (cd bench/floor && cargo build --release -q)
+  [ "$VERSUS" = log ] || (cd bench/floor && cargo build --release -q)
 fi
 BIN=${AGRUPA_BIN:-$(pwd)/target/release/agrupa}
 FLOOR=$(pwd)/bench/floor/target/release/agrupa-floor
 WORK=$(pwd)/target/bench-floor
 PASSWORD='contraseña-de-benchmark'
-AGRUPA_PID="" FLOOR_PID="" TOKEN=""
+AGRUPA_PID="" FLOOR_PID="" WARN_PID="" TOKEN=""
 stop() {
-  for p in $AGRUPA_PID $FLOOR_PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  AGRUPA_PID="" FLOOR_PID=""
+  for p in $AGRUPA_PID $FLOOR_PID $WARN_PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  AGRUPA_PID="" FLOOR_PID="" WARN_PID=""
 }
 trap 'stop; [ -n "${KEEP_DB:-}" ] || "$PSQL" -qAtX -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres \
   -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1' EXIT
@@ -73,10 +81,23 @@ seeded=$(python3 -c "print(f'{$(date +%s.%N) - $started:.0f}')")
 DATABASE_URL=$TCP_URL AGRUPA_ADMIN_PASSWORD=$PASSWORD "$BIN" admin create --email bench@agrupa.local >/dev/null
 
 start() { # database url
-  DATABASE_URL=$1 "$BIN" serve >"$WORK/agrupa.log" 2>&1 &
+  if [ "$VERSUS" = log ] && [ -n "${TOKEN:-}" ]; then
+    # The access log on (the default level), to a file or through a pipe.
+    if [ "$LOG_SINK" = pipe ]; then
+      DATABASE_URL=$1 AGRUPA_LOG=info "$BIN" serve > >(cat >"$WORK/agrupa.log") 2>&1 &
+    else
+      DATABASE_URL=$1 AGRUPA_LOG=info "$BIN" serve >"$WORK/agrupa.log" 2>&1 &
+    fi
+  else
+    DATABASE_URL=$1 "$BIN" serve >"$WORK/agrupa.log" 2>&1 &
+  fi
   AGRUPA_PID=$!
   until curl -sf "127.0.0.1:$AGRUPA_PORT/readyz" >/dev/null; do sleep 0.1; done
-  if [ -n "${TOKEN:-}" ]; then
+  if [ "$VERSUS" = log ] && [ -n "${TOKEN:-}" ]; then
+    DATABASE_URL=$1 AGRUPA_ADDR=127.0.0.1:$WARN_PORT AGRUPA_LOG=warn "$BIN" serve >"$WORK/agrupa-warn.log" 2>&1 &
+    WARN_PID=$!
+    until curl -sf "127.0.0.1:$WARN_PORT/readyz" >/dev/null; do sleep 0.1; done
+  elif [ -n "${TOKEN:-}" ]; then
     DATABASE_URL=$1 FLOOR_ADDR=127.0.0.1:$FLOOR_PORT FLOOR_USER_ID=$USER_ID FLOOR_JTI=$JTI \
       "$FLOOR" >"$WORK/floor.log" 2>&1 &
     FLOOR_PID=$!
@@ -159,7 +180,10 @@ REQUESTS=(
   "budget report ($LINES lines)|/api/v1/budgets/$BUDGET/report|floor"
 )
 CHOSEN=()
-for spec in "${REQUESTS[@]}"; do wants "${spec%%|*}" && CHOSEN+=("$spec"); done
+for spec in "${REQUESTS[@]}"; do
+  [ "$VERSUS" = log ] && spec="${spec%|*}|warn"
+  wants "${spec%%|*}" && CHOSEN+=("$spec")
+done
 REQUESTS=("${CHOSEN[@]}")
 ROUNDS_TSV=$WORK/rounds.tsv
 SIZES_TSV=$WORK/sizes.tsv
@@ -194,7 +218,8 @@ for transport in $TRANSPORTS; do
     probe=$path; [ "$path" = "@random" ] && probe=/api/v1/members/$sample
     # Body sizes, once per transport (the floor's: its rows as JSON).
     a=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${AUTH[@]}" "127.0.0.1:$AGRUPA_PORT$probe")
-    f=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${AUTH[@]}" "127.0.0.1:$FLOOR_PORT$probe")
+    other_port=$FLOOR_PORT; [ "$VERSUS" = log ] && other_port=$WARN_PORT
+    f=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${AUTH[@]}" "127.0.0.1:$other_port$probe")
     printf '%s\t%s\t%s\t%s\n' "$transport" "$name" "$a" "$f" >>"$SIZES_TSV"
     for round in $(seq 1 "$ROUNDS"); do
       # Alternate who goes first.
@@ -204,6 +229,7 @@ for transport in $TRANSPORTS; do
           agrupa) run_wrk "$transport" "$name" agrupa "$round" "$AGRUPA_PORT" "" "$path" ;;
           floor) run_wrk "$transport" "$name" floor "$round" "$FLOOR_PORT" "" "$path" ;;
           bare) run_wrk "$transport" "$name" "floor, member read alone" "$round" "$FLOOR_PORT" /bare "$path" ;;
+          warn) run_wrk "$transport" "$name" "agrupa at AGRUPA_LOG=warn" "$round" "$WARN_PORT" "" "$path" ;;
         esac
       done
     done
@@ -211,12 +237,21 @@ for transport in $TRANSPORTS; do
   stop
 done
 
-echo "# agrupa against its floor"
+if [ "$VERSUS" = log ]; then
+  echo "# The access log: agrupa at AGRUPA_LOG=info (to a $LOG_SINK) against agrupa at warn"
+  echo "Access lines written: $(grep -c ' access' "$WORK/agrupa.log" || true)."
+else
+  echo "# agrupa against its floor"
+fi
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB;" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(git rev-parse --short HEAD)."
 echo "$MEMBERS synthetic members (seeded in ${seeded} s); release builds; wrk -t2 -c$CONNECTIONS --latency,"
-echo "$ROUNDS alternating rounds of $ROUND_SECS s per request and server; agrupa at AGRUPA_LOG=warn, rate limits off."
+if [ "$VERSUS" = log ]; then
+  echo "$ROUNDS alternating rounds of $ROUND_SECS s per request and server; \"agrupa\" at AGRUPA_LOG=info, the other at warn; rate limits off."
+else
+  echo "$ROUNDS alternating rounds of $ROUND_SECS s per request and server; agrupa at AGRUPA_LOG=warn, rate limits off."
+fi
 echo "Load average (1, 5, 15 min) when each transport started: ${LOADS[*]}; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 python3 - "$ROUNDS_TSV" "$SIZES_TSV" <<'PY'
 import collections, statistics, sys

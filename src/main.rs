@@ -95,7 +95,9 @@ fn main() -> std::process::ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e.into()),
     };
-    telemetry::init(config.log_format, &config.log_filter);
+    // Held to the end of `main`: dropping it writes out the queued log lines (after the
+    // server stopped on SIGTERM), so none is lost.
+    let log_guard = telemetry::init(config.log_format, &config.log_filter);
     let result = actix_web::rt::System::new().block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
@@ -109,10 +111,12 @@ fn main() -> std::process::ExitCode {
             Command::Openapi => Ok(()),
         }
     });
-    match result {
+    let code = match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => fail(&e),
-    }
+    };
+    drop(log_guard);
+    code
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -74,10 +74,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application after `adjust` has changed its configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    agrupa::telemetry::init(
+    // The guard is dropped at once: lines are then written directly (tests need no writer
+    // thread, and a later call installs nothing).
+    drop(agrupa::telemetry::init(
         agrupa::config::LogFormat::Pretty,
         &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
-    );
+    ));
     let (db_name, db_url) = database::fresh_database().await;
     let mut config = test_config();
     config.database_url = Some(db_url.clone());

@@ -127,6 +127,10 @@ pub(super) fn rules() -> BTreeMap<&'static str, Option<&'static str>> {
             Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
         ),
         (
+            "GET /api/v1/reports/european-profile",
+            Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
+        ),
+        (
             "GET /api/v1/reports/transparency",
             Some("admin:200 staff:200 member:403 partner:403 auditor:200 client:403"),
         ),

@@ -124,18 +124,18 @@ pub const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the same for partner systems: client credentials and the client behind a token",
     ),
     (
-        "members/repo.rs",
+        "members/repo/",
         "users",
         "GET /members/{id} checks the calling user (role, organisation, revoked token) in \
          the statement that reads the member: one statement per request (docs/BENCHMARKS.md)",
     ),
     (
-        "members/repo.rs",
+        "members/repo/",
         "revoked_access_tokens",
         "the same caller check, in the same statement",
     ),
     (
-        "members/repo.rs",
+        "members/repo/",
         "member_categories",
         "the category's name is read with each member as a scalar subquery of the list's \
          statement (a join, or a second query per page, is measured slower at a million \
@@ -144,7 +144,7 @@ pub const EXCEPTIONS: &[(&str, &str, &str)] = &[
          their one statement",
     ),
     (
-        "members/repo.rs",
+        "members/repo/",
         "segments",
         "a member's segments are read with the member as one JSON column (its names and \
          codes), in the statement that reads the member",

@@ -2,7 +2,8 @@
 //! segments and good standing come with it), so a request costs at most the caller check
 //! plus one query.
 //!
-//! Over 600 lines on purpose: every query on the register's six tables is here, and the
+//! Contacts and dues have their own files (`contacts.rs`, `dues.rs`, re-exported here).
+//! Over 600 lines on purpose: every other query on the register's tables is here, and the
 //! performance-tuned ones (the list's keyset query, the one-statement read with the caller
 //! check, the bulk issuance of dues, the statistics) are long SQL that reads best whole.
 
@@ -16,19 +17,20 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    ContactChanges, ContactRow, DueRow, DueStatus, MemberCard, MemberChanges, MemberKind,
-    MemberRow, MemberSize, MemberSort, MemberStatus, SegmentRef, StatusChangeRow,
+    MemberCard, MemberChanges, MemberKind, MemberRow, MemberSize, MemberSort, MemberStatus,
+    SegmentRef, StatusChangeRow,
 };
 use crate::{
     auth::model::UserPrincipal,
-    domain::{
-        Cents, ContactId, DueId, MemberCategoryId, MemberId, SegmentId, StatusChangeId, UserId,
-    },
-    schema::{
-        member_categories, member_contacts, member_dues, member_segments, member_status_changes,
-        members,
-    },
+    domain::{Cents, MemberCategoryId, MemberId, SegmentId, StatusChangeId, UserId},
+    schema::{member_categories, member_segments, member_status_changes, members},
 };
+
+mod contacts;
+mod dues;
+
+pub use contacts::*;
+pub use dues::*;
 
 /// The member's segments as a JSON array of `{id, code, name}` in value-chain order.
 const SEGMENTS_SQL: &str = "coalesce((SELECT jsonb_agg(jsonb_build_object('id', g.id, 'code', g.code, \
@@ -463,217 +465,6 @@ pub async fn status_changes(
         .limit(limit)
         .load(conn)
         .await
-}
-
-/// A member's contacts, primary first.
-pub async fn contacts(
-    conn: &mut AsyncPgConnection,
-    member_id: MemberId,
-    after: Option<ContactId>,
-    limit: i64,
-) -> QueryResult<Vec<ContactRow>> {
-    let mut q = member_contacts::table
-        .filter(member_contacts::member_id.eq(member_id))
-        .select(ContactRow::as_select())
-        .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(member_contacts::id.gt(a));
-    }
-    q.order(member_contacts::id.asc())
-        .limit(limit)
-        .load(conn)
-        .await
-}
-
-/// One contact of a member, locked.
-pub async fn lock_contact(
-    conn: &mut AsyncPgConnection,
-    member_id: MemberId,
-    id: ContactId,
-) -> QueryResult<ContactRow> {
-    member_contacts::table
-        .filter(member_contacts::member_id.eq(member_id))
-        .filter(member_contacts::id.eq(id))
-        .select(ContactRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-}
-
-/// Whether the member has a primary contact.
-pub async fn has_primary(conn: &mut AsyncPgConnection, member_id: MemberId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        member_contacts::table
-            .filter(member_contacts::member_id.eq(member_id))
-            .filter(member_contacts::is_primary.eq(true)),
-    ))
-    .get_result(conn)
-    .await
-}
-
-/// Clears the primary flag of a member's contacts.
-pub async fn clear_primary(conn: &mut AsyncPgConnection, member_id: MemberId) -> QueryResult<()> {
-    diesel::update(
-        member_contacts::table
-            .filter(member_contacts::member_id.eq(member_id))
-            .filter(member_contacts::is_primary.eq(true)),
-    )
-    .set((
-        member_contacts::is_primary.eq(false),
-        member_contacts::version.eq(member_contacts::version + 1),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Inserts a contact.
-pub async fn insert_contact(
-    conn: &mut AsyncPgConnection,
-    row: &ContactRow,
-) -> QueryResult<ContactRow> {
-    diesel::insert_into(member_contacts::table)
-        .values(row)
-        .returning(ContactRow::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// Applies changes to a contact.
-pub async fn update_contact(
-    conn: &mut AsyncPgConnection,
-    id: ContactId,
-    changes: &ContactChanges,
-) -> QueryResult<ContactRow> {
-    diesel::update(member_contacts::table.find(id))
-        .set((
-            changes,
-            member_contacts::version.eq(member_contacts::version + 1),
-        ))
-        .returning(ContactRow::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// Deletes a contact; when it was the primary one, the oldest other contact becomes primary.
-pub async fn delete_contact(
-    conn: &mut AsyncPgConnection,
-    member_id: MemberId,
-    id: ContactId,
-) -> QueryResult<()> {
-    diesel::delete(member_contacts::table.find(id))
-        .execute(conn)
-        .await?;
-    if !has_primary(conn, member_id).await? {
-        let next: Option<ContactId> = member_contacts::table
-            .filter(member_contacts::member_id.eq(member_id))
-            .select(member_contacts::id)
-            .order(member_contacts::id.asc())
-            .first(conn)
-            .await
-            .optional()?;
-        if let Some(next) = next {
-            diesel::update(member_contacts::table.find(next))
-                .set(member_contacts::is_primary.eq(true))
-                .execute(conn)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// A member's dues, by year.
-pub async fn dues(
-    conn: &mut AsyncPgConnection,
-    member_id: MemberId,
-    after: Option<i32>,
-    limit: i64,
-) -> QueryResult<Vec<DueRow>> {
-    let mut q = member_dues::table
-        .filter(member_dues::member_id.eq(member_id))
-        .select(DueRow::as_select())
-        .into_boxed();
-    if let Some(y) = after {
-        q = q.filter(member_dues::year.gt(y));
-    }
-    q.order(member_dues::year.asc())
-        .limit(limit)
-        .load(conn)
-        .await
-}
-
-/// One due, locked.
-pub async fn lock_due(
-    conn: &mut AsyncPgConnection,
-    member_id: MemberId,
-    year: i32,
-) -> QueryResult<DueRow> {
-    member_dues::table
-        .filter(member_dues::member_id.eq(member_id))
-        .filter(member_dues::year.eq(year))
-        .select(DueRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-}
-
-/// Settles a due.
-pub async fn set_due(
-    conn: &mut AsyncPgConnection,
-    id: DueId,
-    status: DueStatus,
-    paid_on: Option<NaiveDate>,
-) -> QueryResult<DueRow> {
-    diesel::update(member_dues::table.find(id))
-        .set((
-            member_dues::status.eq(status),
-            member_dues::paid_on.eq(paid_on),
-            member_dues::version.eq(member_dues::version + 1),
-        ))
-        .returning(DueRow::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// What an issuance of dues did.
-#[derive(Debug, QueryableByName)]
-pub struct Issued {
-    /// Dues created.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub issued: i64,
-    /// Active members that already had the year's due.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub already: i64,
-    /// The amount of the dues created.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub amount: Cents,
-}
-
-/// Issues `year`'s due, at each member's category fee, to every active member that has
-/// none for the year.
-pub async fn issue_dues(
-    conn: &mut AsyncPgConnection,
-    year: i32,
-    issued_on: NaiveDate,
-    due_on: NaiveDate,
-) -> QueryResult<Issued> {
-    diesel::sql_query(
-        "WITH active AS ( \
-           SELECT m.id, c.annual_fee_cents FROM members m JOIN member_categories c ON c.id = m.category_id \
-           WHERE m.status = 'active' AND m.archived_at IS NULL), \
-         ins AS ( \
-           INSERT INTO member_dues (id, member_id, year, amount_cents, issued_on, due_on) \
-           SELECT gen_random_uuid(), a.id, $1, a.annual_fee_cents, $2, $3 FROM active a \
-           ON CONFLICT (member_id, year) DO NOTHING RETURNING amount_cents) \
-         SELECT (SELECT count(*) FROM ins) AS issued, \
-                (SELECT count(*) FROM active) - (SELECT count(*) FROM ins) AS already, \
-                (SELECT coalesce(sum(amount_cents), 0) FROM ins)::bigint AS amount",
-    )
-    .bind::<diesel::sql_types::Integer, _>(year)
-    .bind::<Date, _>(issued_on)
-    .bind::<Date, _>(due_on)
-    .get_result(conn)
-    .await
 }
 
 #[derive(QueryableByName)]

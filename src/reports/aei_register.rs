@@ -54,6 +54,17 @@ crate::text_enum!(
     }
 );
 
+/// The outcome of a set of criteria: failed if any fails, passed if all pass, else unknown.
+pub fn overall(criteria: &[Criterion]) -> CriterionStatus {
+    if criteria.iter().any(|c| c.status == CriterionStatus::Fail) {
+        CriterionStatus::Fail
+    } else if criteria.iter().all(|c| c.status == CriterionStatus::Pass) {
+        CriterionStatus::Pass
+    } else {
+        CriterionStatus::Unknown
+    }
+}
+
 /// A fact a criterion rests on: a record (by id) or a figure.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Evidence {
@@ -511,13 +522,7 @@ pub async fn readiness(
         knowledge_provider(&bodies, &kinds),
         registration_criterion,
     ];
-    let overall = if criteria.iter().any(|c| c.status == CriterionStatus::Fail) {
-        CriterionStatus::Fail
-    } else if criteria.iter().all(|c| c.status == CriterionStatus::Pass) {
-        CriterionStatus::Pass
-    } else {
-        CriterionStatus::Unknown
-    };
+    let overall = overall(&criteria);
     Ok(AeiReadiness {
         as_of,
         overall,

@@ -65,17 +65,7 @@ pub static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// Euros as Spanish readers write them: `1.234.567,89 €`.
 fn euros(c: Cents) -> String {
-    let abs = c.0.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, d) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(d);
-    }
-    let sign = if c.0 < 0 { "-" } else { "" };
-    format!("{sign}{grouped},{:02} €", abs % 100)
+    c.spanish()
 }
 
 /// A date as `DD/MM/YYYY`.

@@ -340,13 +340,7 @@ async fn compute(
         triple_helix(&members, obligation.public_aid_cents),
         management_fte(fte),
     ];
-    let overall = if criteria.iter().any(|c| c.status == CriterionStatus::Fail) {
-        CriterionStatus::Fail
-    } else if criteria.iter().all(|c| c.status == CriterionStatus::Pass) {
-        CriterionStatus::Pass
-    } else {
-        CriterionStatus::Unknown
-    };
+    let overall = aei_register::overall(&criteria);
     Ok(EuropeanProfile {
         as_of,
         overall,

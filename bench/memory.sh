@@ -218,7 +218,10 @@ application/pdf	/api/v1/meetings/$MEETING/minutes
 application/pdf	/api/v1/resolutions/$RESOLUTION/certificates/$CERTIFICATE
 -	/api/v1/reports/aei-register
 text/csv	/api/v1/reports/aei-register
+application/pdf	/api/v1/reports/aei-register
 -	/api/v1/reports/transparency?year=$YEAR
+application/pdf	/api/v1/reports/transparency?year=$YEAR
+application/pdf	/api/v1/reports/european-profile?year=$YEAR
 -	/api/v1/cluster
 -	/api/v1/me
 -	/public/v1/transparency
@@ -270,4 +273,20 @@ echo "Where the RSS is (MiB, /proc/PID/smaps):"
 echo "- after start-up: $where_start"
 echo "- right after the mixed phase: $where_mixed"
 echo "- idle at the end: $where_end"
+# Each PDF is rendered by a child process (`agrupa render-pdf`), which logs its own peak.
+python3 - "$WORK/agrupa.log" <<'PY'
+import re, statistics, sys
+peaks, times = [], []
+for line in open(sys.argv[1], errors="replace"):
+    if "PDF rendered" not in line:
+        continue
+    p = re.search(r'renderer_peak_rss_kib"?[=:]\s*(\d+)', line)
+    t = re.search(r'elapsed_ms"?[=:]\s*(\d+)', line)
+    if p: peaks.append(int(p.group(1)))
+    if t: times.append(int(t.group(1)))
+if times:
+    print(f"\nPDFs rendered: {len(times)}, each in a child process: its peak RSS "
+          f"{min(peaks) / 1024:.1f}–{max(peaks) / 1024:.1f} MiB (median {statistics.median(peaks) / 1024:.1f}), "
+          f"time in the server {min(times)}–{max(times)} ms (median {statistics.median(times):.0f}).")
+PY
 [ ${#SKIPPED[@]} = 0 ] || { echo; echo "Left out of the mix (not 200 when checked): ${SKIPPED[*]}"; }

@@ -36,6 +36,7 @@
 //! | `AGRUPA_METRICS_TOKEN` | unset | a bearer token (≥ 16 characters) that may read `/metrics` on the API's address; without it only an admin's access token may |
 //! | `AGRUPA_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from a browser (e.g. `https://app.example.org`); unset = same origin only |
 //! | `AGRUPA_PASSWORD_HASH_WAIT_MS` | `2000` | how long a password check (sign-in, password change, new user) waits for one of the per-core hashing slots before answering 503 with `Retry-After` |
+//! | `AGRUPA_PDF_RENDERER` | this executable | the program run as `PROGRAM render-pdf` to render each printable document in a child process (set it only where the server's executable cannot run itself, e.g. in-process tests) |
 //! | `AGRUPA_WEBHOOKS_POLL_MS` | `1000` | how often each replica's webhook worker looks for due deliveries (when the last batch was not full) |
 //! | `AGRUPA_WEBHOOKS_ALLOW_LOOPBACK` | `true` in development, `false` in production | allow `http` URLs and loopback addresses (`http://127.0.0.1:9000/hook`) for webhook receivers; private, link-local and metadata addresses are refused regardless |
 //! | `AGRUPA_ADMIN_PASSWORD` | unset | password for `agrupa admin create` (prompted when unset on a terminal) |
@@ -128,6 +129,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `AGRUPA_PASSWORD_HASH_WAIT_MS`.
     pub password_hash_wait: Duration,
+    /// `AGRUPA_PDF_RENDERER`; `None` runs this executable.
+    pub pdf_renderer: Option<PathBuf>,
     /// `AGRUPA_TRUSTED_PROXIES`.
     pub trusted_proxies: Vec<crate::http::client_addr::Cidr>,
     /// `AGRUPA_METRICS_ADDR`.
@@ -167,6 +170,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_addr", &self.metrics_addr)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("pdf_renderer", &self.pdf_renderer)
             .field("webhooks_poll", &self.webhooks_poll)
             .field("webhooks_allow_loopback", &self.webhooks_allow_loopback)
             .finish_non_exhaustive()
@@ -205,6 +209,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             password_hash_wait: Duration::from_secs(2),
+            pdf_renderer: None,
             trusted_proxies: Vec::new(),
             metrics_addr: None,
             metrics_token: None,
@@ -298,6 +303,9 @@ impl Config {
             cors_origins: parse_origins(get("AGRUPA_CORS_ORIGINS").as_deref())?,
             password_hash_wait: parse_opt(&get, "AGRUPA_PASSWORD_HASH_WAIT_MS", 1, 60_000)?
                 .map_or(d.password_hash_wait, |ms| Duration::from_millis(ms as u64)),
+            pdf_renderer: get("AGRUPA_PDF_RENDERER")
+                .filter(|p| !p.trim().is_empty())
+                .map(PathBuf::from),
             trusted_proxies: get("AGRUPA_TRUSTED_PROXIES")
                 .map(|raw| crate::http::client_addr::parse_list(&raw))
                 .transpose()

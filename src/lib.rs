@@ -81,6 +81,8 @@ pub struct AppState {
     /// Set when the instance starts stopping: readiness answers 503 from then on, so load
     /// balancers take it out while it drains.
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// Renders printable documents, each in a child process.
+    pub pdf: Arc<http::pdf::Renderer>,
 }
 
 impl AppState {
@@ -338,6 +340,7 @@ impl Application {
                 token: http::rate_limit::RateLimiter::new(config.token_rate_limit),
             }),
             stopping: stopping.clone(),
+            pdf: Arc::new(http::pdf::Renderer::new(config.pdf_renderer.clone())),
         });
         let metrics_state = state.clone();
         let cors_origins = config.cors_origins.clone();

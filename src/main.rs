@@ -33,6 +33,10 @@ enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+    /// Render one printable document: a job (JSON) on standard input, the PDF on standard
+    /// output. Run by the server itself, in a child process per document.
+    #[command(hide = true, name = "render-pdf")]
+    RenderPdf,
     /// Write a consistent backup of the database (pg_dump, custom format) to FILE, and the
     /// row counts and checksums of its tables to FILE.manifest.json. Works while agrupa
     /// serves (on the embedded PostgreSQL too).
@@ -91,6 +95,19 @@ fn main() -> std::process::ExitCode {
             Err(e) => fail(&anyhow::anyhow!(e)),
         };
     }
+    if let Some(Command::RenderPdf) = cli.command {
+        // No configuration, no logging: standard output is the document.
+        return match agrupa::http::pdf::serve_job(std::io::stdin().lock(), std::io::stdout().lock())
+        {
+            Ok(()) => {
+                if let Some(report) = agrupa::http::pdf::peak_rss_report() {
+                    eprintln!("{report}");
+                }
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        };
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => return fail(&e.into()),
@@ -108,7 +125,7 @@ fn main() -> std::process::ExitCode {
             Command::Seed { what } => seed(config, what).await,
             Command::Backup { out } => backup(config, &out).await,
             Command::Restore { file, replace } => restore(config, &file, replace).await,
-            Command::Openapi => Ok(()),
+            Command::Openapi | Command::RenderPdf => Ok(()),
         }
     });
     let code = match result {

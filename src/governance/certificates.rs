@@ -214,7 +214,9 @@ pub async fn get_certificate(
     let row = repo::find_certificate(&mut conn, id, certificate).await?;
     let certificate = Certificate::from(row);
     if pdf::wanted(&req) {
-        let file = super::pdf::certificate(&mut conn, &certificate).await?;
+        let issuer = pdf::issuer(&mut conn).await?;
+        drop(conn);
+        let file = super::pdf::certificate(&state.pdf, &issuer, &certificate).await?;
         return Ok(pdf::respond("certificado.pdf", file));
     }
     Ok(pdf::vary(etag::respond(&req, 1, &certificate)))

@@ -92,7 +92,9 @@ pub async fn get_minutes(
     let version = row.version;
     let minutes = view(&mut conn, row).await?;
     if pdf::wanted(&req) {
-        let file = super::pdf::minutes(&mut conn, &minutes).await?;
+        let issuer = pdf::issuer(&mut conn).await?;
+        drop(conn);
+        let file = super::pdf::minutes(&state.pdf, &issuer, &minutes).await?;
         return Ok(pdf::respond("acta.pdf", file));
     }
     Ok(pdf::vary(etag::respond(&req, version, &minutes)))

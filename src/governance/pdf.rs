@@ -3,14 +3,13 @@
 //! in Spanish, as the book of minutes is kept; instants are printed in Madrid time.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 
 use super::{certificates::Certificate, minutes::Minutes};
 use crate::{
     domain::calendar,
     error::ApiError,
-    http::pdf::{self, Template},
+    http::pdf::{Renderer, Template},
 };
 
 static MINUTES: Template = Template::new("minutes", include_str!("pdf/minutes.typ"));
@@ -37,8 +36,8 @@ struct MinutesTimes {
     approved_at: Option<String>,
 }
 
-/// The minutes as a PDF.
-pub async fn minutes(conn: &mut AsyncPgConnection, m: &Minutes) -> Result<Vec<u8>, ApiError> {
+/// The minutes as a PDF, issued by `issuer`.
+pub async fn minutes(renderer: &Renderer, issuer: &str, m: &Minutes) -> Result<Vec<u8>, ApiError> {
     let meeting = &m.content["meeting"];
     let times = MinutesTimes {
         first_call_at: instant(&meeting["first_call_at"]),
@@ -51,12 +50,13 @@ pub async fn minutes(conn: &mut AsyncPgConnection, m: &Minutes) -> Result<Vec<u8
         super::model::MinutesStatus::Approved => "Acta",
         super::model::MinutesStatus::Draft => "Acta (borrador)",
     };
-    pdf::render(&MINUTES, title, &pdf::issuer(conn).await?, &data).await
+    renderer.render(&MINUTES, title, issuer, &data).await
 }
 
-/// A certificate as a PDF.
+/// A certificate as a PDF, issued by `issuer`.
 pub async fn certificate(
-    conn: &mut AsyncPgConnection,
+    renderer: &Renderer,
+    issuer: &str,
     c: &Certificate,
 ) -> Result<Vec<u8>, ApiError> {
     let data = serde_json::json!({
@@ -64,11 +64,7 @@ pub async fn certificate(
         "held_at": instant(&c.content["meeting"]["first_call_at"]),
         "issued_on": c.issued_on.format("%d/%m/%Y").to_string(),
     });
-    pdf::render(
-        &CERTIFICATE,
-        "Certificado de acuerdo",
-        &pdf::issuer(conn).await?,
-        &data,
-    )
-    .await
+    renderer
+        .render(&CERTIFICATE, "Certificado de acuerdo", issuer, &data)
+        .await
 }

@@ -3,8 +3,9 @@
 //! profile reports).
 //!
 //! The engine is typst, compiled in as a library (`typst-as-lib`, `typst-pdf`) with the fonts
-//! of `typst-assets` and Symbola (emoji) embedded in the binary, so nothing is read from disk
-//! or fetched at run time. A document is a template (a `.typ` file compiled into the binary with
+//! the templates use (Libertinus Serif, DejaVu Sans Mono for identifiers, from `typst-assets`,
+//! and Symbola for emoji) embedded in the binary, so nothing is read from disk or fetched at
+//! run time. A document is a template (a `.typ` file compiled into the binary with
 //! `include_str!`) filled with **data passed as data**: the document's JSON and the page's
 //! particulars reach the template as `sys.inputs` strings that it decodes with
 //! `json(bytes(…))`. No user text is ever spliced into markup, so `#`, `[`, `*`, `$` or a
@@ -14,20 +15,32 @@
 //! date, the SHA-256 of the data the document was made from and "Página n de m" in the
 //! footer), so all printable documents look alike.
 //!
-//! Rendering is CPU-bound: it runs on the blocking pool, at most one per core at a time
-//! (more wait their turn), never on an actix worker.
+//! **Each document is rendered in a child process** of its own (`agrupa render-pdf`, the
+//! server's own executable: [`Renderer`]), which gets the template and the data on standard
+//! input, writes the PDF to standard output and exits. The engine's code, fonts and caches
+//! (about 50 MiB the first time, more with each template, and kept for the life of a
+//! process) are then never part of the server's memory, which stays at what its JSON routes
+//! need; a render that runs past the request's time limit is killed with its request; the
+//! child gets no environment (no signing keys, no database address). At most one render per
+//! core runs at a time; more wait their turn, on no actix worker.
 
-use std::sync::{LazyLock, OnceLock};
+use std::{
+    borrow::Cow,
+    io::{Read, Write},
+    path::PathBuf,
+    process::Stdio,
+};
 
 use actix_web::{HttpRequest, HttpResponse, http::header};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::{io::AsyncWriteExt, sync::Semaphore};
 use typst::{
-    foundations::{Dict, IntoValue},
+    foundations::{Bytes, Dict, IntoValue},
     layout::PagedDocument,
+    text::Font,
 };
-use typst_as_lib::{TypstEngine, TypstTemplateCollection};
+use typst_as_lib::TypstEngine;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -41,39 +54,30 @@ const COMMON: &str = include_str!("pdf/common.typ");
 /// Emoji and symbols, which typst's own fonts lack (see `pdf/fonts/README.md`).
 const SYMBOLA: &[u8] = include_bytes!("pdf/fonts/Symbola.ttf");
 
+/// The families of `typst-assets` the templates print with (`common.typ`: Libertinus
+/// Serif; `raw` identifiers: DejaVu Sans Mono). The others (New Computer Modern, its math
+/// font) are not loaded.
+const FAMILIES: [&str; 2] = ["Libertinus Serif", "DejaVu Sans Mono"];
+
+/// The subcommand of the server's executable that renders one document.
+pub const SUBCOMMAND: &str = "render-pdf";
+
 /// A PDF document (binary): the printable form of a resource, A4, in Spanish.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct PdfFile(pub Vec<u8>);
 
-/// A template: its source (compiled into the binary) and, once first used, its engine.
+/// A template: its name (for logs) and its typst source, compiled into the binary.
 pub struct Template {
     name: &'static str,
     source: &'static str,
-    engine: OnceLock<TypstEngine<TypstTemplateCollection>>,
 }
 
 impl Template {
     /// A template named `name` (for logs) with its typst `source`, which may
     /// `#import "common.typ"`.
     pub const fn new(name: &'static str, source: &'static str) -> Self {
-        Self {
-            name,
-            source,
-            engine: OnceLock::new(),
-        }
-    }
-
-    fn engine(&self) -> &TypstEngine<TypstTemplateCollection> {
-        self.engine.get_or_init(|| {
-            TypstEngine::builder()
-                .with_static_source_file_resolver([
-                    ("main.typ", self.source),
-                    ("common.typ", COMMON),
-                ])
-                .fonts(typst_assets::fonts().chain([SYMBOLA]))
-                .build()
-        })
+        Self { name, source }
     }
 }
 
@@ -90,10 +94,132 @@ pub struct Meta {
     pub data_sha256: String,
 }
 
-/// Renders at most this many documents at once (one per core): more wait.
-static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
-});
+/// What the server hands its renderer on standard input: the template and its inputs.
+#[derive(Serialize, Deserialize)]
+struct Job<'a> {
+    template: Cow<'a, str>,
+    source: Cow<'a, str>,
+    meta: Cow<'a, str>,
+    data: Cow<'a, str>,
+}
+
+/// Renders documents, each in a child process: `PROGRAM render-pdf`, at most one per core
+/// at a time.
+pub struct Renderer {
+    program: PathBuf,
+    slots: Semaphore,
+}
+
+impl Renderer {
+    /// A renderer that runs `program` (`AGRUPA_PDF_RENDERER`), by default the running
+    /// server's own executable: on Linux `/proc/self/exe`, which stays the running version
+    /// even when a deployment replaces the file on disk.
+    pub fn new(program: Option<PathBuf>) -> Self {
+        let program = program.unwrap_or_else(|| {
+            if cfg!(target_os = "linux") {
+                PathBuf::from("/proc/self/exe")
+            } else {
+                std::env::current_exe().unwrap_or_else(|_| PathBuf::from("agrupa"))
+            }
+        });
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            program,
+            slots: Semaphore::new(cores),
+        }
+    }
+
+    /// Renders `template` with `data` (the document's own data) on pages titled `title` and
+    /// issued by `issuer`, in a child process. When the request is dropped meanwhile (the
+    /// client left, the time limit), the child is killed and its slot freed.
+    pub async fn render<T: Serialize>(
+        &self,
+        template: &'static Template,
+        title: &str,
+        issuer: &str,
+        data: &T,
+    ) -> Result<Vec<u8>, ApiError> {
+        let data = serde_json::to_string(data).map_err(ApiError::internal)?;
+        let meta = Meta {
+            title: title.to_owned(),
+            issuer: issuer.to_owned(),
+            generated_at: crate::domain::calendar::local(chrono::Utc::now())
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
+            data_sha256: sha256_hex(&data),
+        };
+        let job = serde_json::to_vec(&Job {
+            template: template.name.into(),
+            source: template.source.into(),
+            meta: serde_json::to_string(&meta)
+                .map_err(ApiError::internal)?
+                .into(),
+            data: data.into(),
+        })
+        .map_err(ApiError::internal)?;
+        let failed = |what: String| {
+            ApiError::internal(anyhow::anyhow!(
+                "PDF template {} failed: {what}",
+                template.name
+            ))
+        };
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| failed(format!("slots closed: {e}")))?;
+        let started = std::time::Instant::now();
+        let mut child = tokio::process::Command::new(&self.program)
+            .arg(SUBCOMMAND)
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| failed(format!("cannot run {}: {e}", self.program.display())))?;
+        // The child reads all of its input before it writes anything, so writing it all
+        // first cannot deadlock.
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(&job)
+                .await
+                .map_err(|e| failed(format!("writing to the renderer: {e}")))?;
+        }
+        let out = child
+            .wait_with_output()
+            .await
+            .map_err(|e| failed(format!("waiting for the renderer: {e}")))?;
+        if !out.status.success() {
+            return Err(failed(format!(
+                "{}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        if !out.stdout.starts_with(b"%PDF-") {
+            return Err(failed(format!(
+                "{} did not answer a PDF",
+                self.program.display()
+            )));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        tracing::info!(
+            template = template.name,
+            bytes = out.stdout.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            renderer_peak_rss_kib = stderr
+                .trim()
+                .strip_prefix(PEAK_RSS)
+                .and_then(|kib| kib.parse::<u64>().ok()),
+            "PDF rendered"
+        );
+        Ok(out.stdout)
+    }
+}
+
+/// How the renderer reports its peak memory on standard error, after the document.
+const PEAK_RSS: &str = "peak_rss_kib=";
 
 /// What every page prints when the cluster's record is not set up yet.
 pub const DEFAULT_ISSUER: &str = "agrupa";
@@ -139,56 +265,61 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-/// Renders `template` with `data` (the document's own data) on pages titled `title` and
-/// issued by `issuer`. Off the async workers, at most one per core at a time.
-pub async fn render<T: Serialize>(
-    template: &'static Template,
-    title: &str,
-    issuer: &str,
-    data: &T,
-) -> Result<Vec<u8>, ApiError> {
-    let data = serde_json::to_string(data).map_err(ApiError::internal)?;
-    let meta = Meta {
-        title: title.to_owned(),
-        issuer: issuer.to_owned(),
-        generated_at: crate::domain::calendar::local(chrono::Utc::now())
-            .format("%d/%m/%Y %H:%M")
-            .to_string(),
-        data_sha256: sha256_hex(&data),
-    };
-    let meta = serde_json::to_string(&meta).map_err(ApiError::internal)?;
-    let slot = SLOTS
-        .acquire()
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("PDF slots closed: {e}")))?;
-    // The render holds its slot until it ends, even when the request is dropped meanwhile
-    // (the client left, the time limit): the bound is on the work, not on the requests.
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        render_now(template, &meta, &data)
-    })
-    .await
-    .map_err(ApiError::internal)?
+/// `agrupa render-pdf`: reads one job (JSON) from `input`, writes the PDF to `output`.
+/// Run by [`Renderer`] in a child process; the error, if any, is for its standard error.
+pub fn serve_job(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
+    let mut raw = Vec::new();
+    input.read_to_end(&mut raw)?;
+    let job: Job = serde_json::from_slice(&raw)?;
+    let pdf = render_now(&job.source, &job.meta, &job.data)
+        .map_err(|e| anyhow::anyhow!("template {}: {e}", job.template))?;
+    output.write_all(&pdf)?;
+    output.flush()?;
+    Ok(())
 }
 
-/// Renders now, on this thread (CPU-bound: call from the blocking pool).
-pub fn render_now(template: &Template, meta: &str, data: &str) -> Result<Vec<u8>, ApiError> {
+/// The renderer's report for the server's log: its peak resident memory (`VmHWM`), where
+/// the system tells it.
+pub fn peak_rss_report() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .to_owned();
+    Some(format!("{PEAK_RSS}{kib}"))
+}
+
+/// The fonts the templates use: typst-assets' [`FAMILIES`] and Symbola, read in place from
+/// the binary (not copied).
+fn fonts() -> impl Iterator<Item = Font> {
+    typst_assets::fonts()
+        .chain([SYMBOLA])
+        .flat_map(|data| Font::iter(Bytes::new(data)))
+        .filter(|font| {
+            let family = font.info().family.as_str();
+            family == "Symbola" || FAMILIES.contains(&family)
+        })
+}
+
+/// Renders a template's `source` with its `meta` and `data` (JSON texts) now, on this
+/// thread.
+fn render_now(source: &str, meta: &str, data: &str) -> Result<Vec<u8>, String> {
+    let engine = TypstEngine::builder()
+        .main_file(("main.typ", source))
+        .with_static_source_file_resolver([("common.typ", COMMON)])
+        .fonts(fonts())
+        .build();
     let mut inputs = Dict::new();
     inputs.insert("meta".into(), meta.into_value());
     inputs.insert("data".into(), data.into_value());
-    let failed = |what: String| {
-        ApiError::internal(anyhow::anyhow!(
-            "PDF template {} failed: {what}",
-            template.name
-        ))
-    };
-    let document: PagedDocument = template
-        .engine()
-        .compile_with_input("main.typ", inputs)
+    let document: PagedDocument = engine
+        .compile_with_input(inputs)
         .output
-        .map_err(|e| failed(e.to_string()))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|e| failed(format!("{e:?}")))
+        .map_err(|e| e.to_string())?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| format!("{e:?}"))
 }
 
 /// Adds `Vary: Accept` to the JSON answer of a route that also answers PDF, so that caches
@@ -242,14 +373,46 @@ mod tests {
         "#import \"common.typ\": documento\n#let d = json(bytes(sys.inputs.data))\n#let meta = json(bytes(sys.inputs.meta))\n#show: documento.with(meta)\n#d.text",
     );
 
-    #[test]
-    fn data_is_printed_as_typed_never_as_markup() {
-        let hostile = r#"#panic("x") [a] *b* $c$ \d _e_ `f` <g> @h // i"#;
+    /// Runs one job through the child's entry point, as `agrupa render-pdf` does.
+    fn serve(source: &str, data: &serde_json::Value) -> anyhow::Result<Vec<u8>> {
         let meta = serde_json::json!({"title": "T", "issuer": "I", "generated_at": "hoy",
             "data_sha256": "0"});
-        let data = serde_json::json!({ "text": hostile });
-        let pdf = render_now(&PROBE, &meta.to_string(), &data.to_string());
+        let job = serde_json::to_vec(&Job {
+            template: "probe".into(),
+            source: source.into(),
+            meta: meta.to_string().into(),
+            data: data.to_string().into(),
+        })?;
+        let mut pdf = Vec::new();
+        serve_job(job.as_slice(), &mut pdf)?;
+        Ok(pdf)
+    }
+
+    #[test]
+    fn data_is_printed_as_typed_never_as_markup() {
+        let hostile = r#"#panic("x") [a] *b* $c$ \d _e_ `f` <g> @h // i 🎬 ñ"#;
+        let pdf = serve(PROBE.source, &serde_json::json!({ "text": hostile }));
         let pdf = pdf.unwrap_or_else(|e| panic!("{e:?}"));
         assert!(pdf.starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn a_template_that_fails_is_an_error_not_a_document() {
+        let err = serve("#panic(\"no\")", &serde_json::json!({})).unwrap_err();
+        assert!(err.to_string().contains("template probe"), "{err}");
+        let mut out = Vec::new();
+        assert!(serve_job(&b"not json"[..], &mut out).is_err());
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn only_the_families_the_templates_print_with_are_loaded() {
+        let mut families: Vec<String> = fonts().map(|f| f.info().family.clone()).collect();
+        families.sort();
+        families.dedup();
+        assert_eq!(
+            families,
+            ["DejaVu Sans Mono", "Libertinus Serif", "Symbola"]
+        );
     }
 }

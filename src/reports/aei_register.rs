@@ -553,7 +553,7 @@ pub async fn aei_register_report(
     if pdf::wanted(&req) {
         let issuer = pdf::issuer(&mut conn).await?;
         drop(conn);
-        let file = super::pdf::aei_register(&issuer, &report).await?;
+        let file = super::pdf::aei_register(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond("registro-aei.pdf", file));
     }
     if csv::wants_csv(&req) {

@@ -6,7 +6,7 @@
 
 use crate::{
     error::ApiError,
-    http::pdf::{self, Template},
+    http::pdf::{Renderer, Template},
 };
 
 use super::{
@@ -20,32 +20,43 @@ static EUROPEAN_PROFILE: Template =
     Template::new("european_profile", include_str!("pdf/european_profile.typ"));
 
 /// The AEI register readiness dossier as a PDF.
-pub async fn aei_register(issuer: &str, report: &AeiReadiness) -> Result<Vec<u8>, ApiError> {
-    pdf::render(
-        &AEI_REGISTER,
-        "Registro de AEI: cumplimiento de requisitos",
-        issuer,
-        report,
-    )
-    .await
+pub async fn aei_register(
+    renderer: &Renderer,
+    issuer: &str,
+    report: &AeiReadiness,
+) -> Result<Vec<u8>, ApiError> {
+    renderer
+        .render(
+            &AEI_REGISTER,
+            "Registro de AEI: cumplimiento de requisitos",
+            issuer,
+            report,
+        )
+        .await
 }
 
 /// The transparency obligation test of a year as a PDF.
 pub async fn transparency(
+    renderer: &Renderer,
     issuer: &str,
     report: &TransparencyObligation,
 ) -> Result<Vec<u8>, ApiError> {
     let title = format!("Obligación de transparencia {}", report.year);
-    pdf::render(&TRANSPARENCY, &title, issuer, report).await
+    renderer.render(&TRANSPARENCY, &title, issuer, report).await
 }
 
 /// The European profile as a PDF.
-pub async fn european_profile(issuer: &str, report: &EuropeanProfile) -> Result<Vec<u8>, ApiError> {
-    pdf::render(
-        &EUROPEAN_PROFILE,
-        "Perfil europeo del clúster",
-        issuer,
-        report,
-    )
-    .await
+pub async fn european_profile(
+    renderer: &Renderer,
+    issuer: &str,
+    report: &EuropeanProfile,
+) -> Result<Vec<u8>, ApiError> {
+    renderer
+        .render(
+            &EUROPEAN_PROFILE,
+            "Perfil europeo del clúster",
+            issuer,
+            report,
+        )
+        .await
 }

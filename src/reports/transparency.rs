@@ -517,7 +517,7 @@ pub async fn transparency_report(
     if pdf::wanted(&req) {
         let issuer = pdf::issuer(&mut conn).await?;
         drop(conn);
-        let file = super::pdf::transparency(&issuer, &report).await?;
+        let file = super::pdf::transparency(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond(&format!("transparencia-{year}.pdf"), file));
     }
     let filename = format!("transparency-{year}.csv");

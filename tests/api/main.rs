@@ -20,6 +20,7 @@ mod idempotency;
 mod members;
 mod openapi;
 mod plans;
+mod printing;
 mod process;
 mod replicas;
 mod reports;

@@ -106,7 +106,10 @@ pub async fn justification_account(
             Variant::Simplified => "Cuenta justificativa simplificada",
             Variant::Ordinary => "Cuenta justificativa",
         };
-        let bytes = pdf::render(&TEMPLATE, title, &issuer, &account).await?;
+        let bytes = state
+            .pdf
+            .render(&TEMPLATE, title, &issuer, &account)
+            .await?;
         return Ok(pdf::respond("cuenta-justificativa.pdf", bytes));
     }
     Ok(pdf::vary(HttpResponse::Ok().json(account)))

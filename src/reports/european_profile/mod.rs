@@ -398,7 +398,7 @@ pub async fn european_profile_report(
     if pdf::wanted(&req) {
         let issuer = pdf::issuer(&mut conn).await?;
         drop(conn);
-        let file = super::pdf::european_profile(&issuer, &report).await?;
+        let file = super::pdf::european_profile(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond("perfil-europeo.pdf", file));
     }
     if csv::wants_csv(&req) {

@@ -63,6 +63,9 @@ pub fn test_config() -> Config {
         workers: Some(1),
         shutdown_timeout: Duration::from_secs(1),
         metrics_token: Some(TEST_METRICS_TOKEN.into()),
+        // The tests run the application in their own process, which cannot render: the
+        // documents are rendered by the built `agrupa`, as the server renders them.
+        pdf_renderer: Some(env!("CARGO_BIN_EXE_agrupa").into()),
         ..Config::default()
     }
 }

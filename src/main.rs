@@ -101,7 +101,9 @@ fn main() -> std::process::ExitCode {
         {
             Ok(()) => {
                 if let Some(report) = agrupa::http::pdf::peak_rss_report() {
-                    eprintln!("{report}");
+                    use std::io::Write as _;
+                    // For the server's log; a failure to write it is no failure of the render.
+                    let _ = writeln!(std::io::stderr(), "{report}");
                 }
                 std::process::ExitCode::SUCCESS
             }

@@ -280,6 +280,7 @@ peaks, times = [], []
 for line in open(sys.argv[1], errors="replace"):
     if "PDF rendered" not in line:
         continue
+    line = re.sub(r"\x1b\[[0-9;]*m", "", line)  # the pretty format's colours
     p = re.search(r'renderer_peak_rss_kib"?[=:]\s*(\d+)', line)
     t = re.search(r'elapsed_ms"?[=:]\s*(\d+)', line)
     if p: peaks.append(int(p.group(1)))

@@ -144,6 +144,34 @@ fn release_freed_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_freed_memory() {}
 
+/// How long the server must have been quiet before it gives freed memory back.
+const QUIET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Gives freed memory back to the system once the server goes quiet after work. A request
+/// that reads much (a report over every member of a large register) frees what it read when
+/// it ends, but glibc keeps the pages in the arena of the worker thread that used them, so
+/// the idle process stayed at its busiest (docs/BENCHMARKS.md). When a whole [`QUIET`]
+/// interval passed with no request finished and none running, after some had finished, the
+/// server trims once; under steady load, or idle, it does nothing.
+async fn release_memory_when_quiet(metrics: Arc<http::metrics::Metrics>) {
+    let mut seen = metrics.activity().0;
+    let mut worked = false;
+    let mut ticks = tokio::time::interval(QUIET);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (finished, busy) = metrics.activity();
+        if finished != seen || busy {
+            seen = finished;
+            worked = true;
+        } else if worked {
+            worked = false;
+            // malloc_trim walks every arena: off the async workers.
+            let _ = tokio::task::spawn_blocking(release_freed_memory).await;
+        }
+    }
+}
+
 /// CORS for the configured frontend origins: bearer tokens, no cookies, so no credentials
 /// (and never a wildcard).
 fn cors(origins: &[String]) -> actix_cors::Cors {
@@ -297,6 +325,7 @@ pub struct Application {
     drain: std::time::Duration,
     webhooks: webhooks::worker::Settings,
     shutdown_timeout: std::time::Duration,
+    metrics: Arc<http::metrics::Metrics>,
 }
 
 impl Application {
@@ -343,6 +372,7 @@ impl Application {
             pdf: Arc::new(http::pdf::Renderer::new(config.pdf_renderer.clone())),
         });
         let metrics_state = state.clone();
+        let metrics = state.metrics.clone();
         let cors_origins = config.cors_origins.clone();
         let body_limit = config.body_limit;
         let mut server = actix_web::HttpServer::new(move || {
@@ -420,6 +450,7 @@ impl Application {
                 allow_loopback: config.webhooks_allow_loopback,
             },
             shutdown_timeout: config.shutdown_timeout,
+            metrics,
         })
     }
 
@@ -443,6 +474,7 @@ impl Application {
     /// database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let chores = tokio::spawn(housekeeping(self.pool.clone(), self.lockout));
+        let trimmer = tokio::spawn(release_memory_when_quiet(self.metrics.clone()));
         // Every replica delivers webhooks; the claims keep them from sending one twice.
         let worker = webhooks::worker::Worker::start(self.pool.clone(), self.webhooks)?;
         let signals = tokio::spawn(stop_on_signal(
@@ -460,6 +492,7 @@ impl Application {
             let _ = task.await;
         }
         chores.abort();
+        trimmer.abort();
         signals.abort();
         // The attempts in flight finish (each at most 15 s); the rest stay queued.
         worker

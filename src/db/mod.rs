@@ -10,6 +10,7 @@
 pub mod backup;
 pub mod embedded;
 pub mod ownership;
+pub mod prebuilt;
 
 use std::{
     sync::{

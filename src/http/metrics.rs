@@ -81,6 +81,7 @@ impl Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
     in_flight: AtomicI64,
+    finished: std::sync::atomic::AtomicU64,
     pool_wait: Mutex<Histogram>,
     statements: Mutex<BTreeMap<String, u64>>,
 }
@@ -95,8 +96,17 @@ impl Metrics {
         *map.entry(route.to_owned()).or_default() += count;
     }
 
+    /// Requests finished since start-up, and whether any is being handled now.
+    pub fn activity(&self) -> (u64, bool) {
+        (
+            self.finished.load(Ordering::Relaxed),
+            self.in_flight.load(Ordering::Relaxed) > 0,
+        )
+    }
+
     /// Records one finished request.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.finished.fetch_add(1, Ordering::Relaxed);
         let mut map = self
             .requests
             .lock()

@@ -22,6 +22,7 @@ use super::model::{
 };
 use crate::{
     auth::model::UserPrincipal,
+    db::prebuilt::{ListText, Prebuilt},
     domain::{Cents, MemberCategoryId, MemberId, SegmentId, StatusChangeId, UserId},
     schema::{member_categories, member_segments, member_status_changes, members},
 };
@@ -288,12 +289,15 @@ macro_rules! member_card_columns {
     }};
 }
 
+/// The text of [`member_card_columns`], written once (the hot reads' select list).
+static CARD_SQL: ListText = ListText::new(|| Prebuilt::sql(&member_card_columns!()));
+
 /// One member with its category name, segments and good standing: one statement, and a
 /// prepared one (it reads the `member_cards` view, so it carries no SQL fragment).
 pub async fn find(conn: &mut AsyncPgConnection, id: MemberId) -> QueryResult<MemberCard> {
     crate::schema::member_cards::table
         .find(id)
-        .select(member_card_columns!())
+        .select(Prebuilt::new(member_card_columns!(), &CARD_SQL))
         .first(conn)
         .await
         .map(card)
@@ -323,7 +327,7 @@ pub async fn find_with_user_principal(
                 users::session_epoch,
                 diesel::dsl::exists(revoked_access_tokens::table.find(jti)),
             ),
-            member_card_columns!().nullable(),
+            Prebuilt::new(member_card_columns!(), &CARD_SQL).nullable(),
         ))
         .first::<(UserPrincipal, Option<CardColumns>)>(conn)
         .await

@@ -11,6 +11,23 @@ use super::model::{
 };
 use crate::schema::{api_clients, refresh_tokens, revoked_access_tokens, users};
 
+/// The caller check's select list: the user's standing and whether the token `jti` was
+/// revoked, a [`UserPrincipal`]. Also folded into the member read
+/// (`members::repo::find_with_user_principal`).
+macro_rules! user_principal_columns {
+    ($jti:expr) => {
+        (
+            crate::schema::users::role,
+            crate::schema::users::member_id,
+            crate::schema::users::funder_id,
+            crate::schema::users::active,
+            crate::schema::users::session_epoch,
+            diesel::dsl::exists(crate::schema::revoked_access_tokens::table.find($jti)),
+        )
+    };
+}
+pub(crate) use user_principal_columns;
+
 /// The user behind a token, and whether the token was revoked, in one statement.
 pub async fn load_user_principal(
     conn: &mut AsyncPgConnection,
@@ -19,14 +36,7 @@ pub async fn load_user_principal(
 ) -> QueryResult<Option<UserPrincipal>> {
     users::table
         .find(id)
-        .select((
-            users::role,
-            users::member_id,
-            users::funder_id,
-            users::active,
-            users::session_epoch,
-            exists(revoked_access_tokens::table.find(jti)),
-        ))
+        .select(user_principal_columns!(jti))
         .first(conn)
         .await
         .optional()

@@ -314,19 +314,12 @@ pub async fn find_with_user_principal(
     jti: uuid::Uuid,
     id: MemberId,
 ) -> QueryResult<Option<(UserPrincipal, Option<MemberCard>)>> {
-    use crate::schema::{member_cards as c, revoked_access_tokens, users};
+    use crate::schema::{member_cards as c, users};
     users::table
         .left_join(c::table.on(c::id.eq(id)))
         .filter(users::id.eq(user_id))
         .select((
-            (
-                users::role,
-                users::member_id,
-                users::funder_id,
-                users::active,
-                users::session_epoch,
-                diesel::dsl::exists(revoked_access_tokens::table.find(jti)),
-            ),
+            crate::auth::repo::user_principal_columns!(jti),
             Prebuilt::new(member_card_columns!(), &CARD_SQL).nullable(),
         ))
         .first::<(UserPrincipal, Option<CardColumns>)>(conn)

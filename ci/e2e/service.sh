@@ -19,6 +19,20 @@ SERVER_PID=""
 
 log() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
+# Debian's Chromium and playwright-core (pinned in package.json / package-lock.json) for the
+# browser checks (browser.mjs).
+setup_browser() {
+  log "chromium"
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+  /usr/bin/chromium --version
+  log "npm ci (playwright-core)"
+  # Playwright must not try to download a browser of its own: we use Debian's chromium.
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  (cd "$(dirname "${BASH_SOURCE[0]}")" && npm ci --no-audit --no-fund)
+}
+
 # PostgreSQL server binaries for the embedded database (as in .ci/run).
 ensure_postgres() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then

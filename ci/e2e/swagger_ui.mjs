@@ -2,32 +2,14 @@
 // flow through "Authorize", then "Try it out" on GET /api/v1/me and expect a live 200 with
 // the admin's e-mail. Run by swagger_ui.sh, which starts the service and sets:
 //   BASE_URL, ADMIN_EMAIL, ADMIN_PASSWORD, SCREENSHOT (PNG path), CHROMIUM (binary)
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, need, step } from './browser.mjs';
 
-const need = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const baseUrl = need('BASE_URL');
 const email = need('ADMIN_EMAIL');
 const password = need('ADMIN_PASSWORD');
 const screenshot = need('SCREENSHOT');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 
-const step = (msg) => console.log(`-- ${msg}`);
-mkdirSync(dirname(screenshot), { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch(screenshot);
 const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 page.setDefaultTimeout(15_000);
 

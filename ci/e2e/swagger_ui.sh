@@ -7,16 +7,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 E2E_NAME=swagger-ui
 source "$HERE/service.sh"
 
-log "chromium"
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-fi
-/usr/bin/chromium --version
-
-log "npm ci (playwright-core, pinned in package.json / package-lock.json)"
-# Playwright must not try to download a browser of its own: we use Debian's chromium.
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-(cd "$HERE" && npm ci --no-audit --no-fund)
+setup_browser
 
 start_service
 

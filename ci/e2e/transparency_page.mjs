@@ -4,22 +4,11 @@
 // page's Content-Security-Policy allows its own style only) and no request to anywhere
 // else. Run by transparency_page.sh, which starts the service with the demo and sets:
 //   BASE_URL, YEAR, SCREENSHOT (PNG path), CHROMIUM (binary)
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, need, step } from './browser.mjs';
 
-const need = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const baseUrl = need('BASE_URL');
 const year = need('YEAR');
 const screenshot = need('SCREENSHOT');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-
-const step = (msg) => console.log(`-- ${msg}`);
-mkdirSync(dirname(screenshot), { recursive: true });
 
 // Euros as the page prints them (the API's Display of cents: 1.234,56 €).
 const euros = (cents) => {
@@ -28,14 +17,7 @@ const euros = (cents) => {
   return `${cents < 0 ? '-' : ''}${whole},${String(abs % 100).padStart(2, '0')} €`;
 };
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch(screenshot);
 // A fresh context: no cookie, no stored credentials, no extra headers.
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'es-ES' });
 const page = await context.newPage();

@@ -35,7 +35,7 @@ enum Command {
     },
     /// Render one printable document: a job (JSON) on standard input, the PDF on standard
     /// output. Run by the server itself, in a child process per document.
-    #[command(hide = true, name = "render-pdf")]
+    #[command(hide = true, name = agrupa::http::pdf::SUBCOMMAND)]
     RenderPdf,
     /// Write a consistent backup of the database (pg_dump, custom format) to FILE, and the
     /// row counts and checksums of its tables to FILE.manifest.json. Works while agrupa

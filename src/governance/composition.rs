@@ -1,13 +1,15 @@
 //! Who sits with voice and vote on each governing body on a day, for reports that check the
 //! bodies' composition (the AEI register wants a knowledge provider on every one).
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 
 use super::{model::BodyKind, repo};
 use crate::domain::{BodyId, MemberId};
 
-/// A body and the member organisations with a vote on it.
+/// A body, how many member organisations vote on it, and the knowledge providers among them.
 #[derive(Debug, Clone)]
 pub struct Composition {
     /// The body.
@@ -16,47 +18,45 @@ pub struct Composition {
     pub name: String,
     /// Assembly, board or committee.
     pub kind: BodyKind,
-    /// The member organisations with a vote: for the Assembly, the members entitled to vote
-    /// today (what a convening would freeze); for boards and committees, the organisations
-    /// holding a seat on `on`.
-    pub voters: Vec<MemberId>,
+    /// How many member organisations have a vote: for the Assembly, the members entitled to
+    /// vote today (what a convening would freeze); for boards and committees, the
+    /// organisations holding a seat on `on`, each once.
+    pub voters: i64,
+    /// The legal names of the knowledge providers (universities, technology centres) among
+    /// them: by name for the Assembly, in seat order for the others.
+    pub knowledge_providers: Vec<String>,
 }
 
-/// Every body (by name) with its voters.
+/// Every body (by name) with its voters counted and its knowledge providers named. The
+/// Assembly's are counted and filtered in the database, once whatever the bodies: the
+/// register is never loaded whole.
 pub async fn on(
     conn: &mut AsyncPgConnection,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<Composition>> {
     let mut out = Vec::new();
     let mut after = None;
-    // The Assembly's voters do not depend on the body: read once, whatever the bodies.
-    let mut assembly: Option<Vec<MemberId>> = None;
+    let mut assembly: Option<(i64, Vec<String>)> = None;
     loop {
         let page = repo::list_bodies(conn, None, after.clone(), 100).await?;
         let Some(last) = page.last() else { break };
         after = Some((last.name.clone(), last.id));
         let full = page.len() == 100;
         for body in page {
-            let voters = if body.kind == BodyKind::Assembly {
+            let (voters, knowledge_providers) = if body.kind == BodyKind::Assembly {
                 if assembly.is_none() {
-                    let voters = crate::members::repo::entitled_voters(conn).await?;
-                    assembly = Some(voters.into_iter().map(|(id, _, _)| id).collect());
+                    assembly = Some(crate::members::repo::entitled_voters_summary(conn).await?);
                 }
                 assembly.clone().unwrap_or_default()
             } else {
-                let mut ids: Vec<MemberId> = repo::seats_on(conn, body.id, on)
-                    .await?
-                    .into_iter()
-                    .map(|s| s.member_id)
-                    .collect();
-                ids.dedup();
-                ids
+                seat_holders(conn, body.id, on).await?
             };
             out.push(Composition {
                 id: body.id,
                 name: body.name,
                 kind: body.kind,
                 voters,
+                knowledge_providers,
             });
         }
         if !full {
@@ -64,4 +64,28 @@ pub async fn on(
         }
     }
     Ok(out)
+}
+
+/// The organisations holding a seat on a board or committee on a day, counted once each,
+/// and the knowledge providers among them in seat order.
+async fn seat_holders(
+    conn: &mut AsyncPgConnection,
+    body: BodyId,
+    on: NaiveDate,
+) -> diesel::QueryResult<(i64, Vec<String>)> {
+    let mut seen = HashSet::new();
+    let holders: Vec<MemberId> = repo::seats_on(conn, body, on)
+        .await?
+        .into_iter()
+        .map(|s| s.member_id)
+        .filter(|m| seen.insert(*m))
+        .collect();
+    let kinds = crate::members::repo::names_and_kinds(conn, &holders).await?;
+    let providers = holders
+        .iter()
+        .filter_map(|m| kinds.get(m))
+        .filter(|(_, k)| k.is_knowledge_provider())
+        .map(|(name, _)| name.clone())
+        .collect();
+    Ok((i64::try_from(holders.len()).unwrap_or(i64::MAX), providers))
 }

@@ -40,8 +40,12 @@ crate::text_enum!(
 impl MemberKind {
     /// Universities and technology centres: the AEI register wants one in every governing body.
     pub fn is_knowledge_provider(self) -> bool {
-        matches!(self, MemberKind::University | MemberKind::TechnologyCentre)
+        Self::KNOWLEDGE_PROVIDERS.contains(&self)
     }
+
+    /// The kinds that are knowledge providers.
+    pub const KNOWLEDGE_PROVIDERS: [MemberKind; 2] =
+        [MemberKind::University, MemberKind::TechnologyCentre];
 }
 
 crate::text_enum!(

@@ -38,7 +38,7 @@ use crate::{
         csv::{self, CsvRow},
         pdf,
     },
-    members::{model::MemberKind, repo::CriticalMass},
+    members::repo::CriticalMass,
     plans::model::{PlanRow, PlanStatus},
 };
 
@@ -372,20 +372,11 @@ pub fn critical_mass(cluster: Option<&ClusterRow>, register: CriticalMass) -> Cr
 }
 
 /// The knowledge provider criterion: `kinds` names every voter's kind.
-pub fn knowledge_provider(
-    bodies: &[Composition],
-    kinds: &std::collections::HashMap<crate::domain::MemberId, (String, MemberKind)>,
-) -> Criterion {
+pub fn knowledge_provider(bodies: &[Composition]) -> Criterion {
     let mut evidence = Vec::new();
     let mut missing = Vec::new();
     for body in bodies {
-        let providers: Vec<&String> = body
-            .voters
-            .iter()
-            .filter_map(|m| kinds.get(m))
-            .filter(|(_, k)| k.is_knowledge_provider())
-            .map(|(name, _)| name)
-            .collect();
+        let providers = &body.knowledge_providers;
         let kind = body.kind;
         let label = if providers.is_empty() {
             format!(
@@ -510,16 +501,11 @@ pub async fn readiness(
         crate::plans::repo::list_plans(conn, Some(PlanStatus::Approved), false, None, 100).await?;
     let register = crate::members::repo::critical_mass(conn).await?;
     let bodies = crate::governance::composition::on(conn, as_of).await?;
-    let voters: Vec<_> = bodies
-        .iter()
-        .flat_map(|b| b.voters.iter().copied())
-        .collect();
-    let kinds = crate::members::repo::names_and_kinds(conn, &voters).await?;
     let (registration_criterion, registration) = registration(as_of, cluster.as_ref());
     let criteria = vec![
         strategic_plan(as_of, &approved),
         critical_mass(cluster.as_ref(), register),
-        knowledge_provider(&bodies, &kinds),
+        knowledge_provider(&bodies),
         registration_criterion,
     ];
     let overall = overall(&criteria);

@@ -175,7 +175,7 @@ async fn bodies(conn: &mut AsyncPgConnection, on: NaiveDate) -> Result<Vec<Publi
         out.push(PublicBody {
             name: body.name,
             kind: body.kind,
-            voting_organisations: i64::try_from(body.voters.len()).unwrap_or(i64::MAX),
+            voting_organisations: body.voters,
             seats,
         });
     }

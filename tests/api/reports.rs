@@ -272,6 +272,12 @@ async fn aei_readiness_passes_and_fails_each_criterion_on_crafted_data() {
     let r = report(&app, t, "2024-06-01").await;
     assert_eq!(status(&r, "critical_mass"), "pass");
     assert_eq!(figure(&r, "companies_share_bp"), Some(json!(1000)));
+    // A self-employed professional counts as a company; without a turnover recorded, the
+    // turnover's figures stay as they were (counted in the database, not in the server).
+    member(&app, t, category, 4, "freelancer", None).await;
+    let r = report(&app, t, "2024-06-01").await;
+    assert_eq!(figure(&r, "companies_share_bp"), Some(json!(1500)));
+    assert_eq!(figure(&r, "members_turnover_cents"), Some(json!(3_000_000)));
 
     // Knowledge provider: the Assembly has the university among its voters; a board with
     // only a company does not, until the university takes a seat.

@@ -49,7 +49,7 @@ use super::{
 use crate::{
     AppState,
     auth::{Action, Caller, Resource},
-    domain::{Cents, MemberId, calendar},
+    domain::{Cents, calendar},
     error::ApiError,
     governance::composition::Composition,
     http::{csv, extract::query_in_range, pdf},
@@ -294,29 +294,20 @@ pub fn financing(
 }
 
 /// The bodies with their voters and the knowledge providers among them.
-fn governance(
-    bodies: &[Composition],
-    kinds: &std::collections::HashMap<MemberId, (String, MemberKind)>,
-) -> Governance {
+fn governance(bodies: &[Composition]) -> Governance {
     let profiles = bodies
         .iter()
         .map(|b| BodyProfile {
             id: b.id,
             name: b.name.clone(),
             kind: b.kind,
-            voting_members: i64::try_from(b.voters.len()).unwrap_or(i64::MAX),
-            knowledge_providers: b
-                .voters
-                .iter()
-                .filter_map(|m| kinds.get(m))
-                .filter(|(_, k)| k.is_knowledge_provider())
-                .map(|(name, _)| name.clone())
-                .collect(),
+            voting_members: b.voters,
+            knowledge_providers: b.knowledge_providers.clone(),
         })
         .collect();
     Governance {
         bodies: profiles,
-        knowledge_providers_vote: aei_register::knowledge_provider(bodies, kinds),
+        knowledge_providers_vote: aei_register::knowledge_provider(bodies),
     }
 }
 
@@ -329,11 +320,6 @@ async fn compute(
     let members = membership(&crate::members::repo::active_by_kind_and_size(conn).await?);
     let (obligation, fees) = transparency::obligation_and_fees(conn, year).await?;
     let bodies = crate::governance::composition::on(conn, as_of).await?;
-    let voters: Vec<MemberId> = bodies
-        .iter()
-        .flat_map(|b| b.voters.iter().copied())
-        .collect();
-    let kinds = crate::members::repo::names_and_kinds(conn, &voters).await?;
     let fte = cluster.as_ref().and_then(|c| c.management_fte_hundredths);
     let criteria = vec![
         committed_members(&members),
@@ -350,7 +336,7 @@ async fn compute(
         management: Management {
             fte: fte.map(|h| f64::from(h) / 100.0),
         },
-        governance: governance(&bodies, &kinds),
+        governance: governance(&bodies),
         financing: financing(&obligation, fees)?,
         services: cluster.map(|c| c.services).unwrap_or_default(),
     })

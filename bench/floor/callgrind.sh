@@ -3,6 +3,8 @@
 # statement) or the bare floor (the member read alone), under valgrind's callgrind with
 # instrumentation on only while wrk -t1 -c4 runs (after a 5 s warm-up).
 #   WHO=agrupa|floor|bare SECS=30 bash bench/floor/callgrind.sh
+# URL_PATH=/api/v1/plans/ID/tree measures that one request instead (the same path, every
+# request; WHO=agrupa or floor).
 # BIN=path/to/agrupa measures another agrupa binary (default target/release/agrupa), e.g. a copy
 # kept from before a change.
 # Needs (from a database bench/members.sh or `agrupa seed synthetic` filled): DATABASE_URL,
@@ -41,9 +43,17 @@ fi
 VPID=$!
 until curl -s -o /dev/null "127.0.0.1:$PORT/"; do sleep 0.5; done
 export PREFIX
-wrk -t1 -c4 -d5s -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT" >/dev/null
+load() { # seconds
+  if [ -n "${URL_PATH:-}" ]; then
+    wrk -t1 -c4 -d"$1s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$URL_PATH"
+  else
+    wrk -t1 -c4 -d"$1s" -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT"
+  fi
+}
+W=$(load 5)
+grep -q "Non-2xx" <<<"$W" && { echo "the warm-up got answers other than 2xx:"; echo "$W"; exit 1; }
 callgrind_control -i on "$VPID" >/dev/null 2>&1
-W=$(wrk -t1 -c4 -d"${SECS}s" -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT")
+W=$(load "$SECS")
 callgrind_control -i off "$VPID" >/dev/null 2>&1
 callgrind_control -d "$VPID" >/dev/null 2>&1
 kill -TERM "$VPID"; wait "$VPID" || true

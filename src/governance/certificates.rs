@@ -214,8 +214,7 @@ pub async fn get_certificate(
     let row = repo::find_certificate(&mut conn, id, certificate).await?;
     let certificate = Certificate::from(row);
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let file = super::pdf::certificate(&state.pdf, &issuer, &certificate).await?;
         return Ok(pdf::respond("certificado.pdf", file));
     }

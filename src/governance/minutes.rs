@@ -92,8 +92,7 @@ pub async fn get_minutes(
     let version = row.version;
     let minutes = view(&mut conn, row).await?;
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let file = super::pdf::minutes(&state.pdf, &issuer, &minutes).await?;
         return Ok(pdf::respond("acta.pdf", file));
     }

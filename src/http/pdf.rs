@@ -224,9 +224,11 @@ const PEAK_RSS: &str = "peak_rss_kib=";
 /// What every page prints when the cluster's record is not set up yet.
 pub const DEFAULT_ISSUER: &str = "agrupa";
 
-/// The issuer printed on every page: the cluster's legal name, once its record exists.
-pub async fn issuer(conn: &mut diesel_async::AsyncPgConnection) -> Result<String, ApiError> {
-    Ok(crate::cluster::repo::find(conn, false)
+/// The issuer printed on every page: the cluster's legal name, once its record exists. Takes
+/// the request's pooled connection and gives it back: what follows is rendering, tens of
+/// milliseconds in a child process, and must not hold a connection.
+pub async fn issuer(mut conn: crate::db::DbConn) -> Result<String, ApiError> {
+    Ok(crate::cluster::repo::find(&mut conn, false)
         .await?
         .map_or_else(|| DEFAULT_ISSUER.to_owned(), |c| c.legal_name))
 }

@@ -537,8 +537,7 @@ pub async fn aei_register_report(
     let mut conn = state.conn().await?;
     let report = readiness(&mut conn, &caller, as_of).await?;
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let file = super::pdf::aei_register(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond("registro-aei.pdf", file));
     }

@@ -515,8 +515,7 @@ pub async fn transparency_report(
     let mut conn = state.conn().await?;
     let report = obligation(&mut conn, &caller, year).await?;
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let file = super::pdf::transparency(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond(&format!("transparencia-{year}.pdf"), file));
     }

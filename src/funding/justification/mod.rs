@@ -100,8 +100,7 @@ pub async fn justification_account(
         ));
     }
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let title = match account.variant {
             Variant::Simplified => "Cuenta justificativa simplificada",
             Variant::Ordinary => "Cuenta justificativa",

@@ -382,8 +382,7 @@ pub async fn european_profile_report(
     let mut conn = state.conn().await?;
     let report = profile(&mut conn, &caller, year).await?;
     if pdf::wanted(&req) {
-        let issuer = pdf::issuer(&mut conn).await?;
-        drop(conn);
+        let issuer = pdf::issuer(conn).await?;
         let file = super::pdf::european_profile(&state.pdf, &issuer, &report).await?;
         return Ok(pdf::respond("perfil-europeo.pdf", file));
     }

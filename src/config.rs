@@ -12,7 +12,8 @@
 //! | `AGRUPA_LOG_FORMAT` | `pretty` | `pretty` (human-readable) or `json` (one JSON object per line) |
 //! | `AGRUPA_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax (e.g. `agrupa=debug,info`) |
 //! | `AGRUPA_WORKERS` | cores | number of HTTP worker threads |
-//! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections per instance |
+//! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections for requests, per instance (the background tasks open a few of their own, at most 9) |
+//! | `AGRUPA_DB_POOL_PER_WORKER` | `false` | `true`: each HTTP worker keeps its own share of those connections: more requests per second, but where the database shares the server's cores, a longer tail of slow requests (docs/BENCHMARKS.md) |
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
@@ -89,6 +90,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `AGRUPA_DB_POOL_SIZE`.
     pub db_pool_size: usize,
+    /// `AGRUPA_DB_POOL_PER_WORKER`.
+    pub db_pool_per_worker: bool,
     /// `AGRUPA_DB_TIMEOUT_MS`.
     pub db_timeout: Duration,
     /// `AGRUPA_BODY_LIMIT`.
@@ -156,6 +159,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_pool_per_worker", &self.db_pool_per_worker)
             .field("db_timeout", &self.db_timeout)
             .field("body_limit", &self.body_limit)
             .field("document_max_bytes", &self.document_max_bytes)
@@ -189,6 +193,7 @@ impl Default for Config {
             log_filter: "info".into(),
             workers: None,
             db_pool_size: 16,
+            db_pool_per_worker: false,
             db_timeout: Duration::from_millis(3000),
             body_limit: 1024 * 1024,
             document_max_bytes: 10 * 1024 * 1024,
@@ -258,6 +263,8 @@ impl Config {
             workers: parse_opt(&get, "AGRUPA_WORKERS", 1, 1024)?,
             db_pool_size: parse_opt(&get, "AGRUPA_DB_POOL_SIZE", 1, 1000)?
                 .unwrap_or(d.db_pool_size),
+            db_pool_per_worker: parse_flag(&get, "AGRUPA_DB_POOL_PER_WORKER")?
+                .unwrap_or(d.db_pool_per_worker),
             db_timeout: parse_opt(&get, "AGRUPA_DB_TIMEOUT_MS", 1, 600_000)?
                 .map_or(d.db_timeout, |ms| Duration::from_millis(ms as u64)),
             body_limit: parse_opt(&get, "AGRUPA_BODY_LIMIT", 1024, 1 << 30)?
@@ -315,16 +322,8 @@ impl Config {
             metrics_token: get("AGRUPA_METRICS_TOKEN"),
             webhooks_poll: parse_opt(&get, "AGRUPA_WEBHOOKS_POLL_MS", 10, 60_000)?
                 .map_or(d.webhooks_poll, |ms| Duration::from_millis(ms as u64)),
-            webhooks_allow_loopback: match get("AGRUPA_WEBHOOKS_ALLOW_LOOPBACK").as_deref() {
-                None => env == Environment::Development,
-                Some("true" | "1") => true,
-                Some("false" | "0") => false,
-                Some(other) => {
-                    return Err(ConfigError(format!(
-                        "AGRUPA_WEBHOOKS_ALLOW_LOOPBACK must be `true` or `false`, not `{other}`"
-                    )));
-                }
-            },
+            webhooks_allow_loopback: parse_flag(&get, "AGRUPA_WEBHOOKS_ALLOW_LOOPBACK")?
+                .unwrap_or(env == Environment::Development),
         };
         config.check()?;
         Ok(config)
@@ -381,6 +380,21 @@ fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
             }
         })
         .collect()
+}
+
+/// A `true`/`false` (or `1`/`0`) variable; `None` when unset.
+fn parse_flag(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<bool>, ConfigError> {
+    match get(name).as_deref() {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(other) => Err(ConfigError(format!(
+            "{name} must be `true` or `false`, not `{other}`"
+        ))),
+    }
 }
 
 fn parse_opt(

@@ -60,8 +60,11 @@ use crate::{
 /// Shared state handed to handlers as `web::Data<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool.
+    /// The connection pool: in a request, the requests' pool (see [`db::worker_pools`]); in
+    /// the background tasks, theirs.
     pub pool: DbPool,
+    /// The requests' pools: hands each worker its pool, and sums them for the metrics.
+    pub pools: Arc<db::worker_pools::WorkerPools>,
     /// Versions of the migrations this build carries (for readiness).
     pub expected_migrations: Arc<Vec<String>>,
     /// The configuration the process started with.
@@ -86,6 +89,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This state for one HTTP worker: the same, with the requests' pool for it. Should that
+    /// pool not build, the worker uses the background tasks' (correct, only slower).
+    fn for_worker(&self) -> Self {
+        match self.pools.open() {
+            Ok(pool) => Self {
+                pool,
+                ..self.clone()
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "a worker's pool did not build; using the background pool");
+                self.clone()
+            }
+        }
+    }
+
     /// A pooled connection; waits at most `AGRUPA_DB_TIMEOUT_MS`, then 503.
     pub async fn conn(&self) -> Result<db::DbConn, error::ApiError> {
         let started = std::time::Instant::now();
@@ -319,6 +337,7 @@ pub struct Application {
     server: Server,
     metrics_server: Option<(u16, Server)>,
     pool: DbPool,
+    pools: Arc<db::worker_pools::WorkerPools>,
     embedded: Option<EmbeddedPostgres>,
     lockout: std::time::Duration,
     stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -336,7 +355,19 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "migrations applied");
         }
+        // The background tasks' pool: it opens only what they use at once (housekeeping, and
+        // at most `webhooks::worker::PARALLEL` deliveries being recorded).
         let pool = db::build_pool(&database.url, config.db_pool_size, config.db_timeout)?;
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let pools = db::worker_pools::WorkerPools::new(
+            &database.url,
+            config.db_pool_size,
+            workers,
+            config.db_pool_per_worker,
+            config.db_timeout,
+        )?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         let port = listener.local_addr()?.port();
@@ -357,6 +388,7 @@ impl Application {
         let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
+            pools: pools.clone(),
             expected_migrations: db::expected_migrations(),
             config: Arc::new(config.clone()),
             cursors: http::pagination::CursorCodec::new(keys.derive("agrupa cursor v1")),
@@ -379,7 +411,7 @@ impl Application {
             // The same routes as the OpenAPI document, registered without collecting it.
             App::new()
                 .configure(|cfg: &mut web::ServiceConfig| configure_routes(cfg))
-                .app_data(state.clone())
+                .app_data(web::Data::new(state.for_worker()))
                 .app_data(routes.clone())
                 .app_data(extract::form_config(body_limit))
                 .app_data(extract::payload_config(body_limit))
@@ -429,9 +461,7 @@ impl Application {
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         // Signals are handled by `run_until_stopped`, which drains first on SIGTERM.
         .disable_signals();
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
+        server = server.workers(workers);
         let metrics_server = match &config.metrics_addr {
             Some(addr) => Some(metrics_server(addr, metrics_state)?),
             None => None,
@@ -441,6 +471,7 @@ impl Application {
             server: server.run(),
             metrics_server,
             pool,
+            pools,
             embedded: database.embedded,
             lockout: config.login_lockout,
             stopping,
@@ -499,6 +530,7 @@ impl Application {
             .stop(self.shutdown_timeout.max(webhooks::worker::TIMEOUT))
             .await;
         tracing::info!("HTTP server stopped; closing the database pool");
+        self.pools.close();
         self.pool.close();
         if let Some(embedded) = self.embedded {
             tokio::task::spawn_blocking(move || embedded.stop()).await?;

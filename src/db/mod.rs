@@ -11,6 +11,7 @@ pub mod backup;
 pub mod embedded;
 pub mod ownership;
 pub mod prebuilt;
+pub mod worker_pools;
 
 use std::{
     sync::{

@@ -125,7 +125,7 @@ impl Metrics {
     }
 
     /// The exposition text.
-    pub fn render(&self, pool: &crate::db::DbPool) -> String {
+    pub fn render(&self, pools: &crate::db::worker_pools::WorkerPools) -> String {
         let mut out = String::new();
         out.push_str("# HELP agrupa_http_request_duration_seconds Time to answer HTTP requests.\n");
         out.push_str("# TYPE agrupa_http_request_duration_seconds histogram\n");
@@ -148,7 +148,7 @@ impl Metrics {
             "agrupa_http_requests_in_flight {}",
             self.in_flight.load(Ordering::Relaxed)
         );
-        let status = pool.status();
+        let status = pools.status();
         for (name, help, value) in [
             (
                 "agrupa_db_pool_max_size",
@@ -337,7 +337,7 @@ pub async fn metrics_private(state: web::Data<AppState>) -> HttpResponse {
 fn render(state: &AppState) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state.pool))
+        .body(state.metrics.render(&state.pools))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ const LEASE_SECS: i32 = 60;
 /// Deliveries claimed at once.
 const BATCH: i64 = 32;
 /// Attempts of a batch in flight at once.
-const PARALLEL: usize = 8;
+pub const PARALLEL: usize = 8;
 /// How long deliveries are kept.
 const RETENTION: TimeDelta = TimeDelta::days(30);
 /// Bytes of a receiver's answer kept.
@@ -197,7 +197,7 @@ async fn deliver_batch(
     };
     let n = claimed.len();
     // Each attempt records its result on a connection of its own as soon as it is answered,
-    // at most PARALLEL at a time (the pool serves the API too).
+    // at most PARALLEL at a time.
     let attempts = claimed.into_iter().filter_map(|d| {
         let endpoint = endpoints.get(&d.endpoint_id)?.clone();
         Some(async move {

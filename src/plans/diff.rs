@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     model::{Comparable, FieldChange, NodeKind, NodeRow, field_diff},
-    tree::{Whole, load_whole},
+    tree::{Indicators, Whole, load_whole},
 };
 use crate::{
     AppState,
@@ -95,8 +95,8 @@ pub async fn diff(
 ) -> Result<PlanDiff, ApiError> {
     caller.require(Action::read(Resource::Plans))?;
     // A diff compares nodes only: no indicators.
-    let this = load_whole(conn, caller, id, false).await?;
-    let other = load_whole(conn, caller, against, false).await?;
+    let this = load_whole(conn, caller, id, Indicators::Without).await?;
+    let other = load_whole(conn, caller, against, Indicators::Without).await?;
     let mine = entries(&this);
     let theirs = entries(&other);
     let theirs_by: HashMap<&str, &Comparable> = theirs

@@ -15,7 +15,7 @@ use super::{
     indicators::targets_by,
     model::{ActionStatus, IndicatorRow, MeasurementRow, NodeKind, NodeRow},
     repo::PlanIndicators,
-    tree::{children_of, load_whole},
+    tree::{Indicators, children_of, load_whole},
     versions::Plan,
 };
 use crate::{
@@ -214,7 +214,7 @@ pub async fn progress(
     id: PlanId,
 ) -> Result<Progress, ApiError> {
     caller.require(Action::read(Resource::Plans))?;
-    let w = load_whole(conn, caller, id, true).await?;
+    let w = load_whole(conn, caller, id, Indicators::WithMeasurements).await?;
     let today = today();
     let Rollups { by_node, plan } = rollup(&w.nodes, today);
     let years: Vec<i32> = (w.plan.start_year..=w.plan.end_year).collect();

@@ -225,8 +225,8 @@ fn uuids(rows: &[Row], column: &str) -> Vec<Uuid> {
     rows.iter().map(|r| r.get(column)).collect()
 }
 
-/// The plan tree: agrupa's caller check and its six statements (the plan, its nodes,
-/// participants, indicators, and the indicators' targets and measurements).
+/// The plan tree: agrupa's caller check and its five statements (the plan, its nodes,
+/// participants, indicators, and the indicators' targets).
 #[get("/api/v1/plans/{id}/tree")]
 async fn plan_tree(state: Data, id: web::Path<Uuid>) -> HttpResponse {
     let id = id.into_inner();
@@ -249,8 +249,6 @@ async fn plan_tree(state: Data, id: web::Path<Uuid>) -> HttpResponse {
         let ids = uuids(&indicators, "id");
         let targets = c.cached(sql::INDICATOR_TARGETS, &[&ids]).await?;
         field(&mut out, "targets", &targets);
-        let measurements = c.cached(sql::INDICATOR_MEASUREMENTS, &[&ids]).await?;
-        field(&mut out, "measurements", &measurements);
         out.push(b'}');
         Ok(true)
     };

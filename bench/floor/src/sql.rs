@@ -28,8 +28,6 @@ pub const PLAN_INDICATORS: &str = r#"SELECT "indicators"."id", "indicators"."pla
 
 pub const INDICATOR_TARGETS: &str = r#"SELECT "indicator_targets"."indicator_id", "indicator_targets"."year", "indicator_targets"."value" FROM "indicator_targets" WHERE ("indicator_targets"."indicator_id" = ANY($1)) ORDER BY "indicator_targets"."indicator_id", "indicator_targets"."year""#;
 
-pub const INDICATOR_MEASUREMENTS: &str = r#"SELECT "indicator_measurements"."id", "indicator_measurements"."indicator_id", "indicator_measurements"."measured_on", "indicator_measurements"."value", "indicator_measurements"."source", "indicator_measurements"."note", "indicator_measurements"."recorded_by", "indicator_measurements"."created_at" FROM "indicator_measurements" WHERE ("indicator_measurements"."indicator_id" = ANY($1)) ORDER BY "indicator_measurements"."measured_on""#;
-
 pub const BUDGET: &str = r#"SELECT "budgets"."id", "budgets"."fiscal_year", "budgets"."plan_id", "budgets"."title", "budgets"."description", "budgets"."status", "budgets"."version_number", "budgets"."revises_id", "budgets"."approved_on", "budgets"."approval_reference", "budgets"."approved_by", "budgets"."approved_by_resolution_id", "budgets"."version", "budgets"."created_at", "budgets"."updated_at" FROM "budgets" WHERE ("budgets"."id" = $1) LIMIT $2"#;
 
 pub const BEGIN: &str = r#"BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"#;

@@ -241,10 +241,11 @@ pub struct PlanIndicators {
     pub measurements: Vec<MeasurementRow>,
 }
 
-/// Every indicator of a plan, with every target and measurement.
+/// Every indicator of a plan, with every target, and every measurement when asked for.
 pub async fn plan_indicators(
     conn: &mut AsyncPgConnection,
     plan_id: PlanId,
+    measurements: bool,
 ) -> QueryResult<PlanIndicators> {
     let inds = indicators::table
         .filter(indicators::plan_id.eq(plan_id))
@@ -254,12 +255,16 @@ pub async fn plan_indicators(
         .await?;
     let ids: Vec<IndicatorId> = inds.iter().map(|i| i.id).collect();
     let targets = targets_of(conn, &ids).await?;
-    let measurements = indicator_measurements::table
-        .filter(indicator_measurements::indicator_id.eq_any(&ids))
-        .select(MeasurementRow::as_select())
-        .order(indicator_measurements::measured_on)
-        .load(conn)
-        .await?;
+    let measurements = if measurements {
+        indicator_measurements::table
+            .filter(indicator_measurements::indicator_id.eq_any(&ids))
+            .select(MeasurementRow::as_select())
+            .order(indicator_measurements::measured_on)
+            .load(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(PlanIndicators {
         indicators: inds,
         targets,

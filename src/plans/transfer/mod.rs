@@ -266,7 +266,7 @@ pub async fn document_of(
 ) -> Result<PlanDocument, ApiError> {
     let nodes = repo::plan_nodes(conn, plan.id).await?;
     let participants = repo::plan_participants(conn, plan.id).await?;
-    let indicators = repo::plan_indicators(conn, plan.id).await?;
+    let indicators = repo::plan_indicators(conn, plan.id, true).await?;
     Ok(export(plan, &nodes, &participants, &indicators))
 }
 

@@ -42,7 +42,7 @@ pub struct Caller {
     /// For `partner` users and API clients: their funder.
     pub funder_id: Option<Uuid>,
     /// The token's scopes.
-    pub scopes: Vec<String>,
+    pub scopes: policy::Scopes,
     /// The token id.
     pub jti: Uuid,
     /// The request's id (for the audit log).
@@ -68,10 +68,10 @@ impl Caller {
     /// Allowed when both the role and the token's scopes permit `action`; otherwise 403
     /// (logged).
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
-        let scope = action.scope();
-        if policy::allows(self.role, action) && self.scopes.contains(&scope) {
+        if policy::allows(self.role, action) && self.scopes.contains(action) {
             return Ok(());
         }
+        let scope = action.scope();
         tracing::warn!(
             caller = %self.id(),
             role = %self.role,
@@ -184,13 +184,9 @@ impl Bearer {
                 if row.revoked_client || row.revoked {
                     return Err(unauthorized("token no longer valid"));
                 }
-                let scopes: Vec<String> = self
-                    .claims
-                    .scope
-                    .split_whitespace()
-                    .filter(|s| row.scopes.iter().any(|c| c == s))
-                    .map(str::to_owned)
-                    .collect();
+                let granted = policy::Scopes::from_names(&row.scopes.join(" "), |_| true);
+                let scopes =
+                    policy::Scopes::from_names(&self.claims.scope, |a| granted.contains(a));
                 let caller = Caller {
                     principal: Principal::Client(self.claims.sub),
                     role: Role::Partner,
@@ -222,7 +218,7 @@ impl Bearer {
             role: row.role,
             member_id: row.member_id,
             funder_id: row.funder_id,
-            scopes: narrow(&self.claims.scope, row.role),
+            scopes: policy::Scopes::from_names(&self.claims.scope, |a| policy::allows(row.role, a)),
             jti: self.claims.jti,
             request_id: self.request_id(),
         };
@@ -243,14 +239,4 @@ impl Bearer {
         extensions.insert(CallerSubject(caller.id().to_string()));
         caller
     }
-}
-
-/// The token's scopes, limited to what the user's current role allows.
-fn narrow(token_scope: &str, role: Role) -> Vec<String> {
-    let allowed = policy::scopes_for(role);
-    token_scope
-        .split_whitespace()
-        .filter(|s| allowed.iter().any(|a| a == s))
-        .map(str::to_owned)
-        .collect()
 }

@@ -68,7 +68,7 @@ pub async fn whoami(conn: &mut AsyncPgConnection, caller: Caller) -> Result<Me, 
                 display_name: user.display_name,
                 member_id: user.member_id,
                 funder_id: user.funder_id,
-                scopes: caller.scopes,
+                scopes: caller.scopes.names(),
             }
         }
         Principal::Client(id) => {
@@ -81,7 +81,7 @@ pub async fn whoami(conn: &mut AsyncPgConnection, caller: Caller) -> Result<Me, 
                 display_name: client.name,
                 member_id: None,
                 funder_id: client.funder_id,
-                scopes: caller.scopes,
+                scopes: caller.scopes.names(),
             }
         }
     })

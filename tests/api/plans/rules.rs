@@ -84,7 +84,7 @@ fn caller_of(admin: &TestUser) -> Caller {
         role: Role::Admin,
         member_id: None,
         funder_id: None,
-        scopes: policy::scopes_for(Role::Admin).to_vec(),
+        scopes: policy::Scopes::all_for(Role::Admin),
         jti: uuid::Uuid::now_v7(),
         request_id: None,
     }

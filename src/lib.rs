@@ -355,9 +355,13 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "migrations applied");
         }
-        // The background tasks' pool: it opens only what they use at once (housekeeping, and
-        // at most `webhooks::worker::PARALLEL` deliveries being recorded).
-        let pool = db::build_pool(&database.url, config.db_pool_size, config.db_timeout)?;
+        // The background tasks' pool: housekeeping, and at most `webhooks::worker::PARALLEL`
+        // deliveries being recorded at once.
+        let pool = db::build_pool(
+            &database.url,
+            1 + webhooks::worker::PARALLEL,
+            config.db_timeout,
+        )?;
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -485,7 +489,7 @@ impl Application {
         })
     }
 
-    /// The connection pool.
+    /// The background tasks' connection pool (not the requests': see [`db::worker_pools`]).
     pub fn pool(&self) -> &DbPool {
         &self.pool
     }

@@ -292,17 +292,18 @@ pub fn reads_drafts(role: Role) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scopes(u32);
 
+// Two bits per resource must fit.
+const _: () = assert!(Resource::ALL.len() * 2 <= u32::BITS as usize);
+
 impl Scopes {
+    /// The action's own bit: from the resource's discriminant, so no two actions can share
+    /// one (a lookup with a default could make an unlisted resource pass as another).
     fn bit(action: Action) -> u32 {
-        let resource = Resource::ALL
-            .iter()
-            .position(|r| *r == action.resource)
-            .unwrap_or_default();
         let access = match action.access {
             Access::Read => 0,
             Access::Write => 1,
         };
-        1 << (resource * 2 + access)
+        1 << (action.resource as u32 * 2 + access)
     }
 
     /// Whether `action` is in the set.
@@ -358,8 +359,9 @@ impl Scopes {
     }
 }
 
-/// Every scope a role may hold (what a user's token carries unless narrowed). Built once
-/// per role: the caller check narrows every request's token against it.
+/// Every scope a role may hold (what a user's token carries unless narrowed), as names: what
+/// the grants issue and API clients may be given. Built once per role. (The caller check
+/// narrows against the role matrix itself, through [`Scopes`].)
 pub fn scopes_for(role: Role) -> &'static [String] {
     static SCOPES: std::sync::LazyLock<[Vec<String>; Role::ALL.len()]> =
         std::sync::LazyLock::new(|| Role::ALL.map(build_scopes));

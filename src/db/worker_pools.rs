@@ -46,7 +46,9 @@ pub struct Status {
 
 impl WorkerPools {
     /// `total` connections for `workers` workers: one pool they share, or with `per_worker`
-    /// a share of them for each (at least one).
+    /// an equal share of them for each (rounded down, but at least one: with more workers
+    /// than connections, one each). The per-worker settings are checked here, by building
+    /// one pool, so that a worker's own never fails later.
     pub fn new(
         url: &str,
         total: usize,
@@ -55,13 +57,14 @@ impl WorkerPools {
         timeout: Duration,
     ) -> anyhow::Result<Arc<Self>> {
         let shared = if per_worker {
+            drop(build_pool(url, (total / workers.max(1)).max(1), timeout)?);
             None
         } else {
             Some(build_pool(url, total, timeout)?)
         };
         Ok(Arc::new(Self {
             url: url.to_owned(),
-            per_worker: total.div_ceil(workers.max(1)).max(1),
+            per_worker: (total / workers.max(1)).max(1),
             timeout,
             opened: Mutex::new(shared.iter().cloned().collect()),
             shared,
@@ -126,7 +129,8 @@ mod tests {
     #[test]
     fn the_connections_are_shared_out_among_the_workers() {
         assert_eq!(per_worker(16, 2), 8);
-        assert_eq!(per_worker(5, 2), 3);
+        assert_eq!(per_worker(5, 2), 2);
+        assert_eq!(per_worker(16, 3), 5);
         assert_eq!(per_worker(1, 4), 1);
         assert_eq!(per_worker(4, 0), 4);
     }

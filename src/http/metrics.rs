@@ -152,12 +152,12 @@ impl Metrics {
         for (name, help, value) in [
             (
                 "agrupa_db_pool_max_size",
-                "Largest number of database connections.",
+                "Largest number of database connections for requests.",
                 status.max_size,
             ),
             (
                 "agrupa_db_pool_size",
-                "Open database connections.",
+                "Open database connections for requests.",
                 status.size,
             ),
             (

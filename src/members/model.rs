@@ -43,6 +43,10 @@ impl MemberKind {
         Self::KNOWLEDGE_PROVIDERS.contains(&self)
     }
 
+    /// The kinds that count as companies (for critical mass): companies and self-employed
+    /// professionals.
+    pub const COMPANIES: [MemberKind; 2] = [MemberKind::Company, MemberKind::Freelancer];
+
     /// The kinds that are knowledge providers.
     pub const KNOWLEDGE_PROVIDERS: [MemberKind; 2] =
         [MemberKind::University, MemberKind::TechnologyCentre];

@@ -371,7 +371,7 @@ pub fn critical_mass(cluster: Option<&ClusterRow>, register: CriticalMass) -> Cr
     }
 }
 
-/// The knowledge provider criterion: `kinds` names every voter's kind.
+/// The knowledge provider criterion: every body needs a knowledge provider among its voters.
 pub fn knowledge_provider(bodies: &[Composition]) -> Criterion {
     let mut evidence = Vec::new();
     let mut missing = Vec::new();

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use diesel::{
     dsl::sql,
     prelude::*,
-    sql_types::{BigInt, Bool, Date, Jsonb, Nullable, Text, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Bool, Date, Jsonb, Nullable, Text, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -634,7 +634,9 @@ pub async fn critical_mass(conn: &mut AsyncPgConnection) -> QueryResult<Critical
         .filter(members::status.eq(MemberStatus::Active))
         .select((
             diesel::dsl::count_star(),
-            sql::<BigInt>("count(*) FILTER (WHERE members.kind IN ('company', 'freelancer'))"),
+            sql::<BigInt>("count(*) FILTER (WHERE members.kind = ANY(")
+                .bind::<Array<Text>, _>(MemberKind::COMPANIES.map(MemberKind::as_str).to_vec())
+                .sql("))"),
             diesel::dsl::count(members::annual_turnover_cents),
             sql::<Nullable<Text>>("sum(members.annual_turnover_cents)::text"),
         ))

@@ -114,15 +114,8 @@ pub async fn tree(
             .or_default()
             .push(Indicator::new(i, t));
     }
-    let mut children: HashMap<Option<NodeId>, Vec<NodeRow>> = HashMap::new();
-    for n in w.nodes {
-        children.entry(n.parent_id).or_default().push(n);
-    }
-    for list in children.values_mut() {
-        list.sort_by(tree_order);
-    }
     let mut parts = Parts {
-        children,
+        children: children_of(w.nodes),
         participants: w.participants,
         indicators,
         today: today(),
@@ -219,13 +212,16 @@ pub async fn load_whole(
 
 /// The nodes by parent (`None`: the axes), each list in [`tree_order`]: the order of the
 /// progress report and the document.
-pub fn children_of(nodes: &[NodeRow]) -> HashMap<Option<NodeId>, Vec<&NodeRow>> {
-    let mut children: HashMap<Option<NodeId>, Vec<&NodeRow>> = HashMap::new();
+/// Takes the rows or references to them (the tree moves its rows; the others borrow).
+pub fn children_of<N: std::borrow::Borrow<NodeRow>>(
+    nodes: impl IntoIterator<Item = N>,
+) -> HashMap<Option<NodeId>, Vec<N>> {
+    let mut children: HashMap<Option<NodeId>, Vec<N>> = HashMap::new();
     for n in nodes {
-        children.entry(n.parent_id).or_default().push(n);
+        children.entry(n.borrow().parent_id).or_default().push(n);
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| tree_order(a, b));
+        list.sort_by(|a, b| tree_order(a.borrow(), b.borrow()));
     }
     children
 }

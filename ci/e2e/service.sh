@@ -85,6 +85,10 @@ start_service() {
   export AGRUPA_DATA_DIR="$E2E_DIR/data"
   export AGRUPA_RATE_LIMIT=0
   export AGRUPA_LOG_FORMAT=json
+  # One access token serves a whole check. Its default lifetime (15 minutes) is shorter than
+  # Schemathesis takes on a busy 2-core machine (one CI run took 43 minutes, and every call
+  # after the 15th minute answered 401), so the checks' tokens live for 4 hours.
+  export AGRUPA_ACCESS_TOKEN_TTL_SECS="${AGRUPA_ACCESS_TOKEN_TTL_SECS:-14400}"
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   export AGRUPA_ADDR="127.0.0.1:$port"

@@ -115,15 +115,20 @@ impl AppState {
 
 /// Registers every API route. The same function feeds the router and the OpenAPI document,
 /// so the two cannot disagree.
+///
+/// Order matters for speed: actix tries the routes in this order, and each route with a path
+/// parameter tried before the one that matches costs a regular-expression match, about 1,300
+/// instructions (callgrind, docs/BENCHMARKS.md). The member register, the resource read most,
+/// comes first; no other module's paths start with its prefix, so the order changes no match.
 pub fn configure_routes(cfg: &mut impl crate::http::routes::Routes) {
     health::configure(cfg);
+    members::configure(cfg);
     cfg.service(http::metrics::metrics);
     auth::configure(cfg);
     users::configure(cfg);
     api_clients::configure(cfg);
     audit::configure(cfg);
     reference::configure(cfg);
-    members::configure(cfg);
     plans::configure(cfg);
     budgets::configure(cfg);
     funding::configure(cfg);

@@ -84,10 +84,6 @@ impl Caller {
     }
 }
 
-/// The caller's subject for logs and rate limits (stored in request extensions).
-#[derive(Debug, Clone)]
-pub struct CallerSubject(pub String);
-
 fn unauthorized(reason: &str) -> ApiError {
     tracing::warn!(reason, "authentication failed");
     ApiError::unauthorized("A valid access token is required (Authorization: Bearer <token>).")
@@ -236,11 +232,9 @@ impl Bearer {
             .map(|r| r.as_str().to_owned())
     }
 
-    /// Keeps the caller for the rest of the request (and its subject for the logs).
+    /// Keeps the caller for the rest of the request.
     fn admit(self, caller: Caller) -> Caller {
-        let mut extensions = self.req.extensions_mut();
-        extensions.insert(caller.clone());
-        extensions.insert(CallerSubject(caller.id().to_string()));
+        self.req.extensions_mut().insert(caller.clone());
         caller
     }
 }

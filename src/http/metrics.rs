@@ -76,26 +76,27 @@ impl Histogram {
     }
 }
 
+/// What one route's requests did: a histogram for each method and status it answered with
+/// (a handful), and the SQL statements they ran.
+#[derive(Debug, Default, Clone)]
+struct RouteStats {
+    answers: Vec<(String, u16, Histogram)>,
+    /// `None` for the pseudo-route of requests that failed before they reached one.
+    statements: Option<u64>,
+}
+
 /// The metrics of one process.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
+    /// By route: looked up by the route's text, so that a request allocates nothing once its
+    /// route has been seen (one lock for its histogram and its statements).
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     in_flight: AtomicI64,
     finished: std::sync::atomic::AtomicU64,
     pool_wait: Mutex<Histogram>,
-    statements: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Metrics {
-    /// Adds the SQL statements one request of `route` ran.
-    pub fn observe_statements(&self, route: &str, count: u64) {
-        let mut map = self
-            .statements
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *map.entry(route.to_owned()).or_default() += count;
-    }
-
     /// Requests finished since start-up, and whether any is being handled now.
     pub fn activity(&self) -> (u64, bool) {
         (
@@ -104,16 +105,41 @@ impl Metrics {
         )
     }
 
-    /// Records one finished request.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// Records one finished request: its time, and the SQL statements it ran (`None` when it
+    /// failed before it reached a route).
+    pub fn observe_request(
+        &self,
+        method: &str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+        statements: Option<u64>,
+    ) {
         self.finished.fetch_add(1, Ordering::Relaxed);
-        let mut map = self
-            .requests
+        let mut routes = self
+            .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry((method.to_owned(), route.to_owned(), status))
-            .or_default()
-            .observe(elapsed.as_secs_f64());
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        let at = stats
+            .answers
+            .iter()
+            .position(|(m, s, _)| m == method && *s == status)
+            .unwrap_or_else(|| {
+                stats
+                    .answers
+                    .push((method.to_owned(), status, Histogram::default()));
+                stats.answers.len() - 1
+            });
+        if let Some((_, _, histogram)) = stats.answers.get_mut(at) {
+            histogram.observe(elapsed.as_secs_f64());
+        }
+        if let Some(count) = statements {
+            *stats.statements.get_or_insert(0) += count;
+        }
     }
 
     /// Records a wait for a database connection.
@@ -129,12 +155,22 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP agrupa_http_request_duration_seconds Time to answer HTTP requests.\n");
         out.push_str("# TYPE agrupa_http_request_duration_seconds histogram\n");
-        let map = self
-            .requests
+        let routes = self
+            .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        for ((method, route, status), h) in &map {
+        let mut answers: Vec<_> = routes
+            .iter()
+            .flat_map(|(route, stats)| {
+                stats
+                    .answers
+                    .iter()
+                    .map(move |(method, status, h)| (method, route, *status, h))
+            })
+            .collect();
+        answers.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        for (method, route, status, h) in answers {
             let labels = format!(
                 "method=\"{method}\",route=\"{}\",status=\"{status}\"",
                 label(route)
@@ -180,12 +216,10 @@ impl Metrics {
             "# HELP agrupa_db_statements_total SQL statements run by requests, by route.\n",
         );
         out.push_str("# TYPE agrupa_db_statements_total counter\n");
-        let statements = self
-            .statements
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        for (route, count) in &statements {
+        for (route, count) in routes
+            .iter()
+            .filter_map(|(route, s)| s.statements.map(|c| (route, c)))
+        {
             let _ = writeln!(
                 out,
                 "agrupa_db_statements_total{{route=\"{}\"}} {count}",
@@ -244,7 +278,7 @@ pub async fn measure(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = req.method().clone();
     state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let counter = std::cell::Cell::new(0);
     let (result, statements) = crate::db::STATEMENTS_IN_REQUEST
@@ -260,24 +294,25 @@ pub async fn measure(
     match result {
         Ok(res) => {
             let res = res.map_into_boxed_body();
-            let route = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "(unmatched)".to_owned());
+            let route = res.request().match_pattern();
             state.metrics.observe_request(
-                &method,
-                &route,
+                method.as_str(),
+                route.as_deref().unwrap_or("(unmatched)"),
                 res.status().as_u16(),
                 started.elapsed(),
+                Some(statements),
             );
-            state.metrics.observe_statements(&route, statements);
             Ok(res)
         }
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();
-            state
-                .metrics
-                .observe_request(&method, "(error)", status, started.elapsed());
+            state.metrics.observe_request(
+                method.as_str(),
+                "(error)",
+                status,
+                started.elapsed(),
+                None,
+            );
             Err(err)
         }
     }

@@ -175,33 +175,35 @@ pub async fn rate_limit(
     };
     // The route the router will take: the path percent-decoded, as it matches it (looked up
     // only for the auth paths, the only ones with a limit of their own).
-    let path = req.match_info().as_str().to_owned();
-    let route = path
-        .starts_with("/api/v1/auth/")
-        .then(|| req.resource_map().match_pattern(&path))
-        .flatten();
-    let (policy, decision) = if matches!(
-        route.as_deref(),
-        Some("/api/v1/auth/token" | "/api/v1/auth/revoke")
-    ) {
-        let address =
-            super::client_addr::client_address(req.request(), &state.config.trusted_proxies);
-        (
-            "token",
-            state.limits.token.check(&format!("token:{address}")),
-        )
-    } else if (path.starts_with("/api/") || path.starts_with("/public/"))
-        && !state.limits.general.is_off()
-    {
-        // (Finding the caller costs a token verification: skip it when limits are off.)
-        let key = super::caller_key(&req, &state);
-        ("minute", state.limits.general.check(&key))
-    } else {
-        ("minute", None)
+    let (policy, decision) = {
+        let path = req.match_info().as_str();
+        let route = path
+            .starts_with("/api/v1/auth/")
+            .then(|| req.resource_map().match_pattern(path))
+            .flatten();
+        if matches!(
+            route.as_deref(),
+            Some("/api/v1/auth/token" | "/api/v1/auth/revoke")
+        ) {
+            let address =
+                super::client_addr::client_address(req.request(), &state.config.trusted_proxies);
+            (
+                "token",
+                state.limits.token.check(&format!("token:{address}")),
+            )
+        } else if (path.starts_with("/api/") || path.starts_with("/public/"))
+            && !state.limits.general.is_off()
+        {
+            // (Finding the caller costs a token verification: skip it when limits are off.)
+            let key = super::caller_key(&req, &state);
+            ("minute", state.limits.general.check(&key))
+        } else {
+            ("minute", None)
+        }
     };
     match decision {
         Some(d) if !d.allowed => {
-            tracing::warn!(path = %path, "rate limited");
+            tracing::warn!(path = %req.match_info().as_str(), "rate limited");
             let mut res = render(&ApiError::too_many_requests(d.reset.max(1)), req.request());
             set_headers(res.headers_mut(), policy, d);
             Ok(req.into_response(res))

@@ -20,6 +20,12 @@ use super::request_id::{REQUEST_ID_HEADER, RequestId};
 #[derive(Debug, Clone, Copy)]
 struct Started(Instant);
 
+/// Whether the access line is written (the filter is fixed at start, so this is a cached
+/// check of the callsite).
+fn access_logged() -> bool {
+    tracing::enabled!(target: "agrupa::access", tracing::Level::INFO)
+}
+
 /// Root span builder: assigns the request id and builds the request span.
 #[derive(Debug, Clone, Copy)]
 pub struct AgrupaRootSpan;
@@ -33,8 +39,12 @@ impl RootSpanBuilder for AgrupaRootSpan {
             method = %request.method(),
             route = tracing::field::Empty,
         );
-        request.extensions_mut().insert(id);
-        request.extensions_mut().insert(Started(Instant::now()));
+        let mut extensions = request.extensions_mut();
+        extensions.insert(id);
+        if access_logged() {
+            extensions.insert(Started(Instant::now()));
+        }
+        drop(extensions);
         span
     }
 
@@ -43,6 +53,11 @@ impl RootSpanBuilder for AgrupaRootSpan {
             // The finalising middleware turns every error into a response first.
             return;
         };
+        // Below `info` (AGRUPA_LOG=warn) there is no line to write: skip the route and the
+        // latency too.
+        if !access_logged() {
+            return;
+        }
         let req = res.request();
         let route = req
             .match_pattern()

@@ -3,8 +3,6 @@
 //! on every read from the plan's rows (the rules are pure functions, unit-tested here);
 //! never stored.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
@@ -21,7 +19,7 @@ use super::{
 use crate::{
     AppState,
     auth::{Action, Caller, Resource},
-    domain::{IndicatorId, NodeId, PlanId, calendar::today},
+    domain::{IdMap, IndicatorId, NodeId, PlanId, calendar::today},
     error::ApiError,
     http::csv::{self, CsvRow},
 };
@@ -236,16 +234,13 @@ pub async fn progress(
 }
 
 /// Each indicator's attainment in each of `years`, by node.
-fn indicator_progress(
-    years: &[i32],
-    all: PlanIndicators,
-) -> HashMap<NodeId, Vec<IndicatorProgress>> {
+fn indicator_progress(years: &[i32], all: PlanIndicators) -> IdMap<NodeId, Vec<IndicatorProgress>> {
     let targets = targets_by(&all.targets);
-    let mut measurements: HashMap<IndicatorId, Vec<MeasurementRow>> = HashMap::new();
+    let mut measurements: IdMap<IndicatorId, Vec<MeasurementRow>> = IdMap::default();
     for m in all.measurements {
         measurements.entry(m.indicator_id).or_default().push(m);
     }
-    let mut by_node: HashMap<NodeId, Vec<IndicatorProgress>> = HashMap::new();
+    let mut by_node: IdMap<NodeId, Vec<IndicatorProgress>> = IdMap::default();
     for i in &all.indicators {
         let t = targets.get(&i.id).cloned().unwrap_or_default();
         let ms = measurements.get(&i.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -285,9 +280,9 @@ fn progress_of(i: &IndicatorRow, years: Vec<YearAttainment>) -> IndicatorProgres
 
 /// A plan's roll-ups and attainments, indexed for nesting.
 struct Parts<'a> {
-    children: &'a HashMap<Option<NodeId>, Vec<&'a NodeRow>>,
-    rollups: &'a HashMap<NodeId, Rollup>,
-    indicators: &'a HashMap<NodeId, Vec<IndicatorProgress>>,
+    children: &'a IdMap<Option<NodeId>, Vec<&'a NodeRow>>,
+    rollups: &'a IdMap<NodeId, Rollup>,
+    indicators: &'a IdMap<NodeId, Vec<IndicatorProgress>>,
 }
 
 impl Parts<'_> {
@@ -336,7 +331,7 @@ pub struct Rollup {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollups {
     /// By node.
-    pub by_node: HashMap<NodeId, Rollup>,
+    pub by_node: IdMap<NodeId, Rollup>,
     /// The whole plan: the weighted mean of its axes.
     pub plan: Rollup,
 }
@@ -354,8 +349,8 @@ pub fn rollup(nodes: &[NodeRow], today: NaiveDate) -> Rollups {
     // Leaves first, so every child is done before its parent.
     order.sort_by_key(|n| std::cmp::Reverse(n.kind.rank()));
     // (Σ weight × progress, Σ weight) of the children that count, per parent.
-    let mut sums: HashMap<Option<NodeId>, (f64, f64)> = HashMap::new();
-    let mut out: HashMap<NodeId, Rollup> = HashMap::new();
+    let mut sums: IdMap<Option<NodeId>, (f64, f64)> = IdMap::default();
+    let mut out: IdMap<NodeId, Rollup> = IdMap::default();
     let mut plan = Rollup::default();
     for node in order {
         let mut r = out.remove(&node.id).unwrap_or_default();

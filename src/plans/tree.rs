@@ -2,8 +2,6 @@
 //! indicators, read in a fixed number of queries (one per table) whatever the plan's size.
 //! [`load_whole`] is that read, for the tree, the progress report and the diff.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -21,7 +19,7 @@ use super::{
 use crate::{
     AppState,
     auth::{Action, Caller, Resource},
-    domain::{MemberId, NodeId, PlanId, calendar::today},
+    domain::{IdMap, MemberId, NodeId, PlanId, calendar::today},
     error::ApiError,
     http::csv::{self, CsvRow},
 };
@@ -106,7 +104,7 @@ pub async fn tree(
     caller.require(Action::read(Resource::Plans))?;
     let w = load_whole(conn, caller, id, Indicators::WithTargets).await?;
     let mut targets = targets_by(&w.indicators.targets);
-    let mut indicators: HashMap<NodeId, Vec<Indicator>> = HashMap::new();
+    let mut indicators: IdMap<NodeId, Vec<Indicator>> = IdMap::default();
     for i in w.indicators.indicators {
         let t = targets.remove(&i.id).unwrap_or_default();
         indicators
@@ -128,9 +126,9 @@ pub async fn tree(
 
 /// A plan's rows, by parent, taken out as they are placed.
 struct Parts {
-    children: HashMap<Option<NodeId>, Vec<NodeRow>>,
-    participants: HashMap<NodeId, Vec<MemberId>>,
-    indicators: HashMap<NodeId, Vec<Indicator>>,
+    children: IdMap<Option<NodeId>, Vec<NodeRow>>,
+    participants: IdMap<NodeId, Vec<MemberId>>,
+    indicators: IdMap<NodeId, Vec<Indicator>>,
     today: NaiveDate,
 }
 
@@ -161,7 +159,7 @@ pub struct Whole {
     /// Its nodes.
     pub nodes: Vec<NodeRow>,
     /// The participants of each action, sorted.
-    pub participants: HashMap<NodeId, Vec<MemberId>>,
+    pub participants: IdMap<NodeId, Vec<MemberId>>,
     /// Its indicators, targets and measurements (empty unless asked for).
     pub indicators: PlanIndicators,
 }
@@ -187,7 +185,7 @@ pub async fn load_whole(
 ) -> Result<Whole, ApiError> {
     let plan = visible_plan(conn, caller, id).await?;
     let nodes = repo::plan_nodes(conn, id).await?;
-    let mut participants: HashMap<NodeId, Vec<MemberId>> = HashMap::new();
+    let mut participants: IdMap<NodeId, Vec<MemberId>> = IdMap::default();
     for p in repo::plan_participants(conn, id).await? {
         participants
             .entry(p.action_id)
@@ -215,8 +213,8 @@ pub async fn load_whole(
 /// Takes the rows or references to them (the tree moves its rows; the others borrow).
 pub fn children_of<N: std::borrow::Borrow<NodeRow>>(
     nodes: impl IntoIterator<Item = N>,
-) -> HashMap<Option<NodeId>, Vec<N>> {
-    let mut children: HashMap<Option<NodeId>, Vec<N>> = HashMap::new();
+) -> IdMap<Option<NodeId>, Vec<N>> {
+    let mut children: IdMap<Option<NodeId>, Vec<N>> = IdMap::default();
     for n in nodes {
         children.entry(n.borrow().parent_id).or_default().push(n);
     }

@@ -4,8 +4,6 @@
 
 pub mod measurements;
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -20,7 +18,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Action, Caller, Resource, policy},
-    domain::{IndicatorId, NodeId, PlanId, text},
+    domain::{IdMap, IndicatorId, NodeId, PlanId, text},
     error::{ApiError, FieldErrors, not_found, on_unique},
     http::{
         csv::CsvRow,
@@ -229,8 +227,8 @@ pub fn check_targets(problems: &mut FieldErrors, prefix: &str, plan: &PlanRow, t
 }
 
 /// The targets of each indicator, as the API shows them.
-pub fn targets_by(targets: &[TargetRow]) -> HashMap<IndicatorId, Vec<Target>> {
-    let mut by: HashMap<IndicatorId, Vec<Target>> = HashMap::new();
+pub fn targets_by(targets: &[TargetRow]) -> IdMap<IndicatorId, Vec<Target>> {
+    let mut by: IdMap<IndicatorId, Vec<Target>> = IdMap::default();
     for t in targets {
         by.entry(t.indicator_id).or_default().push(Target::from(*t));
     }

@@ -5,8 +5,6 @@
 
 mod build;
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -27,7 +25,7 @@ use crate::{
     AppState,
     audit::{self, Change},
     auth::{Action, Caller, Resource},
-    domain::{Cents, IndicatorId, MemberId, NodeId, PlanId, UserId},
+    domain::{Cents, IdMap, IndicatorId, MemberId, NodeId, PlanId, UserId},
     error::ApiError,
     http::{etag, json::Json},
 };
@@ -272,11 +270,11 @@ pub async fn document_of(
 
 /// A plan's rows, indexed for writing the document.
 struct Index<'a> {
-    children: &'a HashMap<Option<NodeId>, Vec<&'a NodeRow>>,
-    by_action: &'a HashMap<NodeId, Vec<MemberId>>,
-    ind_by_node: &'a HashMap<NodeId, Vec<&'a IndicatorRow>>,
-    targets_by: &'a HashMap<IndicatorId, Vec<Target>>,
-    measures_by: &'a HashMap<IndicatorId, Vec<&'a MeasurementRow>>,
+    children: &'a IdMap<Option<NodeId>, Vec<&'a NodeRow>>,
+    by_action: &'a IdMap<NodeId, Vec<MemberId>>,
+    ind_by_node: &'a IdMap<NodeId, Vec<&'a IndicatorRow>>,
+    targets_by: &'a IdMap<IndicatorId, Vec<Target>>,
+    measures_by: &'a IdMap<IndicatorId, Vec<&'a MeasurementRow>>,
 }
 
 /// Writes a plan document back from the rows of a plan.
@@ -292,16 +290,16 @@ pub fn export(
         measurements,
     } = indicators;
     let children = children_of(nodes);
-    let mut by_action: HashMap<NodeId, Vec<MemberId>> = HashMap::new();
+    let mut by_action: IdMap<NodeId, Vec<MemberId>> = IdMap::default();
     for p in participants {
         by_action.entry(p.action_id).or_default().push(p.member_id);
     }
-    let mut ind_by_node: HashMap<NodeId, Vec<&IndicatorRow>> = HashMap::new();
+    let mut ind_by_node: IdMap<NodeId, Vec<&IndicatorRow>> = IdMap::default();
     for i in indicators {
         ind_by_node.entry(i.node_id).or_default().push(i);
     }
     let targets_by = targets_by(targets);
-    let mut measures_by: HashMap<IndicatorId, Vec<&MeasurementRow>> = HashMap::new();
+    let mut measures_by: IdMap<IndicatorId, Vec<&MeasurementRow>> = IdMap::default();
     for m in measurements {
         measures_by.entry(m.indicator_id).or_default().push(m);
     }

@@ -15,6 +15,7 @@
 //! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections for requests, per instance (the background tasks open a few of their own, at most 9) |
 //! | `AGRUPA_DB_POOL_PER_WORKER` | `false` | `true`: each HTTP worker keeps its own share of those connections: more requests per second, but where the database shares the server's cores, a longer tail of slow requests (docs/BENCHMARKS.md) |
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
+//! | `AGRUPA_DB_IDLE_TIMEOUT_SECS` | `30` | a connection unused this long is closed (each pool keeps its two most recently used), which gives back the memory its buffers grew to |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_DIR` | unset | directory for application documents; unset = kept in PostgreSQL |
@@ -94,6 +95,8 @@ pub struct Config {
     pub db_pool_per_worker: bool,
     /// `AGRUPA_DB_TIMEOUT_MS`.
     pub db_timeout: Duration,
+    /// `AGRUPA_DB_IDLE_TIMEOUT_SECS`.
+    pub db_idle_timeout: Duration,
     /// `AGRUPA_BODY_LIMIT`.
     pub body_limit: usize,
     /// `AGRUPA_DOCUMENT_MAX_BYTES`.
@@ -161,6 +164,7 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("db_pool_per_worker", &self.db_pool_per_worker)
             .field("db_timeout", &self.db_timeout)
+            .field("db_idle_timeout", &self.db_idle_timeout)
             .field("body_limit", &self.body_limit)
             .field("document_max_bytes", &self.document_max_bytes)
             .field("document_dir", &self.document_dir)
@@ -195,6 +199,7 @@ impl Default for Config {
             db_pool_size: 16,
             db_pool_per_worker: false,
             db_timeout: Duration::from_millis(3000),
+            db_idle_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
             document_max_bytes: 10 * 1024 * 1024,
             document_dir: None,
@@ -267,6 +272,8 @@ impl Config {
                 .unwrap_or(d.db_pool_per_worker),
             db_timeout: parse_opt(&get, "AGRUPA_DB_TIMEOUT_MS", 1, 600_000)?
                 .map_or(d.db_timeout, |ms| Duration::from_millis(ms as u64)),
+            db_idle_timeout: parse_opt(&get, "AGRUPA_DB_IDLE_TIMEOUT_SECS", 1, 86_400)?
+                .map_or(d.db_idle_timeout, |s| Duration::from_secs(s as u64)),
             body_limit: parse_opt(&get, "AGRUPA_BODY_LIMIT", 1024, 1 << 30)?
                 .unwrap_or(d.body_limit),
             document_max_bytes: parse_opt(&get, "AGRUPA_DOCUMENT_MAX_BYTES", 1, 1 << 30)?

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod members;
 pub mod openapi;
 pub mod plans;
+pub mod quiet;
 pub mod reference;
 pub mod reports;
 #[allow(missing_docs)]
@@ -149,50 +150,6 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     openapi::finish(&mut api);
     api
-}
-
-/// Gives the memory freed during start-up back to the system. Building the OpenAPI document
-/// takes a tree of structs many times the size of its JSON, which is kept only serialised;
-/// glibc keeps freed heap pages for reuse unless asked, so the idle process carried them.
-/// Measured with `bench/signin_memory.sh` (docs/BENCHMARKS.md).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[expect(unsafe_code, reason = "malloc_trim(3) has no safe wrapper")]
-fn release_freed_memory() {
-    // SAFETY: malloc_trim only returns free pages to the kernel; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
-
-/// How long the server must have been quiet before it gives freed memory back.
-const QUIET: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Gives freed memory back to the system once the server goes quiet after work. A request
-/// that reads much (a report over every member of a large register) frees what it read when
-/// it ends, but glibc keeps the pages in the arena of the worker thread that used them, so
-/// the idle process stayed at its busiest (docs/BENCHMARKS.md). When a whole [`QUIET`]
-/// interval passed with no request finished and none running, after some had finished, the
-/// server trims once; under steady load, or idle, it does nothing.
-async fn release_memory_when_quiet(metrics: Arc<http::metrics::Metrics>) {
-    let mut seen = metrics.activity().0;
-    let mut worked = false;
-    let mut ticks = tokio::time::interval(QUIET);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let (finished, busy) = metrics.activity();
-        if finished != seen || busy {
-            seen = finished;
-            worked = true;
-        } else if worked {
-            worked = false;
-            // malloc_trim walks every arena: off the async workers.
-            let _ = tokio::task::spawn_blocking(release_freed_memory).await;
-        }
-    }
 }
 
 /// CORS for the configured frontend origins: bearer tokens, no cookies, so no credentials
@@ -350,6 +307,7 @@ pub struct Application {
     webhooks: webhooks::worker::Settings,
     shutdown_timeout: std::time::Duration,
     metrics: Arc<http::metrics::Metrics>,
+    db_idle_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -393,7 +351,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("hashing the dummy password: {}", e.code()))?
             .into();
-        release_freed_memory();
+        quiet::release_freed_memory();
         let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -491,6 +449,7 @@ impl Application {
             },
             shutdown_timeout: config.shutdown_timeout,
             metrics,
+            db_idle_timeout: config.db_idle_timeout,
         })
     }
 
@@ -514,7 +473,14 @@ impl Application {
     /// database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let chores = tokio::spawn(housekeeping(self.pool.clone(), self.lockout));
-        let trimmer = tokio::spawn(release_memory_when_quiet(self.metrics.clone()));
+        let trimmer = tokio::spawn(quiet::release_memory_when_quiet(
+            self.metrics.clone(),
+            quiet::Connections {
+                requests: self.pools.clone(),
+                background: self.pool.clone(),
+                idle: self.db_idle_timeout,
+            },
+        ));
         // Every replica delivers webhooks; the claims keep them from sending one twice.
         let worker = webhooks::worker::Worker::start(self.pool.clone(), self.webhooks)?;
         let signals = tokio::spawn(stop_on_signal(

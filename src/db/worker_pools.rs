@@ -99,6 +99,17 @@ impl WorkerPools {
         })
     }
 
+    /// Closes the requests' connections unused for `idle`, but each pool's `keep` most
+    /// recently used (see [`super::close_idle`]); returns how many it closed.
+    pub fn close_idle(&self, idle: Duration, keep: usize) -> usize {
+        self.opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|pool| super::close_idle(pool, idle, keep))
+            .sum()
+    }
+
     /// Closes the requests' pools (at shutdown, after the server stopped).
     pub fn close(&self) {
         for pool in self

@@ -112,3 +112,82 @@ async fn metrics_on_their_own_address_leave_the_api_address() {
             .contains("agrupa_db_pool_max_size")
     );
 }
+
+/// The number after `name ` in the metrics text.
+fn gauge(text: &str, name: &str) -> u64 {
+    let prefix = format!("{name} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no {name} in the metrics"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn connections_unused_past_the_idle_timeout_are_closed_but_two() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app_with(|c| c.db_idle_timeout = Duration::from_secs(1)).await;
+    let admin = app.admin().await;
+    // Four requests held on a lock take all four of the pool's connections at once.
+    let mut lock = app.db().await;
+    for sql in ["BEGIN", "LOCK TABLE members IN ACCESS EXCLUSIVE MODE"] {
+        diesel::sql_query(sql).execute(&mut lock).await.unwrap();
+    }
+    let requests: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/api/v1/members"),
+                admin.token.clone(),
+            );
+            tokio::spawn(async move { client.get(url).bearer_auth(token).send().await })
+        })
+        .collect();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut watch = app.db().await;
+    let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while diesel::sql_query(waiting)
+        .get_result::<Count>(&mut watch)
+        .await
+        .unwrap()
+        .n
+        < 4
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the four requests never waited on the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    diesel::sql_query("COMMIT")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    for request in requests {
+        assert_eq!(request.await.unwrap().unwrap().status(), 200);
+    }
+    let text = app.metrics_text().await;
+    assert_eq!(gauge(&text, "agrupa_db_pool_size"), 4, "{text}");
+
+    // Unused for the idle timeout (1 s), all but the two most recently used are closed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let open = gauge(&app.metrics_text().await, "agrupa_db_pool_size");
+        if open == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {open} connections open");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The two kept still serve.
+    assert_eq!(
+        app.get_as(&admin.token, "/api/v1/members").await.status(),
+        200
+    );
+}

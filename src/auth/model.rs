@@ -8,7 +8,7 @@ use super::policy::Role;
 use crate::schema::{refresh_tokens, revoked_access_tokens};
 
 /// What the extractor needs to know about a user on every request.
-#[derive(Debug, Queryable)]
+#[derive(Debug)]
 pub struct UserPrincipal {
     /// Current role.
     pub role: Role,
@@ -22,6 +22,35 @@ pub struct UserPrincipal {
     pub session_epoch: i32,
     /// Whether the token's `jti` was revoked.
     pub revoked: bool,
+}
+
+/// The caller check's row: the user's standing (written as one prebuilt list) and whether
+/// the token was revoked.
+type PrincipalSql = (
+    (
+        diesel::sql_types::Text,
+        diesel::sql_types::Nullable<diesel::sql_types::Uuid>,
+        diesel::sql_types::Nullable<diesel::sql_types::Uuid>,
+        diesel::sql_types::Bool,
+        diesel::sql_types::Integer,
+    ),
+    diesel::sql_types::Bool,
+);
+
+impl Queryable<PrincipalSql, diesel::pg::Pg> for UserPrincipal {
+    type Row = ((Role, Option<Uuid>, Option<Uuid>, bool, i32), bool);
+
+    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+        let ((role, member_id, funder_id, active, session_epoch), revoked) = row;
+        Ok(Self {
+            role,
+            member_id,
+            funder_id,
+            active,
+            session_epoch,
+            revoked,
+        })
+    }
 }
 
 /// What the extractor needs to know about an API client on every request.

@@ -9,7 +9,30 @@ use uuid::Uuid;
 use super::model::{
     ClientPrincipal, LoginClient, LoginUser, RefreshToken, RevokedAccessToken, UserPrincipal,
 };
-use crate::schema::{api_clients, refresh_tokens, revoked_access_tokens, users};
+use crate::{
+    db::prebuilt::{ListText, Prebuilt},
+    schema::{api_clients, refresh_tokens, revoked_access_tokens, users},
+};
+
+/// The user's standing in the caller check (role, organisation, funder, active, session
+/// epoch): the columns without a bound value, so their SQL is written once
+/// ([`crate::db::prebuilt`]; every request with a user's token runs it).
+macro_rules! user_standing_columns {
+    () => {
+        (
+            crate::schema::users::role,
+            crate::schema::users::member_id,
+            crate::schema::users::funder_id,
+            crate::schema::users::active,
+            crate::schema::users::session_epoch,
+        )
+    };
+}
+pub(crate) use user_standing_columns;
+
+/// The SQL of [`user_standing_columns`], written once.
+pub(crate) static STANDING_SQL: ListText =
+    ListText::new(|| Prebuilt::sql(&user_standing_columns!()));
 
 /// The caller check's select list: the user's standing and whether the token `jti` was
 /// revoked, a [`UserPrincipal`]. Also folded into the member read
@@ -17,11 +40,10 @@ use crate::schema::{api_clients, refresh_tokens, revoked_access_tokens, users};
 macro_rules! user_principal_columns {
     ($jti:expr) => {
         (
-            crate::schema::users::role,
-            crate::schema::users::member_id,
-            crate::schema::users::funder_id,
-            crate::schema::users::active,
-            crate::schema::users::session_epoch,
+            crate::db::prebuilt::Prebuilt::new(
+                crate::auth::repo::user_standing_columns!(),
+                &crate::auth::repo::STANDING_SQL,
+            ),
             diesel::dsl::exists(crate::schema::revoked_access_tokens::table.find($jti)),
         )
     };

@@ -15,7 +15,7 @@
 //! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections for requests, per instance (the background tasks open a few of their own, at most 9) |
 //! | `AGRUPA_DB_POOL_PER_WORKER` | `false` | `true`: each HTTP worker keeps its own share of those connections: more requests per second, but where the database shares the server's cores, a longer tail of slow requests (docs/BENCHMARKS.md) |
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
-//! | `AGRUPA_DB_IDLE_TIMEOUT_SECS` | `30` | a connection unused this long is closed (each pool keeps its two most recently used), which gives back the memory its buffers grew to |
+//! | `AGRUPA_DB_IDLE_TIMEOUT_SECS` | `30` | a connection unused this long is closed (each pool keeps its most recently used one), which gives back the memory its buffers grew to |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_DIR` | unset | directory for application documents; unset = kept in PostgreSQL |

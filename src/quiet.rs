@@ -25,7 +25,7 @@ pub fn release_freed_memory() {}
 const QUIET: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How many unused connections each pool keeps open past `AGRUPA_DB_IDLE_TIMEOUT_SECS`.
-const KEEP_IDLE: usize = 2;
+const KEEP_IDLE: usize = 1;
 
 /// The connections [`release_memory_when_quiet`] looks after: the requests' and the
 /// background tasks'.

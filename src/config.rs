@@ -15,7 +15,7 @@
 //! | `AGRUPA_DB_POOL_SIZE` | `16` | maximum database connections for requests, per instance (the background tasks open a few of their own, at most 9) |
 //! | `AGRUPA_DB_POOL_PER_WORKER` | `false` | `true`: each HTTP worker keeps its own share of those connections: more requests per second, but where the database shares the server's cores, a longer tail of slow requests (docs/BENCHMARKS.md) |
 //! | `AGRUPA_DB_TIMEOUT_MS` | `3000` | longest wait for a database connection before answering 503 |
-//! | `AGRUPA_DB_IDLE_TIMEOUT_SECS` | `30` | a connection unused this long is closed (each pool keeps its most recently used one), which gives back the memory its buffers grew to |
+//! | `AGRUPA_DB_IDLE_TIMEOUT_SECS` | `30` | a connection not handed out for this long is closed (each pool keeps its most recently returned one), which gives back the memory its buffers grew to; a burst after a quiet spell opens connections again, and the pool metrics count requests waiting for them |
 //! | `AGRUPA_BODY_LIMIT` | `1048576` | largest accepted request body in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_MAX_BYTES` | `10485760` | largest application document accepted, in bytes (413 above it) |
 //! | `AGRUPA_DOCUMENT_DIR` | unset | directory for application documents; unset = kept in PostgreSQL |
@@ -482,6 +482,14 @@ mod tests {
         assert!(cfg(&[("AGRUPA_ENV", "prod")]).is_err());
         assert!(cfg(&[("AGRUPA_DB_POOL_SIZE", "0")]).is_err());
         assert!(cfg(&[("AGRUPA_LOG_FORMAT", "xml")]).is_err());
+        assert!(cfg(&[("AGRUPA_DB_IDLE_TIMEOUT_SECS", "0")]).is_err());
+    }
+
+    #[test]
+    fn idle_connections_close_after_thirty_seconds_unless_told() {
+        assert_eq!(cfg(&[]).unwrap().db_idle_timeout, Duration::from_secs(30));
+        let c = cfg(&[("AGRUPA_DB_IDLE_TIMEOUT_SECS", "600")]).unwrap();
+        assert_eq!(c.db_idle_timeout, Duration::from_secs(600));
     }
 
     #[test]

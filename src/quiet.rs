@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::{db, db::DbPool, http};
 
-/// Gives the memory freed during start-up back to the system. Building the OpenAPI document
-/// takes a tree of structs many times the size of its JSON, which is kept only serialised;
-/// glibc keeps freed heap pages for reuse unless asked, so the idle process carried them.
-/// Measured with `bench/signin_memory.sh` (docs/BENCHMARKS.md).
+/// Gives freed heap back to the system (`malloc_trim`): after start-up (building the OpenAPI
+/// document takes a tree of structs many times the size of its JSON, which is kept only
+/// serialised) and when the server goes quiet after work. glibc keeps freed heap pages for
+/// reuse unless asked, so the idle process carried them. Measured with
+/// `bench/signin_memory.sh` and `bench/memory.sh` (docs/BENCHMARKS.md).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "malloc_trim(3) has no safe wrapper")]
 pub fn release_freed_memory() {
@@ -18,6 +19,7 @@ pub fn release_freed_memory() {
     }
 }
 
+/// Nothing to do where the allocator is not glibc's.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn release_freed_memory() {}
 
@@ -43,11 +45,12 @@ pub struct Connections {
 /// it ends, but glibc keeps the pages in the arena of the worker thread that used them, so
 /// the idle process stayed at its busiest (docs/BENCHMARKS.md). When a whole [`QUIET`]
 /// interval passed with no request finished and none running, after some had finished, the
-/// server trims once; under steady load, or idle, it does nothing.
+/// server trims once; under steady load, or idle, it does not trim.
 ///
 /// The connections' buffers are only given back when a connection closes, so every
-/// interval it also closes the connections unused for `AGRUPA_DB_IDLE_TIMEOUT_SECS` (each
-/// pool keeps [`KEEP_IDLE`]), and trims again at the next quiet interval after it closed some.
+/// interval it also closes the connections not handed out for `AGRUPA_DB_IDLE_TIMEOUT_SECS`
+/// (each pool keeps [`KEEP_IDLE`]; a scan of the pools' idle queues under their locks), and
+/// trims again at the next quiet interval after it closed some.
 pub async fn release_memory_when_quiet(
     metrics: Arc<http::metrics::Metrics>,
     connections: Connections,

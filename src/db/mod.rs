@@ -173,12 +173,18 @@ pub fn build_pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Resu
     Ok(pool)
 }
 
-/// Closes the connections of `pool` that have not been used for `idle`, except its `keep` most
-/// recently used; returns how many it closed. A connection's read and write buffers grow to
-/// the largest result it ever carried (a report over a large register) and are only given
-/// back when it closes.
-pub fn close_idle(pool: &DbPool, idle: Duration, keep: usize) -> usize {
-    // The idle connections are queued oldest first (LIFO hands out from the back).
+/// Closes the connections of `pool` that have not been handed out for `idle`, except its
+/// `keep` most recently returned; returns how many it closed. A connection's read and write
+/// buffers grow to the largest result it ever carried (a report over a large register) and
+/// are only given back when it closes. Connections in use are never touched.
+pub fn close_idle<M: deadpool::managed::Manager>(
+    pool: &deadpool::managed::Pool<M>,
+    idle: Duration,
+    keep: usize,
+) -> usize {
+    // The idle connections are queued oldest first (LIFO hands out from the back). Two passes,
+    // each under the pool's lock: a connection taken or returned between them makes this
+    // interval keep one more or one fewer, which the next corrects.
     let mut queued = 0;
     pool.retain(|_, _| {
         queued += 1;
@@ -366,6 +372,62 @@ macro_rules! text_enum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hands out numbered objects: 1, 2, 3…
+    struct Numbered(AtomicU64);
+
+    impl deadpool::managed::Manager for Numbered {
+        type Type = u64;
+        type Error = std::convert::Infallible;
+
+        async fn create(&self) -> Result<u64, Self::Error> {
+            Ok(self.0.fetch_add(1, Ordering::Relaxed) + 1)
+        }
+
+        async fn recycle(
+            &self,
+            _: &mut u64,
+            _: &deadpool::managed::Metrics,
+        ) -> deadpool::managed::RecycleResult<Self::Error> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn closing_idle_connections_keeps_the_most_recently_returned_and_those_in_use() {
+        let pool: deadpool::managed::Pool<Numbered> =
+            deadpool::managed::Pool::builder(Numbered(AtomicU64::new(0)))
+                .max_size(4)
+                .queue_mode(deadpool::managed::QueueMode::Lifo)
+                .build()
+                .unwrap();
+        let (one, two, three, four) = (
+            pool.get().await.unwrap(),
+            pool.get().await.unwrap(),
+            pool.get().await.unwrap(),
+            pool.get().await.unwrap(),
+        );
+        assert_eq!((*one, *two, *three, *four), (1, 2, 3, 4));
+        // Returned in the order 2, 1, 3; 4 stays in use.
+        drop(two);
+        drop(one);
+        drop(three);
+        assert_eq!(
+            close_idle(&pool, Duration::from_secs(3600), 0),
+            0,
+            "none idle long"
+        );
+        assert_eq!(close_idle(&pool, Duration::ZERO, 1), 2);
+        assert_eq!(pool.status().size, 2, "the one kept and the one in use");
+        assert_eq!(
+            *pool.get().await.unwrap(),
+            3,
+            "the last one returned is kept"
+        );
+        drop(four);
+        assert_eq!(close_idle(&pool, Duration::ZERO, 0), 2);
+        assert_eq!(pool.status().size, 0);
+    }
 
     #[test]
     fn connections_handed_out_before_a_lost_connection_are_suspect_after_it() {

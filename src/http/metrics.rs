@@ -88,8 +88,9 @@ struct RouteStats {
 /// The metrics of one process.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// By route: looked up by the route's text, so that a request allocates nothing once its
-    /// route has been seen (one lock for its histogram and its statements).
+    /// By route: looked up by the route's text, so that recording a request allocates no key
+    /// once its route has been seen (one lock for its histogram and its statements; the
+    /// route's text itself is still built by actix for each request).
     routes: Mutex<BTreeMap<String, RouteStats>>,
     in_flight: AtomicI64,
     finished: std::sync::atomic::AtomicU64,
@@ -378,6 +379,61 @@ fn render(state: &AppState) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn requests_are_counted_by_method_route_and_status_and_statements_by_route() {
+        let pools = crate::db::worker_pools::WorkerPools::new(
+            "postgres://nobody@127.0.0.1:1/none",
+            2,
+            1,
+            false,
+            Duration::from_millis(10),
+        )
+        .unwrap();
+        let m = Metrics::default();
+        let ms = Duration::from_millis(3);
+        m.observe_request("POST", "/a", 201, ms, Some(1));
+        m.observe_request("GET", "/a", 200, ms, Some(2));
+        m.observe_request("GET", "/a", 200, ms, Some(0));
+        m.observe_request("GET", "/b", 304, ms, Some(0));
+        m.observe_request("GET", "(error)", 400, ms, None);
+        let text = m.render(&pools);
+        let count = |labels: &str| {
+            let prefix = format!("agrupa_http_request_duration_seconds_count{{{labels}}} ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            count("method=\"GET\",route=\"/a\",status=\"200\"").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            count("method=\"POST\",route=\"/a\",status=\"201\"").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            count("method=\"GET\",route=\"(error)\",status=\"400\"").as_deref(),
+            Some("1")
+        );
+        assert!(
+            text.contains("agrupa_db_statements_total{route=\"/a\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("agrupa_db_statements_total{route=\"/b\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("agrupa_db_statements_total{route=\"(error)\"}"),
+            "{text}"
+        );
+        // Ordered by method, route and status, as before.
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(at("method=\"GET\",route=\"(error)\"") < at("method=\"GET\",route=\"/a\""));
+        assert!(at("method=\"GET\",route=\"/b\"") < at("method=\"POST\",route=\"/a\""));
+        assert_eq!(m.activity(), (5, false));
+    }
 
     #[test]
     fn route_labels_drop_regex_constraints() {

@@ -20,8 +20,8 @@ use super::request_id::{REQUEST_ID_HEADER, RequestId};
 #[derive(Debug, Clone, Copy)]
 struct Started(Instant);
 
-/// Whether the access line is written (the filter is fixed at start, so this is a cached
-/// check of the callsite).
+/// Whether the access line is written (checked inside the request's span, where the line is
+/// written, so that a filter by span agrees).
 fn access_logged() -> bool {
     tracing::enabled!(target: "agrupa::access", tracing::Level::INFO)
 }
@@ -41,9 +41,7 @@ impl RootSpanBuilder for AgrupaRootSpan {
         );
         let mut extensions = request.extensions_mut();
         extensions.insert(id);
-        if access_logged() {
-            extensions.insert(Started(Instant::now()));
-        }
+        extensions.insert(Started(Instant::now()));
         drop(extensions);
         span
     }

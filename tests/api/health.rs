@@ -165,6 +165,9 @@ async fn connections_unused_past_the_idle_timeout_are_closed_but_one() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // All four are open and handed out (connections in use are never closed).
+    let text = app.metrics_text().await;
+    assert_eq!(gauge(&text, "agrupa_db_pool_size"), 4, "{text}");
     diesel::sql_query("COMMIT")
         .execute(&mut lock)
         .await
@@ -172,8 +175,6 @@ async fn connections_unused_past_the_idle_timeout_are_closed_but_one() {
     for request in requests {
         assert_eq!(request.await.unwrap().unwrap().status(), 200);
     }
-    let text = app.metrics_text().await;
-    assert_eq!(gauge(&text, "agrupa_db_pool_size"), 4, "{text}");
 
     // Unused for the idle timeout (1 s), all but the most recently used are closed.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -185,7 +186,7 @@ async fn connections_unused_past_the_idle_timeout_are_closed_but_one() {
         assert!(Instant::now() < deadline, "still {open} connections open");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // The one kept still serves.
+    // The one kept still serves (which one is kept: `db::tests`).
     assert_eq!(
         app.get_as(&admin.token, "/api/v1/members").await.status(),
         200

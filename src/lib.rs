@@ -339,6 +339,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         let port = listener.local_addr()?.port();
 
+        quiet::map_large_blocks();
         let spec = openapi_spec();
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&spec));
         // Serialised once and shared by the workers (a copy of the spec per worker cost

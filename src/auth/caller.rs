@@ -180,11 +180,11 @@ impl Bearer {
                 if row.revoked_client || row.revoked {
                     return Err(unauthorized("token no longer valid"));
                 }
-                let granted = row
+                let granted: policy::Scopes = row
                     .scopes
                     .iter()
                     .filter_map(|name| policy::Scopes::parse(name))
-                    .fold(policy::Scopes::default(), policy::Scopes::with);
+                    .collect();
                 let scopes =
                     policy::Scopes::from_names(&self.claims.scope, |a| granted.contains(a));
                 let caller = Caller {

@@ -342,7 +342,7 @@ impl Scopes {
         let named = Self::named(names);
         Self::every()
             .filter(|a| named.contains(*a) && keep(*a))
-            .fold(Self::default(), Self::with)
+            .collect()
     }
 
     /// Every scope named in `names` (space-separated). Parsing a token's two dozen names cost
@@ -357,7 +357,7 @@ impl Scopes {
             let scopes = names
                 .split_ascii_whitespace()
                 .filter_map(Self::parse)
-                .fold(Self::default(), Self::with);
+                .collect();
             if recent.len() == RECENT_SCOPES {
                 recent.pop();
             }
@@ -368,9 +368,7 @@ impl Scopes {
 
     /// Every scope `role` may hold.
     pub fn all_for(role: Role) -> Self {
-        Self::every()
-            .filter(|a| allows(role, *a))
-            .fold(Self::default(), Self::with)
+        Self::every().filter(|a| allows(role, *a)).collect()
     }
 
     /// The names in the set, in the role matrix's order (`users:read`, `users:write`, …).
@@ -385,6 +383,12 @@ impl Scopes {
         Resource::ALL
             .into_iter()
             .flat_map(|r| [Action::read(r), Action::write(r)])
+    }
+}
+
+impl FromIterator<Action> for Scopes {
+    fn from_iter<I: IntoIterator<Item = Action>>(actions: I) -> Self {
+        actions.into_iter().fold(Self::default(), Self::with)
     }
 }
 

@@ -99,8 +99,8 @@ impl WorkerPools {
         })
     }
 
-    /// Closes the requests' connections unused for `idle`, but each pool's `keep` most
-    /// recently used (see [`super::close_idle`]); returns how many it closed.
+    /// Closes the requests' connections not handed out for `idle`, but each pool's `keep`
+    /// most recently returned (see [`super::close_idle`]); returns how many it closed.
     pub fn close_idle(&self, idle: Duration, keep: usize) -> usize {
         self.opened
             .lock()

@@ -125,18 +125,18 @@ impl Metrics {
             Some(stats) => stats,
             None => routes.entry(route.to_owned()).or_default(),
         };
-        let at = stats
+        let seconds = elapsed.as_secs_f64();
+        match stats
             .answers
-            .iter()
-            .position(|(m, s, _)| m == method && *s == status)
-            .unwrap_or_else(|| {
-                stats
-                    .answers
-                    .push((method.to_owned(), status, Histogram::default()));
-                stats.answers.len() - 1
-            });
-        if let Some((_, _, histogram)) = stats.answers.get_mut(at) {
-            histogram.observe(elapsed.as_secs_f64());
+            .iter_mut()
+            .find(|(m, s, _)| m == method && *s == status)
+        {
+            Some((_, _, histogram)) => histogram.observe(seconds),
+            None => {
+                let mut histogram = Histogram::default();
+                histogram.observe(seconds);
+                stats.answers.push((method.to_owned(), status, histogram));
+            }
         }
         if let Some(count) = statements {
             *stats.statements.get_or_insert(0) += count;

@@ -143,28 +143,7 @@ async fn connections_unused_past_the_idle_timeout_are_closed_but_one() {
             tokio::spawn(async move { client.get(url).bearer_auth(token).send().await })
         })
         .collect();
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut watch = app.db().await;
-    let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
-                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while diesel::sql_query(waiting)
-        .get_result::<Count>(&mut watch)
-        .await
-        .unwrap()
-        .n
-        < 4
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the four requests never waited on the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.until_waiting_for_locks(4).await;
     // All four are open and handed out (connections in use are never closed).
     let text = app.metrics_text().await;
     assert_eq!(gauge(&text, "agrupa_db_pool_size"), 4, "{text}");

@@ -1,37 +1,9 @@
 //! A sign-out (revoking a refresh token) racing a refresh of the same sign-in must also
 //! revoke the token that refresh issues (issue 14, finding 6c).
 
-use std::time::Duration;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
-use diesel::{QueryableByName, sql_types::BigInt};
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-
-use crate::support::{TestApp, spawn_app};
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Waits until `n` sessions of this database wait for a lock.
-async fn until_waiting(app: &TestApp, n: i64) {
-    let mut conn = app.db().await;
-    for _ in 0..200 {
-        let waiting: Count = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        if waiting.n >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{n} sessions never waited for a lock");
-}
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn a_sign_out_racing_a_refresh_also_revokes_the_refreshed_token() {
@@ -62,7 +34,7 @@ async fn a_sign_out_racing_a_refresh_also_revokes_the_refreshed_token() {
                 .unwrap()
         }
     });
-    until_waiting(&app, 1).await;
+    app.until_waiting_for_locks(1).await;
     // The sign-out comes while the refresh is half done.
     let revoke = tokio::spawn({
         let (client, url, token) = (
@@ -79,7 +51,7 @@ async fn a_sign_out_racing_a_refresh_also_revokes_the_refreshed_token() {
                 .unwrap()
         }
     });
-    until_waiting(&app, 2).await;
+    app.until_waiting_for_locks(2).await;
     blocker.batch_execute("COMMIT").await.unwrap();
     let refreshed = refresh.await.unwrap();
     assert_eq!(revoke.await.unwrap().status(), 200);

@@ -208,6 +208,35 @@ impl TestApp {
         diesel::sql_query(sql).execute(&mut conn).await.unwrap();
     }
 
+    /// Waits (at most 30 s) until `n` sessions of this app's database wait for a lock.
+    pub async fn until_waiting_for_locks(&self, n: i64) {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let waiting: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+            if waiting.n >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{n} sessions never waited for a lock"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The count of SQL statements the metrics give for `route` (0 before its first request).
     pub async fn statements_of(&self, route: &str) -> Option<u64> {
         let text = self.metrics_text().await;

@@ -7,6 +7,7 @@
 use std::{
     future::{Future, Ready, ready},
     pin::Pin,
+    sync::Arc,
 };
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -112,7 +113,7 @@ impl FromRequest for Caller {
 /// handler needs, saving a round trip) says so. A handler taking a `Bearer` must admit it
 /// before it checks permissions, changes anything or answers with anything it read.
 pub struct Bearer {
-    claims: Claims,
+    claims: Arc<Claims>,
     state: web::Data<AppState>,
     req: HttpRequest,
 }
@@ -136,7 +137,7 @@ impl Bearer {
         let header = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+            .and_then(crate::http::header_text)
             .ok_or_else(|| unauthorized("no bearer token"))?;
         let token = header
             .strip_prefix("Bearer ")
@@ -145,7 +146,7 @@ impl Bearer {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("not a bearer token"))?;
         // Verified already (same request, same header) when a middleware needed the caller.
-        let verified = req.extensions().get::<Claims>().cloned();
+        let verified = req.extensions().get::<Arc<Claims>>().cloned();
         let claims = match verified {
             Some(claims) => claims,
             None => state

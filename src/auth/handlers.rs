@@ -43,7 +43,7 @@ fn too_long(name: &str, max: usize) -> ApiError {
 
 /// HTTP Basic client credentials (RFC 6749 §2.3.1), when present and non-empty.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = crate::http::header_text(req.headers().get(header::AUTHORIZATION)?)?;
     let encoded = value
         .strip_prefix("Basic ")
         .or_else(|| value.strip_prefix("basic "))?;

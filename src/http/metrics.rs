@@ -344,7 +344,7 @@ pub async fn metrics(
     let bearer = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+        .and_then(super::header_text)
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let by_token = match (bearer, &state.config.metrics_token) {

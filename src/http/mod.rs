@@ -21,7 +21,31 @@ pub mod telemetry;
 
 pub use request_id::RequestId;
 
-use actix_web::{HttpMessage, dev::ServiceRequest, http::header};
+use std::sync::Arc;
+
+use crate::auth::tokens::Claims;
+
+use actix_web::{
+    HttpMessage,
+    dev::ServiceRequest,
+    http::header::{self, HeaderValue},
+};
+
+/// A header's value as text: what `HeaderValue::to_str` accepts (visible ASCII and tabs),
+/// checked without stopping at each byte. `to_str` checks byte by byte and cost about 7,000
+/// instructions on every request for a bearer token of 700 bytes (docs/BENCHMARKS.md).
+pub fn header_text(value: &HeaderValue) -> Option<&str> {
+    let bytes = value.as_bytes();
+    // No early exit, so the compiler checks many bytes per instruction.
+    let visible = bytes.iter().fold(true, |ok, &b| {
+        ok & (((0x20..0x7f).contains(&b)) | (b == b'\t'))
+    });
+    if visible {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
+}
 
 /// Who is calling, cheaply, before any handler runs (for rate limits and idempotency
 /// scopes): the subject of a valid bearer token, else the client address
@@ -30,13 +54,13 @@ use actix_web::{HttpMessage, dev::ServiceRequest, http::header};
 /// (kept in the request's extensions) instead of verifying the token a second time.
 pub fn caller_key(req: &ServiceRequest, state: &crate::AppState) -> String {
     let keys = &state.keys;
-    if let Some(claims) = req.extensions().get::<crate::auth::tokens::Claims>() {
+    if let Some(claims) = req.extensions().get::<Arc<Claims>>() {
         return format!("sub:{}", claims.sub);
     }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+        .and_then(header_text)
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(claims) = bearer.and_then(|t| keys.verify(t.trim()).ok()) {
         let key = format!("sub:{}", claims.sub);
@@ -45,4 +69,27 @@ pub fn caller_key(req: &ServiceRequest, state: &crate::AppState) -> String {
     }
     let address = client_addr::client_address(req.request(), &state.config.trusted_proxies);
     format!("addr:{address}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_accepts_exactly_what_to_str_accepts() {
+        for b in 0..=255u8 {
+            let bytes = [b'a', b, b'z'];
+            let Ok(value) = HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            assert_eq!(header_text(&value), value.to_str().ok(), "byte {b:#04x}");
+        }
+        let token = HeaderValue::from_static("Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl");
+        assert_eq!(
+            header_text(&token),
+            Some("Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl")
+        );
+        let accented = HeaderValue::from_bytes("Bearer señal".as_bytes()).unwrap();
+        assert_eq!(header_text(&accented), None);
+    }
 }

@@ -69,7 +69,7 @@ async fn member(state: Data, id: web::Path<Uuid>) -> HttpResponse {
         let id = id.into_inner();
         c.cached(
             sql::MEMBER_WITH_USER,
-            &[&state.jti, &id, &state.user_id, &1_i64],
+            &[&state.jti, &id, &state.user_id],
         )
         .await
     };

@@ -52,10 +52,7 @@ use crate::{
         DbPool,
         embedded::{EmbeddedOptions, EmbeddedPostgres},
     },
-    http::{
-        extract, fallback, guard, idempotency, metrics, rate_limit, request_id,
-        telemetry::AgrupaRootSpan,
-    },
+    http::{extract, fallback, idempotency, metrics, request_id, telemetry::AgrupaRootSpan},
 };
 
 /// Shared state handed to handlers as `web::Data<AppState>`.
@@ -413,16 +410,11 @@ impl Application {
                 )
                 .default_service(web::to(fallback::not_routed))
                 // Innermost first; the outermost (last) runs first.
-                .wrap(from_fn(guard::time_limit))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     cors(&cors_origins),
                 ))
-                .wrap(from_fn(request_id::finalize))
-                .wrap(from_fn(idempotency::idempotency))
-                .wrap(from_fn(rate_limit::rate_limit))
-                .wrap(from_fn(guard::security_headers))
-                .wrap(from_fn(metrics::measure))
+                .wrap(from_fn(http::layers::around))
                 .wrap(TracingLogger::<AgrupaRootSpan>::new())
         })
         .listen(listener)?

@@ -8,14 +8,11 @@
 //! and answered 503 with `Retry-After`.
 
 use actix_web::{
-    Error,
-    body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
+    dev::ServiceRequest,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
-    middleware::Next,
     web,
 };
 
@@ -25,14 +22,14 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 const SWAGGER_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
-/// Security headers (`actix_web::middleware::from_fn`).
+/// Security headers (a step of [`super::layers`]).
 pub async fn security_headers(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let swagger = req.path().starts_with("/swagger-ui");
     let api = req.path().starts_with("/api/");
-    let mut res = next.call(req).await?.map_into_boxed_body();
+    let mut res = next(req).await?;
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -57,24 +54,21 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// The request time limit (`actix_web::middleware::from_fn`).
+/// The request time limit (a step of [`super::layers`]).
 pub async fn time_limit(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let Some(limit) = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.config.request_timeout)
     else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next(req).await;
     };
     // The request is gone with the abandoned future: answer with an error that the
     // finalising middleware (outside this one) renders with the request id.
-    match tokio::time::timeout(limit, next.call(req)).await {
-        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+    match tokio::time::timeout(limit, next(req)).await {
+        Ok(result) => result,
         Err(_) => {
             tracing::error!(limit_ms = limit.as_millis() as u64, "request timed out");
             Err(ApiError::new(

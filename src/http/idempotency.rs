@@ -27,14 +27,13 @@
 use std::time::Duration;
 
 use actix_web::{
-    Error, HttpMessage, HttpResponse,
-    body::{BoxBody, MessageBody},
+    HttpMessage, HttpResponse,
+    body::BoxBody,
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{
         Method, StatusCode,
         header::{self, HeaderName, HeaderValue},
     },
-    middleware::Next,
     web,
 };
 use diesel::{
@@ -80,16 +79,13 @@ struct Stored {
     claimed: bool,
 }
 
-/// The middleware (`actix_web::middleware::from_fn`).
+/// The middleware (a step of [`super::layers`]).
 pub async fn idempotency(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let Some(scope) = claims_keys(&req) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next(req).await;
     };
     // (No clone of the request may live across `next.call`: routing needs it unshared.)
     let fail = |req: ServiceRequest, err: ApiError| {
@@ -189,7 +185,7 @@ pub async fn idempotency(
         return Ok(req.into_response(res));
     }
 
-    let res = match next.call(req).await {
+    let res = match next(req).await {
         Ok(res) => res,
         Err(err) => {
             // A timeout or another failure before a response: the retry must run again.

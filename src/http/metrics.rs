@@ -12,14 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_web::{
-    Error, HttpResponse,
-    body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    get,
-    middleware::Next,
-    web,
-};
+use actix_web::{HttpResponse, dev::ServiceRequest, get, web};
 
 use actix_web::FromRequest as _;
 
@@ -267,16 +260,13 @@ fn label(route: &str) -> String {
     out
 }
 
-/// The middleware (`actix_web::middleware::from_fn`): in-flight gauge and duration histogram.
+/// The middleware (a step of [`super::layers`]): in-flight gauge and duration histogram.
 pub async fn measure(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next(req).await;
     };
     let started = Instant::now();
     let method = req.method().clone();
@@ -284,7 +274,7 @@ pub async fn measure(
     let counter = std::cell::Cell::new(0);
     let (result, statements) = crate::db::STATEMENTS_IN_REQUEST
         .scope(counter, async {
-            let result = next.call(req).await;
+            let result = next(req).await;
             (
                 result,
                 crate::db::STATEMENTS_IN_REQUEST.with(std::cell::Cell::get),

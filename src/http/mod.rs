@@ -9,6 +9,7 @@ pub mod fallback;
 pub mod guard;
 pub mod idempotency;
 pub mod json;
+pub mod layers;
 pub mod listing;
 pub mod metrics;
 pub mod pagination;
@@ -20,6 +21,9 @@ pub mod routes;
 pub mod telemetry;
 
 pub use request_id::RequestId;
+
+/// What a step of the middleware ([`layers`]) answers.
+pub type Answer = Result<actix_web::dev::ServiceResponse, actix_web::Error>;
 
 use std::sync::Arc;
 

@@ -28,11 +28,8 @@ use std::{
 };
 
 use actix_web::{
-    Error,
-    body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
+    dev::ServiceRequest,
     http::header::{HeaderName, HeaderValue},
-    middleware::Next,
     web,
 };
 
@@ -162,16 +159,13 @@ fn set_headers(headers: &mut actix_web::http::header::HeaderMap, policy: &str, d
     }
 }
 
-/// The middleware (`actix_web::middleware::from_fn`).
+/// The middleware (a step of [`super::layers`]).
 pub async fn rate_limit(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next(req).await;
     };
     // The route the router will take: the path percent-decoded, as it matches it (looked up
     // only for the auth paths, the only ones with a limit of their own).
@@ -209,14 +203,11 @@ pub async fn rate_limit(
             Ok(req.into_response(res))
         }
         Some(d) => {
-            let mut res = next.call(req).await?.map_into_boxed_body();
+            let mut res = next(req).await?;
             set_headers(res.headers_mut(), policy, d);
             Ok(res)
         }
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
+        None => next(req).await,
     }
 }
 

@@ -7,10 +7,9 @@
 
 use actix_web::{
     Error, HttpMessage,
-    body::{BoxBody, MessageBody},
+    body::BoxBody,
     dev::{ServiceRequest, ServiceResponse},
     http::header::{self, HeaderName, HeaderValue},
-    middleware::Next,
 };
 
 use crate::{
@@ -53,19 +52,19 @@ impl RequestId {
     }
 }
 
-/// Middleware (`actix_web::middleware::from_fn`): finalises errors and echoes the id. The id
+/// Middleware (a step of [`super::layers`]): finalises errors and echoes the id. The id
 /// itself is assigned by the root span builder in [`super::telemetry`], which runs first.
 pub async fn finalize(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     let id = req
         .extensions()
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId::from_header(req.headers().get(&REQUEST_ID_HEADER)));
     let lang = language(req.headers());
-    let mut res = match next.call(req).await {
+    let mut res = match next(req).await {
         Ok(res) => res.map_into_boxed_body(),
         // No request left to build a response with (an inner middleware failed): hand
         // actix an error that renders itself with the id.

@@ -45,14 +45,24 @@ impl TaxId {
         if raw.chars().count() > MAX_RAW_LEN {
             return Err(format!("must be at most {MAX_RAW_LEN} characters"));
         }
-        let value: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{a0}'))
-            .collect::<String>()
-            .to_uppercase();
-        let value = value
-            .strip_prefix("ES")
-            .map_or(value.clone(), str::to_owned);
+        // Already normal (every stored id, read back on each row): the same value, one copy.
+        let normal = raw.len() == 9
+            && !raw.starts_with("ES")
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        let value = if normal {
+            raw.to_owned()
+        } else {
+            let value: String = raw
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{a0}'))
+                .collect::<String>()
+                .to_uppercase();
+            value
+                .strip_prefix("ES")
+                .map_or_else(|| value.clone(), str::to_owned)
+        };
         if value.len() != 9 || !value.is_ascii() {
             return Err("must be a Spanish NIF, NIE or CIF (9 characters)".into());
         }
@@ -153,8 +163,8 @@ impl ToSql<Text, Pg> for TaxId {
 
 impl FromSql<Text, Pg> for TaxId {
     fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
-        let raw = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        Ok(Self::parse(&raw).map_err(|e| format!("stored tax id {e}"))?)
+        let raw = std::str::from_utf8(bytes.as_bytes())?;
+        Ok(Self::parse(raw).map_err(|e| format!("stored tax id {e}"))?)
     }
 }
 
@@ -220,5 +230,28 @@ mod tests {
                 assert!(TaxId::parse(&make_cif(l, n)).is_ok(), "{}", make_cif(l, n));
             }
         }
+    }
+
+    #[test]
+    fn an_id_already_normal_parses_as_it_does_written_loosely() {
+        for normal in [
+            "12345678Z",
+            "X1234567L",
+            "B12345674",
+            "A58818501",
+            "12345678A",
+            "ES1234567",
+        ] {
+            let loose = format!("es {}", normal.to_lowercase().replace('5', "5."));
+            let (a, b) = (TaxId::parse(normal), TaxId::parse(&loose));
+            assert_eq!(a.is_ok(), b.is_ok(), "{normal} / {loose}");
+            if let (Ok(a), Ok(b)) = (a, b) {
+                assert_eq!(a, b);
+            }
+        }
+        assert_eq!(
+            TaxId::parse("ES1234567").unwrap_err(),
+            "must be a Spanish NIF, NIE or CIF (9 characters)"
+        );
     }
 }

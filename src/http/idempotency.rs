@@ -81,12 +81,23 @@ struct Stored {
 
 /// The middleware (a step of [`super::layers`]).
 pub async fn idempotency(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
 ) -> super::Answer {
-    let Some(scope) = claims_keys(&req) else {
-        return next(req).await;
-    };
+    match claims_keys(&req) {
+        // Boxed: its state (the body, the key's statements) would otherwise make every
+        // request's future larger, and moving it dearer.
+        Some(scope) => Box::pin(keyed(req, scope, next)).await,
+        None => next(req).await,
+    }
+}
+
+/// A request that claims an idempotency key in `scope`.
+async fn keyed(
+    mut req: ServiceRequest,
+    scope: String,
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
     // (No clone of the request may live across `next.call`: routing needs it unshared.)
     let fail = |req: ServiceRequest, err: ApiError| {
         let res = render(&err, req.request());

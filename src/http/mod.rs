@@ -22,18 +22,18 @@ pub mod telemetry;
 
 pub use request_id::RequestId;
 
-/// What a step of the middleware ([`layers`]) answers.
-pub type Answer = Result<actix_web::dev::ServiceResponse, actix_web::Error>;
-
 use std::sync::Arc;
-
-use crate::auth::tokens::Claims;
 
 use actix_web::{
     HttpMessage,
     dev::ServiceRequest,
     http::header::{self, HeaderValue},
 };
+
+use crate::auth::tokens::Claims;
+
+/// What a step of the middleware ([`layers`]) answers.
+pub type Answer = Result<actix_web::dev::ServiceResponse, actix_web::Error>;
 
 /// A header's value as text: what `HeaderValue::to_str` accepts (visible ASCII and tabs),
 /// checked without stopping at each byte. `to_str` checks byte by byte and cost about 7,000

@@ -17,6 +17,9 @@
 # default: one access line a request, to a file, or through a pipe with LOG_SINK=pipe as under
 # a container runtime) against a second agrupa at AGRUPA_LOG=warn, in the same alternating
 # rounds; the ratio is info / warn.
+# VERSUS=bin OTHER_BIN=path/to/agrupa compares two builds (or a build under two settings,
+# through a wrapper script) at AGRUPA_LOG=warn, in the same alternating rounds: the ratio is
+# AGRUPA_BIN / OTHER_BIN.
 # Needs wrk (installed from Debian when missing) and the PostgreSQL client tools. Prints a
 # Markdown report; the raw rounds go to target/bench-floor/rounds.tsv.
 set -euo pipefail
@@ -39,6 +42,7 @@ ONLY=${ONLY:-}
 VERSUS=${VERSUS:-floor}
 LOG_SINK=${LOG_SINK:-file}
 WARN_PORT=${WARN_PORT:-18381}
+OTHER_LABEL="agrupa at AGRUPA_LOG=warn"; [ "$VERSUS" = bin ] && OTHER_LABEL="other build"
 wants() { [ -z "$ONLY" ] || grep -qE -- "$ONLY" <<<"$1"; }
 
 # The fresh-machine rule: install what is missing.
@@ -50,7 +54,7 @@ if ! "$PGBIN/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT"; then
 fi
 if [ -z "${AGRUPA_BIN:-}" ] || { [ "$VERSUS" = floor ] && [ ! -x bench/floor/target/release/agrupa-floor ]; }; then
   [ -n "${AGRUPA_BIN:-}" ] || cargo build --release --bin agrupa -q
-  [ "$VERSUS" = log ] || (cd bench/floor && cargo build --release -q)
+  [ "$VERSUS" != floor ] || (cd bench/floor && cargo build --release -q)
 fi
 BIN=${AGRUPA_BIN:-$(pwd)/target/release/agrupa}
 FLOOR=$(pwd)/bench/floor/target/release/agrupa-floor
@@ -93,8 +97,8 @@ start() { # database url
   fi
   AGRUPA_PID=$!
   until curl -sf "127.0.0.1:$AGRUPA_PORT/readyz" >/dev/null; do sleep 0.1; done
-  if [ "$VERSUS" = log ] && [ -n "${TOKEN:-}" ]; then
-    DATABASE_URL=$1 AGRUPA_ADDR=127.0.0.1:$WARN_PORT AGRUPA_LOG=warn "$BIN" serve >"$WORK/agrupa-warn.log" 2>&1 &
+  if [ "$VERSUS" != floor ] && [ -n "${TOKEN:-}" ]; then
+    DATABASE_URL=$1 AGRUPA_ADDR=127.0.0.1:$WARN_PORT AGRUPA_LOG=warn "${OTHER_BIN:-$BIN}" serve >"$WORK/agrupa-warn.log" 2>&1 &
     WARN_PID=$!
     until curl -sf "127.0.0.1:$WARN_PORT/readyz" >/dev/null; do sleep 0.1; done
   elif [ -n "${TOKEN:-}" ]; then
@@ -181,7 +185,7 @@ REQUESTS=(
 )
 CHOSEN=()
 for spec in "${REQUESTS[@]}"; do
-  [ "$VERSUS" = log ] && spec="${spec%|*}|warn"
+  [ "$VERSUS" != floor ] && spec="${spec%|*}|warn"
   wants "${spec%%|*}" && CHOSEN+=("$spec")
 done
 REQUESTS=("${CHOSEN[@]}")
@@ -218,7 +222,7 @@ for transport in $TRANSPORTS; do
     probe=$path; [ "$path" = "@random" ] && probe=/api/v1/members/$sample
     # Body sizes, once per transport (the floor's: its rows as JSON).
     a=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${AUTH[@]}" "127.0.0.1:$AGRUPA_PORT$probe")
-    other_port=$FLOOR_PORT; [ "$VERSUS" = log ] && other_port=$WARN_PORT
+    other_port=$FLOOR_PORT; [ "$VERSUS" != floor ] && other_port=$WARN_PORT
     f=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "${AUTH[@]}" "127.0.0.1:$other_port$probe")
     printf '%s\t%s\t%s\t%s\n' "$transport" "$name" "$a" "$f" >>"$SIZES_TSV"
     for round in $(seq 1 "$ROUNDS"); do
@@ -229,7 +233,7 @@ for transport in $TRANSPORTS; do
           agrupa) run_wrk "$transport" "$name" agrupa "$round" "$AGRUPA_PORT" "" "$path" ;;
           floor) run_wrk "$transport" "$name" floor "$round" "$FLOOR_PORT" "" "$path" ;;
           bare) run_wrk "$transport" "$name" "floor, member read alone" "$round" "$FLOOR_PORT" /bare "$path" ;;
-          warn) run_wrk "$transport" "$name" "agrupa at AGRUPA_LOG=warn" "$round" "$WARN_PORT" "" "$path" ;;
+          warn) run_wrk "$transport" "$name" "$OTHER_LABEL" "$round" "$WARN_PORT" "" "$path" ;;
         esac
       done
     done
@@ -240,6 +244,8 @@ done
 if [ "$VERSUS" = log ]; then
   echo "# The access log: agrupa at AGRUPA_LOG=info (to a $LOG_SINK) against agrupa at warn"
   echo "Access lines written: $(grep -c ' access' "$WORK/agrupa.log" || true)."
+elif [ "$VERSUS" = bin ]; then
+  echo "# Two builds: $BIN against $OTHER_BIN"
 else
   echo "# agrupa against its floor"
 fi

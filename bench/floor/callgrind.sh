@@ -7,16 +7,26 @@
 # request; WHO=agrupa or floor).
 # BIN=path/to/agrupa measures another agrupa binary (default target/release/agrupa), e.g. a copy
 # kept from before a change.
+# TOOL=dhat counts heap blocks instead (valgrind's DHAT, from start to exit, no warm-up): then
+#   python3 bench/floor/dhat_sizes.py target/dhat.$WHO.json REQUESTS
+# lists the allocation sites that run on every request, with their sizes (a block over 1,032
+# bytes is not served from glibc's per-thread cache).
 # Needs (from a database bench/members.sh or `agrupa seed synthetic` filled): DATABASE_URL,
 # AGRUPA_JWT_KEYS (the keys the token was signed with) and TOKEN (a user's access token).
 # Prints the requests, the instructions and their quotient; the profile is left in
 # target/callgrind.$WHO.out* (callgrind_annotate, or python3 bench/floor/by_crate.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-WHO=${WHO:-agrupa}; SECS=${SECS:-30}; BIN=${BIN:-target/release/agrupa}
+WHO=${WHO:-agrupa}; SECS=${SECS:-30}; BIN=${BIN:-target/release/agrupa}; TOOL=${TOOL:-callgrind}
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-OUT=$(pwd)/target/callgrind.$WHO.out
+if [ "$TOOL" = dhat ]; then
+  OUT=$(pwd)/target/dhat.$WHO.json
+  VALGRIND=(valgrind --tool=dhat --dhat-out-file="$OUT")
+else
+  OUT=$(pwd)/target/callgrind.$WHO.out
+  VALGRIND=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT")
+fi
 rm -f "$OUT"*
 read -r USER_ID JTI < <(python3 - "$TOKEN" <<'PY'
 import base64, json, sys
@@ -31,14 +41,12 @@ PREFIX=""
 if [ "$WHO" = agrupa ]; then
   PORT=18385
   AGRUPA_ADDR=127.0.0.1:$PORT AGRUPA_RATE_LIMIT=0 AGRUPA_TOKEN_RATE_LIMIT=0 AGRUPA_LOG=warn \
-    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT" \
-    "$BIN" serve >/dev/null 2>&1 &
+    "${VALGRIND[@]}" "$BIN" serve >/dev/null 2>&1 &
 else
   PORT=18395
   [ "$WHO" = bare ] && PREFIX=/bare
   FLOOR_ADDR=127.0.0.1:$PORT FLOOR_USER_ID=$USER_ID FLOOR_JTI=$JTI \
-    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT" \
-    bench/floor/target/release/agrupa-floor >/dev/null 2>&1 &
+    "${VALGRIND[@]}" bench/floor/target/release/agrupa-floor >/dev/null 2>&1 &
 fi
 VPID=$!
 until curl -s -o /dev/null "127.0.0.1:$PORT/"; do sleep 0.5; done
@@ -50,6 +58,14 @@ load() { # seconds
     wrk -t1 -c4 -d"$1s" -s bench/wrk_random_member.lua "http://127.0.0.1:$PORT"
   fi
 }
+if [ "$TOOL" = dhat ]; then
+  W=$(load "$SECS")
+  grep -q "Non-2xx" <<<"$W" && { echo "answers other than 2xx:"; echo "$W"; exit 1; }
+  kill -TERM "$VPID"; wait "$VPID" || true
+  REQ=$(awk '/requests in/ {print $1}' <<<"$W")
+  echo "$WHO: $REQ requests; python3 bench/floor/dhat_sizes.py $OUT $REQ"
+  exit 0
+fi
 W=$(load 5)
 grep -q "Non-2xx" <<<"$W" && { echo "the warm-up got answers other than 2xx:"; echo "$W"; exit 1; }
 callgrind_control -i on "$VPID" >/dev/null 2>&1

@@ -41,7 +41,6 @@ use actix_web::{
     middleware::{Condition, from_fn},
     web,
 };
-use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi as _;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -52,7 +51,7 @@ use crate::{
         DbPool,
         embedded::{EmbeddedOptions, EmbeddedPostgres},
     },
-    http::{extract, fallback, idempotency, metrics, request_id, telemetry::AgrupaRootSpan},
+    http::{extract, fallback, idempotency, metrics, request_id},
 };
 
 /// Shared state handed to handlers as `web::Data<AppState>`.
@@ -415,7 +414,6 @@ impl Application {
                     cors(&cors_origins),
                 ))
                 .wrap(from_fn(http::layers::around))
-                .wrap(TracingLogger::<AgrupaRootSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(config.shutdown_timeout.as_secs())

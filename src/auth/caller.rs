@@ -47,7 +47,7 @@ pub struct Caller {
     /// The token id.
     pub jti: Uuid,
     /// The request's id (for the audit log).
-    pub request_id: Option<String>,
+    pub request_id: Option<crate::http::RequestId>,
 }
 
 impl Caller {
@@ -226,11 +226,11 @@ impl Bearer {
         Ok(self.admit(caller))
     }
 
-    fn request_id(&self) -> Option<String> {
+    fn request_id(&self) -> Option<crate::http::RequestId> {
         self.req
             .extensions()
             .get::<crate::http::RequestId>()
-            .map(|r| r.as_str().to_owned())
+            .cloned()
     }
 
     /// Keeps the caller for the rest of the request.

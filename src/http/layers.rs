@@ -1,11 +1,12 @@
 //! The middleware around every route, as one layer.
 //!
-//! Each step (metrics, security headers, rate limit, idempotency, the finalising of errors
-//! and the request id, the time limit) is an async function that takes the request and the
-//! rest of the chain. [`around`] runs them in that order, outermost first, as one
-//! `actix_web::middleware::from_fn` layer. As six layers they cost twelve boxed futures a
+//! Each step (the request id and log span, metrics, security headers, rate limit,
+//! idempotency, the finalising of errors, the time limit) is an async function that takes the
+//! request and the rest of the chain. [`around`] runs them in that order, outermost first, as
+//! one `actix_web::middleware::from_fn` layer. As six layers they cost twelve boxed futures a
 //! request and a move of every inner future into its box: about 9,000 instructions of a
-//! `GET /api/v1/members/{id}` (docs/BENCHMARKS.md).
+//! `GET /api/v1/members/{id}` (docs/BENCHMARKS.md). The span was `tracing-actix-web`'s layer
+//! until the tenth session: a boxed future, three extensions and a wrapped body a request.
 
 use actix_web::{
     body::MessageBody,
@@ -13,7 +14,7 @@ use actix_web::{
     middleware::Next,
 };
 
-use super::{Answer, guard, idempotency, metrics, rate_limit, request_id};
+use super::{Answer, guard, idempotency, metrics, rate_limit, request_id, telemetry};
 
 /// The whole chain (`actix_web::middleware::from_fn`): what each step does is in its module.
 pub async fn around(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
@@ -27,5 +28,6 @@ pub async fn around(req: ServiceRequest, next: Next<impl MessageBody + 'static>)
     let idempotent = async |req| idempotency::idempotency(req, finalized).await;
     let limited = async |req| rate_limit::rate_limit(req, idempotent).await;
     let hardened = async |req| guard::security_headers(req, limited).await;
-    metrics::measure(req, hardened).await
+    let measured = async |req| metrics::measure(req, hardened).await;
+    telemetry::span(req, measured).await
 }

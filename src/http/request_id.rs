@@ -5,6 +5,8 @@
 //! [`ApiError`] a response carries (or converts actix's own error) into problem+json with the
 //! request id, and logs internal causes once.
 
+use std::sync::Arc;
+
 use actix_web::{
     Error, HttpMessage,
     body::BoxBody,
@@ -29,21 +31,27 @@ pub fn language(headers: &header::HeaderMap) -> Lang {
 /// The header carrying the request id.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The id of the current request, available from request extensions.
+/// The id of the current request, available from request extensions. Shared, not copied:
+/// the caller, the finalising step and the audit log read the one text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
+pub struct RequestId(Arc<str>);
 
 impl RequestId {
     /// Takes the caller's id when it is 1–128 visible ASCII characters; otherwise a new UUIDv7.
     pub fn from_header(value: Option<&HeaderValue>) -> Self {
-        value
+        let sane = value
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
-            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-            .map_or_else(
-                || Self(uuid::Uuid::now_v7().to_string()),
-                |v| Self(v.to_owned()),
-            )
+            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
+        match sane {
+            Some(v) => Self(Arc::from(v)),
+            None => {
+                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                Self(Arc::from(
+                    &*uuid::Uuid::now_v7().hyphenated().encode_lower(&mut text),
+                ))
+            }
+        }
     }
 
     /// The id as text.
@@ -52,8 +60,14 @@ impl RequestId {
     }
 }
 
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Middleware (a step of [`super::layers`]): finalises errors and echoes the id. The id
-/// itself is assigned by the root span builder in [`super::telemetry`], which runs first.
+/// itself is assigned by [`super::telemetry::span`], which runs first.
 pub async fn finalize(
     req: ServiceRequest,
     next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,

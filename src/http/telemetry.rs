@@ -1,24 +1,16 @@
-//! The request's log span and the access log line, on top of `tracing-actix-web`.
+//! The request's log span and the access log line (the outermost step of [`super::layers`]).
 //!
 //! Every log line written while a request is handled carries the span fields
 //! `request_id`, `method` and `route`; when the request ends one `access` line records
-//! method, route, status and latency.
+//! method, route, status and latency. Below `info` (`AGRUPA_LOG=warn`) the span is disabled
+//! and none of this is computed: what is left is the request id.
 
 use std::time::Instant;
 
-use actix_web::{
-    Error, HttpMessage,
-    body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
-};
-use tracing::Span;
-use tracing_actix_web::RootSpanBuilder;
+use actix_web::{HttpMessage, dev::ServiceRequest};
+use tracing::Instrument;
 
 use super::request_id::{REQUEST_ID_HEADER, RequestId};
-
-/// When the request started (for the latency in the access log).
-#[derive(Debug, Clone, Copy)]
-struct Started(Instant);
 
 /// Whether the access line is written (checked inside the request's span, where the line is
 /// written, so that a filter by span agrees).
@@ -26,45 +18,30 @@ fn access_logged() -> bool {
     tracing::enabled!(target: "agrupa::access", tracing::Level::INFO)
 }
 
-/// Root span builder: assigns the request id and builds the request span.
-#[derive(Debug, Clone, Copy)]
-pub struct AgrupaRootSpan;
-
-impl RootSpanBuilder for AgrupaRootSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let id = RequestId::from_header(request.headers().get(&REQUEST_ID_HEADER));
-        let span = tracing::info_span!(
-            "request",
-            request_id = %id.as_str(),
-            method = %request.method(),
-            route = tracing::field::Empty,
-        );
-        let mut extensions = request.extensions_mut();
-        extensions.insert(id);
-        extensions.insert(Started(Instant::now()));
-        drop(extensions);
-        span
-    }
-
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let Ok(res) = outcome else {
-            // The finalising middleware turns every error into a response first.
-            return;
-        };
-        // Below `info` (AGRUPA_LOG=warn) there is no line to write: skip the route and the
-        // latency too.
-        if !access_logged() {
-            return;
-        }
-        let req = res.request();
-        let route = req
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".to_owned());
-        span.record("route", route.as_str());
-        let latency_ms = req
-            .extensions()
-            .get::<Started>()
-            .map_or(0.0, |s| s.0.elapsed().as_secs_f64() * 1000.0);
+/// Assigns the request id (the caller's `X-Request-Id` when sane), runs the rest of the
+/// chain inside the request's span, and writes the access line.
+pub async fn span(
+    req: ServiceRequest,
+    next: impl AsyncFnOnce(ServiceRequest) -> super::Answer,
+) -> super::Answer {
+    let started = Instant::now();
+    let id = RequestId::from_header(req.headers().get(&REQUEST_ID_HEADER));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id.as_str(),
+        method = %req.method(),
+        route = tracing::field::Empty,
+    );
+    req.extensions_mut().insert(id);
+    let outcome = next(req).instrument(span.clone()).await;
+    // The finalising step turns every error into a response first, so an error here has
+    // no status to log.
+    if let Ok(res) = &outcome
+        && span.in_scope(access_logged)
+    {
+        let route = res.request().match_pattern();
+        span.record("route", route.as_deref().unwrap_or("(unmatched)"));
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = res.status().as_u16();
         span.in_scope(|| {
             tracing::info!(
@@ -75,4 +52,5 @@ impl RootSpanBuilder for AgrupaRootSpan {
             );
         });
     }
+    outcome
 }

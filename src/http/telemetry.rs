@@ -3,7 +3,7 @@
 //! Every log line written while a request is handled carries the span fields
 //! `request_id`, `method` and `route`; when the request ends one `access` line records
 //! method, route, status and latency. Below `info` (`AGRUPA_LOG=warn`) the span is disabled
-//! and none of this is computed: what is left is the request id.
+//! and the route and latency are not computed.
 
 use std::time::Instant;
 

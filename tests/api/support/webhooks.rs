@@ -247,14 +247,16 @@ impl TestApp {
         }
     }
 
-    /// The whole feed once `check` holds (at most 10 s): an event shows once every
-    /// transaction older than the one that wrote it has finished, anywhere on the server.
+    /// The whole feed once `check` holds (at most 30 s): an event shows once every
+    /// transaction older than the one that wrote it has finished, anywhere on the server,
+    /// which includes the other tests' databases. 10 s was missed by three tests when the
+    /// suite ran beside a build on both cores; a passing check returns at once.
     pub async fn feed_when(
         &self,
         token: &str,
         check: impl Fn(&[FeedEvent]) -> bool,
     ) -> Vec<FeedEvent> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let feed = self.whole_feed(token).await;
             if check(&feed) || tokio::time::Instant::now() > deadline {

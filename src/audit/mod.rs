@@ -112,7 +112,7 @@ pub async fn record<T: Serialize>(
         resource_id: change.resource_id,
         before: to_json(change.before).map_err(ApiError::internal)?,
         after: to_json(change.after).map_err(ApiError::internal)?,
-        request_id: caller.request_id.as_ref().map(ToString::to_string),
+        request_id: caller.request_id_text(),
     };
     repo::insert(conn, &row).await?;
     Ok(())

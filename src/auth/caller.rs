@@ -51,6 +51,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The request's id as the text the audit, event and entry rows keep.
+    pub fn request_id_text(&self) -> Option<String> {
+        self.request_id.as_ref().map(|id| id.as_str().to_owned())
+    }
+
     /// The id of the user or API client.
     pub fn id(&self) -> Uuid {
         match self.principal {

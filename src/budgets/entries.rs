@@ -380,7 +380,7 @@ pub async fn record(
             paid_on: input.paid_on,
             reverses_id: input.reverses_id,
             recorded_by: Some(caller.id()),
-            request_id: caller.request_id.as_ref().map(ToString::to_string),
+            request_id: caller.request_id_text(),
             created_at: Utc::now(),
         };
         let row = repo::insert_entry(conn, &row).await.map_err(|e| {

@@ -60,12 +60,6 @@ impl RequestId {
     }
 }
 
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Middleware (a step of [`super::layers`]): finalises errors and echoes the id. The id
 /// itself is assigned by [`super::telemetry::span`], which runs first.
 pub async fn finalize(

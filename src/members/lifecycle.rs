@@ -163,7 +163,7 @@ pub async fn change_status(
             actor_id: match caller.principal {
                 Principal::User(id) | Principal::Client(id) => Some(id),
             },
-            request_id: caller.request_id.as_ref().map(ToString::to_string),
+            request_id: caller.request_id_text(),
             created_at: Utc::now(),
             resolution_id: None,
         };

@@ -445,7 +445,7 @@ pub async fn transition(
                     actor_id,
                     actor_kind: actor_kind.into(),
                     actor_role: caller.role.to_string(),
-                    request_id: caller.request_id.as_ref().map(ToString::to_string),
+                    request_id: caller.request_id_text(),
                     created_at: now,
                 },
             )

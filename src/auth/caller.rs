@@ -107,7 +107,11 @@ impl FromRequest for Caller {
             }
             let bearer = Bearer::extract(&req)?;
             let mut conn = bearer.state.conn().await?;
-            bearer.check(&mut conn).await
+            let caller = bearer.check(&mut conn).await?;
+            // For a second extraction in the same request (a handler reading its caller
+            // through a `Bearer` keeps none: it has it).
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
         })
     }
 }
@@ -139,17 +143,18 @@ impl Bearer {
             .app_data::<web::Data<AppState>>()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?
             .clone();
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(crate::http::header_text)
-            .ok_or_else(|| unauthorized("no bearer token"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("not a bearer token"))?;
+        let token = crate::http::bearer_token(req.headers()).ok_or_else(|| {
+            unauthorized(
+                if req
+                    .headers()
+                    .contains_key(actix_web::http::header::AUTHORIZATION)
+                {
+                    "not a bearer token"
+                } else {
+                    "no bearer token"
+                },
+            )
+        })?;
         // Verified already (same request, same header) when a middleware needed the caller.
         let verified = req.extensions().get::<Arc<Claims>>().cloned();
         let claims = match verified {
@@ -202,7 +207,7 @@ impl Bearer {
                     jti: self.claims.jti,
                     request_id: self.request_id(),
                 };
-                Ok(self.admit(caller))
+                Ok(caller)
             }
         }
     }
@@ -228,7 +233,7 @@ impl Bearer {
             jti: self.claims.jti,
             request_id: self.request_id(),
         };
-        Ok(self.admit(caller))
+        Ok(caller)
     }
 
     fn request_id(&self) -> Option<crate::http::RequestId> {
@@ -236,11 +241,5 @@ impl Bearer {
             .extensions()
             .get::<crate::http::RequestId>()
             .cloned()
-    }
-
-    /// Keeps the caller for the rest of the request.
-    fn admit(self, caller: Caller) -> Caller {
-        self.req.extensions_mut().insert(caller.clone());
-        caller
     }
 }

@@ -331,12 +331,7 @@ pub async fn metrics(
     if state.config.metrics_addr.is_some() {
         return Err(crate::error::not_found());
     }
-    let bearer = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(super::header_text)
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let bearer = super::bearer_token(req.headers());
     let by_token = match (bearer, &state.config.metrics_token) {
         (Some(given), Some(expected)) => {
             use subtle::ConstantTimeEq;

@@ -51,6 +51,19 @@ pub fn header_text(value: &HeaderValue) -> Option<&str> {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header: the scheme in any case (RFC 9110
+/// §11.1: `bearer`, `BEARER`), one or more spaces after it, surrounding blanks trimmed; `None`
+/// for another scheme, an empty token or a value that is not visible ASCII. The one reading
+/// of the header, for the caller, the rate limit's key and the metrics token alike.
+pub fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
+    let value = header_text(headers.get(header::AUTHORIZATION)?)?.trim_start();
+    let (scheme, rest) = value.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with(' ') {
+        return None;
+    }
+    Some(rest.trim()).filter(|t| !t.is_empty())
+}
+
 /// Who is calling, cheaply, before any handler runs (for rate limits and idempotency
 /// scopes): the subject of a valid bearer token, else the client address
 /// ([`client_addr::client_address`]). The database is not consulted; handlers still
@@ -61,12 +74,7 @@ pub fn caller_key(req: &ServiceRequest, state: &crate::AppState) -> String {
     if let Some(claims) = req.extensions().get::<Arc<Claims>>() {
         return format!("sub:{}", claims.sub);
     }
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(header_text)
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(claims) = bearer.and_then(|t| keys.verify(t.trim()).ok()) {
+    if let Some(claims) = bearer_token(req.headers()).and_then(|t| keys.verify(t).ok()) {
         let key = format!("sub:{}", claims.sub);
         req.extensions_mut().insert(claims);
         return key;
@@ -95,5 +103,33 @@ mod tests {
         );
         let accented = HeaderValue::from_bytes("Bearer señal".as_bytes()).unwrap();
         assert_eq!(header_text(&accented), None);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is() {
+        let token = |value: &str| {
+            let mut headers = header::HeaderMap::new();
+            headers.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+            );
+            bearer_token(&headers).map(str::to_owned)
+        };
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "  BeArEr   abc  "] {
+            assert_eq!(token(value).as_deref(), Some("abc"), "{value:?}");
+        }
+        for value in [
+            "Basic abc",
+            "Bearerabc",
+            "Bearer",
+            "Bearer   ",
+            "Token abc",
+            "Beare abc",
+            "Bearer señal",
+            "ñearer abc",
+        ] {
+            assert_eq!(token(value), None, "{value:?}");
+        }
+        assert_eq!(bearer_token(&header::HeaderMap::new()), None);
     }
 }

@@ -427,6 +427,58 @@ async fn every_kind_of_bad_token_gets_401() {
     assert_problem(res, 401, "unauthorized").await;
 }
 
+/// RFC 9110 §11.1: the scheme is case-insensitive. The same reading holds for a handler that
+/// checks its caller in its own statement (a member), for one that takes a `Caller` (the
+/// users), and for the metrics token; another scheme or an empty token is still a 401.
+#[tokio::test]
+async fn the_bearer_scheme_is_accepted_in_any_case() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let member = app
+        .member(&admin, "Producciones Ñandú, S.L.", "B12345674")
+        .await;
+    let get = async |path: &str, authorization: &str| {
+        app.client
+            .get(app.url(path))
+            .header("authorization", authorization)
+            .send()
+            .await
+            .unwrap()
+    };
+    let member_path = format!("/api/v1/members/{member}");
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let authorization = format!("{scheme}  {} ", admin.token);
+        let res = get(&member_path, &authorization).await;
+        assert_eq!(res.status(), 200, "{scheme}: member");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["legal_name"], "Producciones Ñandú, S.L.");
+        assert_eq!(
+            get("/api/v1/users", &authorization).await.status(),
+            200,
+            "{scheme}: users"
+        );
+        let metrics = format!("{scheme} {}", crate::support::TEST_METRICS_TOKEN);
+        assert_eq!(
+            get("/metrics", &metrics).await.status(),
+            200,
+            "{scheme}: metrics"
+        );
+    }
+    for authorization in [
+        format!("Token {}", admin.token),
+        format!("Bearer{}", admin.token),
+        "Bearer ".to_owned(),
+    ] {
+        assert_problem(get(&member_path, &authorization).await, 401, "unauthorized").await;
+        assert_problem(
+            get("/api/v1/users", &authorization).await,
+            401,
+            "unauthorized",
+        )
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn an_access_token_carrying_a_higher_role_does_not_raise_privileges() {
     // The role is re-read from the database on every request.

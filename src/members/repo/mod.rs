@@ -520,17 +520,28 @@ pub async fn existing(
     Ok(found.into_iter().collect())
 }
 
+/// The members entitled to vote in the General Assembly today, joined to their category: not
+/// archived, of a category that counts as full membership, active and in good standing (no
+/// overdue due) by `$standing` ([`GOOD_STANDING_SQL`] per row, or [`GOOD_STANDING_SET_SQL`]
+/// for a count over the whole register). The one statement of the rule for
+/// [`entitled_voters`] and [`entitled_voters_summary`].
+macro_rules! entitled {
+    ($standing:expr) => {
+        members::table
+            .inner_join(member_categories::table)
+            .filter(members::archived_at.is_null())
+            .filter(member_categories::full_member.eq(true))
+            .filter(sql::<Bool>($standing))
+    };
+}
+
 /// The members entitled to vote in the General Assembly today (what a convening freezes):
 /// active, not archived, in good standing (no overdue due), of a category that counts as
 /// full membership; with their legal name and their category's voting weight, by name.
 pub async fn entitled_voters(
     conn: &mut AsyncPgConnection,
 ) -> QueryResult<Vec<(MemberId, String, i32)>> {
-    members::table
-        .inner_join(member_categories::table)
-        .filter(members::archived_at.is_null())
-        .filter(member_categories::full_member.eq(true))
-        .filter(sql::<Bool>(GOOD_STANDING_SQL))
+    entitled!(GOOD_STANDING_SQL)
         .select((
             members::id,
             members::legal_name,
@@ -548,20 +559,12 @@ pub async fn entitled_voters(
 pub async fn entitled_voters_summary(
     conn: &mut AsyncPgConnection,
 ) -> QueryResult<(i64, Vec<String>)> {
-    let count: i64 = members::table
-        .inner_join(member_categories::table)
-        .filter(members::archived_at.is_null())
-        .filter(member_categories::full_member.eq(true))
-        .filter(sql::<Bool>(GOOD_STANDING_SET_SQL))
+    let count: i64 = entitled!(GOOD_STANDING_SET_SQL)
         .select(diesel::dsl::count_star())
         .get_result(conn)
         .await?;
-    let providers: Vec<String> = members::table
-        .inner_join(member_categories::table)
-        .filter(members::archived_at.is_null())
-        .filter(member_categories::full_member.eq(true))
+    let providers: Vec<String> = entitled!(GOOD_STANDING_SQL)
         .filter(members::kind.eq_any(MemberKind::KNOWLEDGE_PROVIDERS))
-        .filter(sql::<Bool>(GOOD_STANDING_SQL))
         .select(members::legal_name)
         .order((members::legal_name, members::id))
         .load(conn)

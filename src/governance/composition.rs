@@ -6,7 +6,10 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 
-use super::{model::BodyKind, repo};
+use super::{
+    model::{BodyKind, Position},
+    repo,
+};
 use crate::domain::{BodyId, MemberId};
 
 /// A body, how many member organisations vote on it, and the knowledge providers among them.
@@ -25,6 +28,18 @@ pub struct Composition {
     /// The legal names of the knowledge providers (universities, technology centres) among
     /// them: by name for the Assembly, in seat order for the others.
     pub knowledge_providers: Vec<String>,
+    /// The seats held on `on`, in the order they started (empty for the Assembly, whose
+    /// voters hold no seat): what the transparency feed publishes, read once with the count.
+    pub seats: Vec<HeldSeat>,
+}
+
+/// A seat held on the day, with its holder's legal name.
+#[derive(Debug, Clone)]
+pub struct HeldSeat {
+    /// The legal name of the member organisation holding it (empty if it has left the register since).
+    pub organisation: String,
+    /// Chair, secretary, member …
+    pub position: Position,
 }
 
 /// Every body (by name) with its voters counted and its knowledge providers named. The
@@ -43,11 +58,12 @@ pub async fn on(
         after = Some((last.name.clone(), last.id));
         let full = page.len() == 100;
         for body in page {
-            let (voters, knowledge_providers) = if body.kind == BodyKind::Assembly {
+            let (voters, knowledge_providers, seats) = if body.kind == BodyKind::Assembly {
                 if assembly.is_none() {
                     assembly = Some(crate::members::repo::entitled_voters_summary(conn).await?);
                 }
-                assembly.clone().unwrap_or_default()
+                let (voters, providers) = assembly.clone().unwrap_or_default();
+                (voters, providers, Vec::new())
             } else {
                 seat_holders(conn, body.id, on).await?
             };
@@ -57,6 +73,7 @@ pub async fn on(
                 kind: body.kind,
                 voters,
                 knowledge_providers,
+                seats,
             });
         }
         if !full {
@@ -66,17 +83,17 @@ pub async fn on(
     Ok(out)
 }
 
-/// The organisations holding a seat on a board or committee on a day, counted once each,
-/// and the knowledge providers among them in seat order.
+/// The organisations holding a seat on a board or committee on a day, counted once each;
+/// the knowledge providers among them in seat order; and the seats with their holders' names.
 async fn seat_holders(
     conn: &mut AsyncPgConnection,
     body: BodyId,
     on: NaiveDate,
-) -> diesel::QueryResult<(i64, Vec<String>)> {
+) -> diesel::QueryResult<(i64, Vec<String>, Vec<HeldSeat>)> {
+    let seats = repo::seats_on(conn, body, on).await?;
     let mut seen = HashSet::new();
-    let holders: Vec<MemberId> = repo::seats_on(conn, body, on)
-        .await?
-        .into_iter()
+    let holders: Vec<MemberId> = seats
+        .iter()
         .map(|s| s.member_id)
         .filter(|m| seen.insert(*m))
         .collect();
@@ -87,5 +104,19 @@ async fn seat_holders(
         .filter(|(_, k)| k.is_knowledge_provider())
         .map(|(name, _)| name.clone())
         .collect();
-    Ok((i64::try_from(holders.len()).unwrap_or(i64::MAX), providers))
+    let held = seats
+        .into_iter()
+        .map(|s| HeldSeat {
+            organisation: kinds
+                .get(&s.member_id)
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default(),
+            position: s.position,
+        })
+        .collect();
+    Ok((
+        i64::try_from(holders.len()).unwrap_or(i64::MAX),
+        providers,
+        held,
+    ))
 }

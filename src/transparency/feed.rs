@@ -35,7 +35,7 @@ use crate::{
     domain::{Cents, calendar},
     error::{ApiError, not_found},
     funding::repo::AidSource,
-    governance::model::{BodyKind, Position},
+    governance::model::Position,
     http::csv::{self, CsvRow, write_record},
     reports::transparency::is_public,
 };
@@ -143,43 +143,32 @@ fn composition_day(year: i32) -> NaiveDate {
 }
 
 async fn bodies(conn: &mut AsyncPgConnection, on: NaiveDate) -> Result<Vec<PublicBody>, ApiError> {
+    // The seats and their holders' names come with the composition (read once for both).
     let composition = crate::governance::composition::on(conn, on).await?;
-    let mut out = Vec::new();
-    let mut seats_of = Vec::new();
-    for body in &composition {
-        let seats = if body.kind == BodyKind::Assembly {
-            Vec::new()
-        } else {
-            crate::governance::repo::seats_on(conn, body.id, on).await?
-        };
-        seats_of.push(seats);
-    }
-    let holders: Vec<_> = seats_of.iter().flatten().map(|s| s.member_id).collect();
-    let names = crate::members::repo::names_and_kinds(conn, &holders).await?;
-    for (body, seats) in composition.into_iter().zip(seats_of) {
-        let mut seats: Vec<PublicSeat> = seats
-            .into_iter()
-            .map(|s| PublicSeat {
-                body: body.name.clone(),
-                organisation: names
-                    .get(&s.member_id)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default(),
-                position: s.position,
-            })
-            .collect();
-        let rank = |p: Position| Position::ALL.iter().position(|x| *x == p);
-        seats.sort_by(|a, b| {
-            (rank(a.position), &a.organisation).cmp(&(rank(b.position), &b.organisation))
-        });
-        out.push(PublicBody {
-            name: body.name,
-            kind: body.kind,
-            voting_organisations: body.voters,
-            seats,
-        });
-    }
-    Ok(out)
+    let rank = |p: Position| Position::ALL.iter().position(|x| *x == p);
+    Ok(composition
+        .into_iter()
+        .map(|body| {
+            let mut seats: Vec<PublicSeat> = body
+                .seats
+                .into_iter()
+                .map(|s| PublicSeat {
+                    body: body.name.clone(),
+                    organisation: s.organisation,
+                    position: s.position,
+                })
+                .collect();
+            seats.sort_by(|a, b| {
+                (rank(a.position), &a.organisation).cmp(&(rank(b.position), &b.organisation))
+            });
+            PublicBody {
+                name: body.name,
+                kind: body.kind,
+                voting_organisations: body.voters,
+                seats,
+            }
+        })
+        .collect())
 }
 
 /// The published document of a year: 404 when the year is not published. Read in one

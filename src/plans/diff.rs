@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    model::{Comparable, FieldChange, NodeKind, NodeRow, field_diff},
-    tree::{Indicators, Whole, load_whole},
+    model::{Comparable, FieldChange, Indicators, NodeKind, NodeRow, field_diff},
+    tree::{Whole, load_whole},
 };
 use crate::{
     AppState,

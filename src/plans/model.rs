@@ -458,6 +458,17 @@ pub fn test_node(
     }
 }
 
+/// How much of a plan's indicators a whole-plan read brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indicators {
+    /// None (the diff).
+    Without,
+    /// The indicators and their targets (the tree).
+    WithTargets,
+    /// The indicators, targets and measurements (the progress report, the export).
+    WithMeasurements,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 
 use super::{
     indicators::targets_by,
-    model::{ActionStatus, IndicatorRow, MeasurementRow, NodeKind, NodeRow},
+    model::{ActionStatus, IndicatorRow, Indicators, MeasurementRow, NodeKind, NodeRow},
     repo::PlanIndicators,
-    tree::{Indicators, children_of, load_whole},
+    tree::{children_of, load_whole},
     versions::Plan,
 };
 use crate::{

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{
     indicators::{Indicator, targets_by},
-    model::{NodeRow, PlanRow},
+    model::{Indicators, NodeRow, PlanRow},
     nodes::Node,
     repo::{self, PlanIndicators},
     versions::Plan,
@@ -164,17 +164,6 @@ pub struct Whole {
     pub indicators: PlanIndicators,
 }
 
-/// How much of a plan's indicators a whole-plan read brings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Indicators {
-    /// None (the diff).
-    Without,
-    /// The indicators and their targets (the tree).
-    WithTargets,
-    /// The indicators, targets and measurements (the progress report).
-    WithMeasurements,
-}
-
 /// A plan the caller may see (404 otherwise), its nodes and participants, and as much of its
 /// indicators as asked for.
 pub async fn load_whole(
@@ -195,11 +184,7 @@ pub async fn load_whole(
     for list in participants.values_mut() {
         list.sort();
     }
-    let indicators = match indicators {
-        Indicators::Without => PlanIndicators::default(),
-        Indicators::WithTargets => repo::plan_indicators(conn, id, false).await?,
-        Indicators::WithMeasurements => repo::plan_indicators(conn, id, true).await?,
-    };
+    let indicators = repo::plan_indicators(conn, id, indicators).await?;
     Ok(Whole {
         plan,
         nodes,

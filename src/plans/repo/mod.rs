@@ -11,8 +11,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{
     model::{
-        ActionStatus, IndicatorRow, MeasurementRow, NodeChanges, NodeKind, NodeRow, ParticipantRow,
-        PlanChanges, PlanRow, PlanStatus, TargetRow,
+        ActionStatus, IndicatorRow, Indicators, MeasurementRow, NodeChanges, NodeKind, NodeRow,
+        ParticipantRow, PlanChanges, PlanRow, PlanStatus, TargetRow,
     },
     transfer::Rows,
 };
@@ -241,12 +241,16 @@ pub struct PlanIndicators {
     pub measurements: Vec<MeasurementRow>,
 }
 
-/// Every indicator of a plan, with every target, and every measurement when asked for.
+/// Every indicator of a plan with every target, and every measurement when asked for;
+/// nothing (no statement) for [`Indicators::Without`].
 pub async fn plan_indicators(
     conn: &mut AsyncPgConnection,
     plan_id: PlanId,
-    measurements: bool,
+    wanted: Indicators,
 ) -> QueryResult<PlanIndicators> {
+    if wanted == Indicators::Without {
+        return Ok(PlanIndicators::default());
+    }
     let inds = indicators::table
         .filter(indicators::plan_id.eq(plan_id))
         .select(IndicatorRow::as_select())
@@ -255,7 +259,7 @@ pub async fn plan_indicators(
         .await?;
     let ids: Vec<IndicatorId> = inds.iter().map(|i| i.id).collect();
     let targets = targets_of(conn, &ids).await?;
-    let measurements = if measurements {
+    let measurements = if wanted == Indicators::WithMeasurements {
         indicator_measurements::table
             .filter(indicator_measurements::indicator_id.eq_any(&ids))
             .select(MeasurementRow::as_select())

@@ -15,7 +15,9 @@ pub use build::{Rows, build, header};
 
 use super::{
     indicators::{Target, targets_by},
-    model::{ActionStatus, IndicatorRow, MeasurementRow, NodeRow, ParticipantRow, PlanRow},
+    model::{
+        ActionStatus, IndicatorRow, Indicators, MeasurementRow, NodeRow, ParticipantRow, PlanRow,
+    },
     repo::{self, PlanIndicators},
     tree::children_of,
     versions::{Labels, Plan, location},
@@ -264,7 +266,7 @@ pub async fn document_of(
 ) -> Result<PlanDocument, ApiError> {
     let nodes = repo::plan_nodes(conn, plan.id).await?;
     let participants = repo::plan_participants(conn, plan.id).await?;
-    let indicators = repo::plan_indicators(conn, plan.id, true).await?;
+    let indicators = repo::plan_indicators(conn, plan.id, Indicators::WithMeasurements).await?;
     Ok(export(plan, &nodes, &participants, &indicators))
 }
 

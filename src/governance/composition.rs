@@ -36,9 +36,10 @@ pub struct Composition {
 /// A seat held on the day, with its holder's legal name.
 #[derive(Debug, Clone)]
 pub struct HeldSeat {
-    /// The legal name of the member organisation holding it (empty if it has left the register since).
+    /// The legal name of the member organisation holding it (empty if it has left the
+    /// register since).
     pub organisation: String,
-    /// Chair, secretary, member …
+    /// President, secretary, member …
     pub position: Position,
 }
 

@@ -124,7 +124,8 @@ impl FromRequest for Caller {
 pub struct Bearer {
     claims: Arc<Claims>,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    /// The request's id, for the caller it becomes.
+    request_id: Option<crate::http::RequestId>,
 }
 
 impl FromRequest for Bearer {
@@ -144,19 +145,24 @@ impl Bearer {
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?
             .clone();
         let token = crate::http::bearer_token(req.headers()).ok_or_else(|| {
-            unauthorized(
-                if req
-                    .headers()
-                    .contains_key(actix_web::http::header::AUTHORIZATION)
-                {
-                    "not a bearer token"
-                } else {
-                    "no bearer token"
-                },
-            )
+            let sent = req
+                .headers()
+                .contains_key(actix_web::http::header::AUTHORIZATION);
+            unauthorized(if sent {
+                "not a bearer token"
+            } else {
+                "no bearer token"
+            })
         })?;
-        // Verified already (same request, same header) when a middleware needed the caller.
-        let verified = req.extensions().get::<Arc<Claims>>().cloned();
+        // The claims were verified already (same request, same header) when a middleware
+        // needed the caller; the request id was assigned by the outermost middleware step.
+        let (verified, request_id) = {
+            let extensions = req.extensions();
+            (
+                extensions.get::<Arc<Claims>>().cloned(),
+                extensions.get::<crate::http::RequestId>().cloned(),
+            )
+        };
         let claims = match verified {
             Some(claims) => claims,
             None => state
@@ -167,7 +173,7 @@ impl Bearer {
         Ok(Self {
             claims,
             state,
-            req: req.clone(),
+            request_id,
         })
     }
 
@@ -205,7 +211,7 @@ impl Bearer {
                     funder_id: row.funder_id,
                     scopes,
                     jti: self.claims.jti,
-                    request_id: self.request_id(),
+                    request_id: self.request_id,
                 };
                 Ok(caller)
             }
@@ -231,15 +237,8 @@ impl Bearer {
             funder_id: row.funder_id,
             scopes: policy::Scopes::from_names(&self.claims.scope, |a| policy::allows(row.role, a)),
             jti: self.claims.jti,
-            request_id: self.request_id(),
+            request_id: self.request_id,
         };
         Ok(caller)
-    }
-
-    fn request_id(&self) -> Option<crate::http::RequestId> {
-        self.req
-            .extensions()
-            .get::<crate::http::RequestId>()
-            .cloned()
     }
 }

@@ -34,8 +34,8 @@ static CARD_WITH_PRINCIPAL_SQL: FixedText =
 
 /// The caller check of a user's token and one member, in one prepared statement: the user
 /// behind the token and whether the token was revoked (what
-/// [`crate::auth::repo::load_user_principal`] reads), with the member (what [`super::find`] reads)
-/// left-joined to it. `None` when the user does not exist; `Some((user, None))` when the
+/// [`crate::auth::repo::load_user_principal`] reads), with the member (what
+/// [`super::find`] reads) left-joined to it. `None` when the user does not exist; `Some((user, None))` when the
 /// member does not. Half the statements of a check followed by a read, and one round trip.
 /// At most one row (the user's key, and the member's), so no LIMIT.
 pub async fn find_with_user_principal(
